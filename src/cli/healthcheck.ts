@@ -1,0 +1,24 @@
+// `headroom healthcheck`: exit 0 when /readyz answers ready. Used by the container's
+// HEALTHCHECK so the image needs no curl.
+import { defineCommand } from "citty";
+import { parsePort } from "./args.ts";
+
+export default defineCommand({
+  meta: { name: "healthcheck", description: "Exit 0 when the proxy on --port answers /readyz." },
+  args: {
+    port: { type: "string", description: "Port (default HEADROOM_PORT or 8787)" },
+    host: { type: "string", description: "Host (default 127.0.0.1)" },
+  },
+  async run({ args }) {
+    const port = parsePort(args.port) ?? parsePort(process.env.HEADROOM_PORT, "HEADROOM_PORT") ?? 8787;
+    const host = args.host ?? "127.0.0.1";
+    try {
+      const res = await fetch(`http://${host}:${port}/readyz`, { signal: AbortSignal.timeout(3000) });
+      if (res.ok) return;
+      console.error(`headroom: the proxy on port ${port} is not ready (HTTP ${res.status}).`);
+    } catch {
+      console.error(`headroom: nothing answers on ${host}:${port}.`);
+    }
+    process.exit(1);
+  },
+});

@@ -1,0 +1,51 @@
+// Small network probes used by the CLI: is a port taken, what answers on it.
+import { connect } from "node:net";
+
+/** True when something accepts TCP connections on host:port. */
+export function isPortOpen(port: number, host = "127.0.0.1", timeoutMs = 500): Promise<boolean> {
+  return new Promise((resolve) => {
+    const sock = connect({ port, host });
+    const done = (open: boolean) => {
+      sock.removeAllListeners();
+      sock.destroy();
+      resolve(open);
+    };
+    sock.setTimeout(timeoutMs, () => done(false));
+    sock.once("connect", () => done(true));
+    sock.once("error", () => done(false));
+  });
+}
+
+/** GET a JSON document with a timeout; null when unreachable or not JSON. */
+export async function getJson<T = Record<string, unknown>>(
+  url: string,
+  timeoutMs = 1000,
+): Promise<{ status: number; body: T } | null> {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+    const text = await res.text();
+    try {
+      return { status: res.status, body: JSON.parse(text) as T };
+    } catch {
+      return { status: res.status, body: null as T };
+    }
+  } catch {
+    return null;
+  }
+}
+
+/** A loopback URL for a local port. */
+export function localUrl(port: number, path = "", host = "127.0.0.1"): string {
+  return `http://${host.includes(":") ? `[${host}]` : host}:${port}${path}`;
+}
+
+/** Polls until `check` returns a value or the timeout passes. */
+export async function waitFor<T>(check: () => Promise<T | null | undefined | false>, timeoutMs: number, intervalMs = 50): Promise<T | null> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() >= deadline) return null;
+    await Bun.sleep(intervalMs);
+  }
+}

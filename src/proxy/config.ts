@@ -1,0 +1,94 @@
+// Proxy settings: flags, then HEADROOM_* variables, then defaults (SPEC 3, 9.1).
+import { savingsPath } from "../paths.ts";
+
+type Env = Record<string, string | undefined>;
+
+export type ProxyMode = "token" | "cache";
+
+export interface Deployment {
+  profile: string;
+  preset: string;
+  runtime: string;
+  supervisor: string;
+  scope: string;
+}
+
+export interface ProxyConfig {
+  host: string;
+  port: number;
+  mode: ProxyMode;
+  backend: string;
+  anthropicApiUrl: string;
+  openaiApiUrl: string;
+  optimize: boolean;
+  telemetry: boolean;
+  logLevel: string;
+  /** HEADROOM_PROXY_TOKEN: required from non-loopback callers when set. */
+  proxyToken?: string;
+  savingsPath: string;
+  /** From HEADROOM_DEPLOYMENT_* when started by the install subsystem. */
+  deployment?: Deployment;
+}
+
+/** Flags a persistent manifest records; every field optional (undefined = not given). */
+export interface ProxyFlags {
+  host?: string;
+  port?: number;
+  mode?: ProxyMode;
+  backend?: string;
+  anthropicApiUrl?: string;
+  openaiApiUrl?: string;
+  optimize?: boolean;
+  telemetry?: boolean;
+  logLevel?: string;
+}
+
+export const DEFAULT_PORT = 8787;
+export const DEFAULT_HOST = "127.0.0.1";
+
+/** Drops a trailing "/" and a trailing "/v1" from an upstream override. */
+export function normalizeUpstream(url: string): string {
+  let u = url.trim().replace(/\/+$/, "");
+  if (u.endsWith("/v1")) u = u.slice(0, -3);
+  return u.replace(/\/+$/, "");
+}
+
+function bool(value: string | undefined): boolean | undefined {
+  if (value === undefined || value === "") return undefined;
+  return !/^(0|false|no|off)$/i.test(value);
+}
+
+export function deploymentFromEnv(env: Env): Deployment | undefined {
+  const profile = env.HEADROOM_DEPLOYMENT_PROFILE;
+  if (!profile) return undefined;
+  return {
+    profile,
+    preset: env.HEADROOM_DEPLOYMENT_PRESET ?? "",
+    runtime: env.HEADROOM_DEPLOYMENT_RUNTIME ?? "",
+    supervisor: env.HEADROOM_DEPLOYMENT_SUPERVISOR ?? "",
+    scope: env.HEADROOM_DEPLOYMENT_SCOPE ?? "",
+  };
+}
+
+export function resolveProxyConfig(flags: ProxyFlags = {}, env: Env = process.env): ProxyConfig {
+  const port = flags.port ?? (env.HEADROOM_PORT ? Number(env.HEADROOM_PORT) : DEFAULT_PORT);
+  const mode = flags.mode ?? (env.HEADROOM_MODE as ProxyMode | undefined) ?? "token";
+  return {
+    host: flags.host ?? env.HEADROOM_HOST ?? DEFAULT_HOST,
+    port,
+    mode,
+    backend: flags.backend ?? env.HEADROOM_BACKEND ?? "anthropic",
+    anthropicApiUrl: normalizeUpstream(
+      flags.anthropicApiUrl ?? env.HEADROOM_ANTHROPIC_API_URL ?? env.ANTHROPIC_TARGET_API_URL ?? "https://api.anthropic.com",
+    ),
+    openaiApiUrl: normalizeUpstream(
+      flags.openaiApiUrl ?? env.HEADROOM_OPENAI_API_URL ?? env.OPENAI_TARGET_API_URL ?? "https://api.openai.com",
+    ),
+    optimize: flags.optimize ?? (bool(env.HEADROOM_NO_OPTIMIZE) === true ? false : (bool(env.HEADROOM_OPTIMIZE) ?? true)),
+    telemetry: flags.telemetry ?? bool(env.HEADROOM_TELEMETRY) ?? false,
+    logLevel: flags.logLevel ?? env.HEADROOM_LOG_LEVEL ?? "info",
+    proxyToken: env.HEADROOM_PROXY_TOKEN || undefined,
+    savingsPath: savingsPath(undefined, env),
+    deployment: deploymentFromEnv(env),
+  };
+}

@@ -1,0 +1,80 @@
+// The registry of tools headroom can route through the proxy: detection, the per-tool
+// variables (SPEC 4.3), and (for claude, codex, opencode, openclaw) the provider-scope
+// edit. Adding a tool is adding a file and a row here.
+export const TOOL_NAMES = ["claude", "codex", "aider", "copilot", "cursor", "opencode", "openclaw"] as const;
+export type ToolName = (typeof TOOL_NAMES)[number];
+
+export function isToolName(name: string): name is ToolName {
+  return (TOOL_NAMES as readonly string[]).includes(name);
+}
+
+export interface ToolDef {
+  name: ToolName;
+  /** Executable name looked up on PATH. */
+  binary: string;
+  /** Where to get it, for the "missing binary" error. */
+  installHint: string;
+  /** Variables that route the tool through the proxy at base (http://host:port). */
+  env(base: string): Record<string, string>;
+}
+
+const v1 = (base: string) => `${base}/v1`;
+
+export const TOOLS: Record<ToolName, ToolDef> = {
+  claude: {
+    name: "claude",
+    binary: "claude",
+    installHint: "Install Claude Code with `npm install -g @anthropic-ai/claude-code`.",
+    env: (base) => ({ ANTHROPIC_BASE_URL: base }),
+  },
+  codex: {
+    name: "codex",
+    binary: "codex",
+    installHint: "Install Codex with `npm install -g @openai/codex`.",
+    env: (base) => ({ OPENAI_BASE_URL: v1(base) }),
+  },
+  aider: {
+    name: "aider",
+    binary: "aider",
+    installHint: "Install Aider with `python -m pip install aider-install && aider-install`.",
+    env: (base) => ({ OPENAI_API_BASE: v1(base), ANTHROPIC_BASE_URL: base }),
+  },
+  copilot: {
+    name: "copilot",
+    binary: "copilot",
+    installHint: "Install GitHub Copilot CLI with `npm install -g @github/copilot`.",
+    env: (base) => ({
+      COPILOT_PROVIDER_TYPE: "openai",
+      COPILOT_PROVIDER_BASE_URL: v1(base),
+      COPILOT_PROVIDER_WIRE_API: "chat",
+    }),
+  },
+  cursor: {
+    name: "cursor",
+    binary: "cursor",
+    installHint: "Install Cursor from its website; headroom prints the base URLs to paste into its settings.",
+    env: (base) => ({ OPENAI_BASE_URL: v1(base), ANTHROPIC_BASE_URL: base }),
+  },
+  opencode: {
+    name: "opencode",
+    binary: "opencode",
+    installHint: "Install OpenCode with `npm install -g opencode-ai`.",
+    env: (base) => ({ OPENAI_BASE_URL: v1(base), ANTHROPIC_BASE_URL: base }),
+  },
+  openclaw: {
+    name: "openclaw",
+    binary: "openclaw",
+    installHint: "Install OpenClaw with `npm install -g openclaw`.",
+    env: (base) => ({ OPENAI_BASE_URL: v1(base), ANTHROPIC_BASE_URL: base }),
+  },
+};
+
+/** The variables for a set of tools plus HEADROOM_PORT/HEADROOM_HOST. */
+export function envForTools(tools: ToolName[], port: number, host = "127.0.0.1"): Record<string, string> {
+  const base = `http://${host}:${port}`;
+  const out: Record<string, string> = {};
+  for (const t of tools) Object.assign(out, TOOLS[t].env(base));
+  out.HEADROOM_PORT = String(port);
+  out.HEADROOM_HOST = host;
+  return out;
+}
