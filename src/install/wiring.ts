@@ -54,8 +54,12 @@ export async function planWiring(req: WiringRequest): Promise<WiringPlan> {
   return { targets: resolveTargets(req), files: [], commands: [] };
 }
 
-/** Applies the planned wiring; returns one record per changed file. */
-export async function applyWiring(_req: WiringRequest): Promise<ChangeRecord[]> {
+/**
+ * Applies the planned wiring, one file at a time. `persist` is called with the records
+ * so far before each file is replaced (write-ahead, so a crash between writes can still
+ * be undone by `remove`) and once more at the end. Returns one record per changed file.
+ */
+export async function applyWiring(_req: WiringRequest, _persist: (records: ChangeRecord[]) => Promise<void>): Promise<ChangeRecord[]> {
   return [];
 }
 

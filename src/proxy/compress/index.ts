@@ -31,3 +31,24 @@ export interface CompressResult {
 export async function compressRequest(input: CompressInput): Promise<CompressResult> {
   return { body: input.body, changed: false, tokensBefore: 0, tokensAfter: 0, savedByKind: {} };
 }
+
+export interface RetrievalContext {
+  api: ApiKind;
+  /** The body that was forwarded (with markers and the headroom_retrieve tool). */
+  body: unknown;
+  /** Whether the client asked for a stream. */
+  stream: boolean;
+  /** The upstream's response to `body`. */
+  response: Response;
+  /** Sends another body upstream (same headers, same route) and returns its response. */
+  resend: (body: unknown) => Promise<Response>;
+}
+
+/**
+ * Called by the forwarder when the forwarded request carried retrieval markers: answers
+ * the model's headroom_retrieve calls itself so they never reach the client. Returns the
+ * response to give the client. Passthrough until the compression pipeline lands.
+ */
+export async function handleRetrievals(ctx: RetrievalContext): Promise<Response> {
+  return ctx.response;
+}
