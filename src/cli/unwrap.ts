@@ -1,10 +1,13 @@
+// `headroom unwrap <tool>`: undo whatever `wrap` left in a tool's config.
 import { defineCommand } from "citty";
-import { notAvailableYet } from "./not-yet.ts";
 
 export default defineCommand({
-  meta: { name: "unwrap", description: "Undo whatever `wrap` left in a tool's config." },
-  args: { tool: { type: "positional", description: "Tool name", required: true } },
-  run() {
-    notAvailableYet("unwrap");
+  meta: { name: "unwrap", description: "Undo whatever `wrap` left in a tool's config (codex, opencode, openclaw); needs no running proxy." },
+  args: { tool: { type: "positional", description: "claude, codex, aider, copilot, cursor, opencode or openclaw", required: false } },
+  async run({ args }) {
+    const { parseUnwrapTool } = await import("../wrap/argv.ts");
+    const { runUnwrap } = await import("../wrap/unwrap.ts");
+    const tool = parseUnwrapTool(args.tool as string | undefined);
+    for (const line of await runUnwrap(tool)) console.log(line);
   },
 });

@@ -1,14 +1,23 @@
+// `headroom wrap <tool> [--port P] [--no-proxy] [-v] [-- tool args]`. The argument vector
+// is parsed by src/wrap/argv.ts (not by citty) so unknown options reach the tool.
 import { defineCommand } from "citty";
-import { notAvailableYet } from "./not-yet.ts";
 
 export default defineCommand({
-  meta: { name: "wrap", description: "Run a coding tool through the proxy: wrap claude|codex|aider|copilot|cursor|opencode|openclaw [-- args]." },
-  args: {
-    tool: { type: "positional", description: "claude, codex, aider, copilot, cursor, opencode or openclaw", required: true },
-    port: { type: "string", description: "Proxy port (default 8787)" },
-    "no-proxy": { type: "boolean", description: "Do not manage a proxy at all" },
+  meta: {
+    name: "wrap",
+    description:
+      "Run a coding tool through the proxy: wrap claude|codex|aider|copilot|cursor|opencode|openclaw [--port P] [--no-proxy] [-v] [-- tool args]. Options wrap does not know, and everything after --, go to the tool.",
   },
-  run() {
-    notAvailableYet("wrap");
+  args: {
+    tool: { type: "positional", description: "claude, codex, aider, copilot, cursor, opencode or openclaw", required: false },
+    port: { type: "string", description: "Proxy port (default HEADROOM_PORT or 8787)" },
+    "no-proxy": { type: "boolean", description: "Do not manage a proxy; only point the tool at the port" },
+    verbose: { type: "boolean", alias: "v", description: "Say which proxy the session uses" },
+  },
+  async run({ rawArgs }) {
+    const { parseWrapArgv } = await import("../wrap/argv.ts");
+    const { runWrap } = await import("../wrap/run.ts");
+    const code = await runWrap(parseWrapArgv(rawArgs));
+    process.exit(code);
   },
 });
