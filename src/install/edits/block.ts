@@ -1,0 +1,74 @@
+// A marker-fenced block of lines owned by headroom inside a text file (shell profiles).
+// The file's line endings are kept, and so is a missing trailing newline: the separator
+// headroom had to add is recorded and taken out again with the block.
+import { eolOf, type ComputedEdit, type EditData, type FileEdit, type UndoAdapter } from "./types.ts";
+
+export const BLOCK_START = "# >>> headroom persistent env >>>";
+export const BLOCK_END = "# <<< headroom persistent env <<<";
+
+interface BlockData {
+  start: string;
+  end: string;
+  /** The block's lines (without line endings), to tell drift. */
+  lines: string[];
+  /** What headroom added before the block when it appended it. */
+  separator: string;
+}
+
+function findBlock(text: string, start: string, end: string): { from: number; to: number } | null {
+  const s = text.indexOf(start);
+  if (s < 0) return null;
+  const e = text.indexOf(end, s);
+  if (e < 0) return null;
+  const from = text.lastIndexOf("\n", s - 1) + 1;
+  const nl = text.indexOf("\n", e);
+  return { from, to: nl < 0 ? text.length : nl + 1 };
+}
+
+/** `lines` are the block's inner lines; the markers are added around them. */
+export function blockEdit(adapter: string, path: string, lines: string[], markers = { start: BLOCK_START, end: BLOCK_END }): FileEdit {
+  return {
+    adapter,
+    kind: "shell-block",
+    path,
+    compute(before): ComputedEdit {
+      const text = before ?? "";
+      const eol = eolOf(before);
+      const all = [markers.start, ...lines, markers.end];
+      const block = all.join(eol) + eol;
+      const found = findBlock(text, markers.start, markers.end);
+      let separator = "";
+      let after: string;
+      if (found) {
+        after = text.slice(0, found.from) + block + text.slice(found.to);
+      } else {
+        if (text.length > 0 && !text.endsWith("\n")) separator += eol;
+        if (text.trim().length > 0) separator += eol;
+        after = text + separator + block;
+      }
+      const data: BlockData = { start: markers.start, end: markers.end, lines: all, separator };
+      return { after, data: data as unknown as EditData };
+    },
+  };
+}
+
+export const blockUndo: UndoAdapter = {
+  name: "shell-block",
+  strip(text, raw) {
+    const data = raw as unknown as BlockData;
+    const found = findBlock(text, data.start, data.end);
+    if (!found) return text;
+    let from = found.from;
+    const atEnd = found.to >= text.length;
+    if (atEnd && data.separator && text.slice(0, from).endsWith(data.separator)) from -= data.separator.length;
+    return text.slice(0, from) + text.slice(found.to);
+  },
+  drift(text, raw, path) {
+    const data = raw as unknown as BlockData;
+    const found = findBlock(text, data.start, data.end);
+    if (!found) return [`${path}: the headroom block was removed since headroom added it.`];
+    const current = text.slice(found.from, found.to).split(/\r?\n/).filter((l, i, a) => i < a.length - 1 || l !== "");
+    if (current.join("\n") !== data.lines.join("\n")) return [`${path}: the headroom block was changed since headroom added it.`];
+    return [];
+  },
+};

@@ -1,0 +1,261 @@
+// Carries file edits out safely and undoes them: every file is read and parsed before
+// anything is written; the original bytes are backed up (0600) in a state folder; each
+// change is recorded (write-ahead) before the file is replaced atomically; undo restores
+// the original bytes when the file is unchanged since, and otherwise takes out only
+// headroom's part, keeping the user's later edits.
+import { createHash } from "node:crypto";
+import { basename, join } from "node:path";
+import { rmSync } from "node:fs";
+import type { ChangeRecord } from "../manifest.ts";
+import { atomicWrite, ensureDir, PRIVATE_FILE, readIfExists, resolveSymlinkTarget } from "../../host/fs.ts";
+import { errorMessage, HeadroomError } from "../../errors.ts";
+import { runCommand, type CommandRunner } from "../../host/exec.ts";
+import { blockUndo } from "./block.ts";
+import { jsonKeysUndo } from "./json-keys.ts";
+import { tomlUndo } from "./toml-keys.ts";
+import type { EditData, FileEdit, UndoAdapter } from "./types.ts";
+
+const UNDO: Record<string, UndoAdapter> = {};
+
+/** Registers the undo side of an adapter under the name its records carry. */
+export function registerUndo(name: string, undo: UndoAdapter): void {
+  UNDO[name] = undo;
+}
+
+export function undoFor(record: ChangeRecord): UndoAdapter | undefined {
+  const kind = (record.data?.kind as string | undefined) ?? record.adapter;
+  return UNDO[kind];
+}
+
+registerUndo("json-keys", jsonKeysUndo);
+registerUndo("toml-keys", tomlUndo);
+registerUndo("shell-block", blockUndo);
+
+export function sha256(data: string | Uint8Array): string {
+  return createHash("sha256").update(data).digest("hex");
+}
+
+export interface PlannedFile {
+  edit: FileEdit;
+  /** The file actually written (symlink target). */
+  target: string;
+  /** Current content, null when absent. */
+  before: string | null;
+  after: string;
+  data: EditData;
+  /** The content to restore on undo (the original, or the original minus an earlier headroom edit). */
+  original: Uint8Array | null;
+  existed: boolean;
+  /** Set when the change is made through the tool's CLI instead of a file write. */
+  commands?: string[][];
+}
+
+/** Records of earlier runs kept next to the backups, so re-applying starts from the original. */
+function priorRecords(stateDir: string): ChangeRecord[] {
+  const raw = readIfExists(join(stateDir, "records.json"));
+  if (!raw) return [];
+  try {
+    const parsed = JSON.parse(raw.toString("utf8"));
+    return Array.isArray(parsed) ? (parsed as ChangeRecord[]) : [];
+  } catch {
+    return [];
+  }
+}
+
+function writePriorRecords(stateDir: string, records: ChangeRecord[]): void {
+  ensureDir(stateDir);
+  atomicWrite(join(stateDir, "records.json"), JSON.stringify(records, null, 2) + "\n", { mode: PRIVATE_FILE, forceMode: true });
+}
+
+function kindOf(edit: FileEdit): string {
+  return edit.kind;
+}
+
+/** Reads and computes one edit. Throws (naming the path) when the file cannot be used. */
+export function planFile(edit: FileEdit, stateDir: string | null): PlannedFile {
+  const target = resolveSymlinkTarget(edit.path);
+  const raw = readIfExists(target);
+  const before = raw === null ? null : raw.toString("utf8");
+  const prior = stateDir ? priorRecords(stateDir).find((r) => r.path === target && r.adapter === edit.adapter) : undefined;
+  let original: Uint8Array | null = raw;
+  let existed = raw !== null;
+  let base = before;
+  if (prior && before !== null) {
+    if (sha256(raw!) === prior.appliedSha256) {
+      original = prior.backup ? readIfExists(prior.backup) : null;
+      existed = prior.existed;
+      if (prior.existed && original === null) {
+        throw new HeadroomError(`The backup of ${target} (${prior.backup}) is missing; restore the file by hand or remove the profile folder.`);
+      }
+      base = original === null ? null : Buffer.from(original).toString("utf8");
+    } else {
+      const undo = undoFor(prior);
+      if (undo) {
+        base = undo.strip(before, prior.data ?? {}, target);
+        original = Buffer.from(base, "utf8");
+      }
+    }
+  }
+  const { after, data } = edit.compute(base);
+  const full: EditData = { ...data, kind: kindOf(edit), configuredPath: edit.path };
+  const planned: PlannedFile = { edit, target, before, after, data: full, original, existed };
+  if (edit.commands && base === before) {
+    planned.commands = edit.commands(full);
+    if (edit.revertCommands) full.revertCommands = edit.revertCommands(full);
+  }
+  return planned;
+}
+
+function backupPath(stateDir: string, p: PlannedFile): string {
+  return join(stateDir, "backups", `${p.edit.adapter}-${basename(p.target)}-${sha256(p.target).slice(0, 12)}.orig`);
+}
+
+async function testPause(): Promise<void> {
+  const ms = Number(process.env.HEADROOM_TEST_PAUSE_AFTER_WRITE_MS ?? "");
+  if (Number.isFinite(ms) && ms > 0) await Bun.sleep(ms);
+}
+
+/**
+ * Writes the planned files one by one. `persist` gets the records so far before each file
+ * is replaced (including the record of the file about to be written, its backup saved)
+ * and once more at the end.
+ */
+export async function applyPlannedFiles(
+  planned: PlannedFile[],
+  stateDir: string,
+  persist: (records: ChangeRecord[]) => Promise<void>,
+  carried: ChangeRecord[] = [],
+  runner: CommandRunner = runCommand,
+): Promise<ChangeRecord[]> {
+  const records: ChangeRecord[] = [];
+  const others = priorRecords(stateDir).filter((r) => !planned.some((p) => p.target === r.path && p.edit.adapter === r.adapter));
+  for (const p of planned) {
+    const record: ChangeRecord = {
+      adapter: p.edit.adapter,
+      path: p.target,
+      existed: p.existed,
+      appliedSha256: sha256(Buffer.from(p.after, "utf8")),
+      data: { ...p.data, stateDir },
+    };
+    if (p.existed && p.original !== null) {
+      const bp = backupPath(stateDir, p);
+      ensureDir(join(stateDir, "backups"));
+      atomicWrite(bp, p.original, { mode: PRIVATE_FILE, forceMode: true });
+      record.backup = bp;
+    }
+    if (p.commands) record.appliedSha256 = "pending";
+    const all = [...carried, ...records, record];
+    writePriorRecords(stateDir, [...others, ...records, record]);
+    await persist(all);
+    if (p.commands) {
+      for (const argv of p.commands) {
+        const r = await runner(argv, { timeoutMs: 60_000 });
+        if (r.code !== 0) {
+          throw new HeadroomError(`\`${argv.join(" ")}\` failed (exit ${r.code}): ${(r.stderr || r.stdout).trim().split("\n")[0] ?? ""}`);
+        }
+      }
+      const now = readIfExists(p.target);
+      record.appliedSha256 = now === null ? "absent" : sha256(now);
+    } else if (p.before !== p.after || !p.existed) {
+      atomicWrite(p.edit.path, p.after);
+    }
+    records.push(record);
+    await testPause();
+  }
+  await persist([...carried, ...records]);
+  return records;
+}
+
+function dropPrior(record: ChangeRecord): void {
+  const stateDir = record.data?.stateDir;
+  if (typeof stateDir !== "string") return;
+  const rest = priorRecords(stateDir).filter((r) => !(r.path === record.path && r.adapter === record.adapter));
+  try {
+    writePriorRecords(stateDir, rest);
+  } catch {
+    // The state folder may be gone already; nothing left to forget.
+  }
+}
+
+/** Undoes one recorded file edit. Returns what was done, or throws with a sentence. */
+export async function revertFileRecord(record: ChangeRecord, runner: CommandRunner = runCommand): Promise<"restored" | "stripped" | "unchanged"> {
+  const raw = readIfExists(record.path);
+  let result: "restored" | "stripped" | "unchanged" = "unchanged";
+  if (raw === null) {
+    // The user deleted the file since; nothing of headroom's is left in it.
+  } else if (sha256(raw) === record.appliedSha256) {
+    if (record.existed) {
+      const backup = record.backup ? readIfExists(record.backup) : null;
+      if (backup === null) throw new HeadroomError(`Cannot restore ${record.path}: its backup ${record.backup ?? "(none)"} is missing.`);
+      atomicWrite(record.path, backup);
+    } else {
+      rmSync(record.path, { force: true });
+    }
+    result = "restored";
+  } else {
+    const backup = record.backup ? readIfExists(record.backup) : null;
+    if (backup !== null && Buffer.compare(Buffer.from(backup), raw) === 0) {
+      // Never written (a crash before the write) or already put back by the user.
+    } else {
+      const cmds = record.data?.revertCommands as string[][] | undefined;
+      if (cmds && cmds.length > 0 && cmds[0]![0] && (await cliAvailable(cmds[0]![0], runner))) {
+        for (const argv of cmds) {
+          const r = await runner(argv, { timeoutMs: 60_000 });
+          if (r.code !== 0) throw new HeadroomError(`Cannot revert ${record.path}: \`${argv.join(" ")}\` failed (exit ${r.code}).`);
+        }
+        dropPrior(record);
+        return "stripped";
+      }
+      const undo = undoFor(record);
+      if (!undo) throw new HeadroomError(`Cannot revert ${record.path}: unknown change kind "${record.adapter}".`);
+      const text = raw.toString("utf8");
+      let stripped: string;
+      try {
+        stripped = undo.strip(text, record.data ?? {}, record.path);
+      } catch (err) {
+        throw new HeadroomError(`Cannot revert ${record.path}: ${errorMessage(err)}`);
+      }
+      if (!record.existed && (stripped.trim() === "" || stripped.replace(/\s/g, "") === "{}")) {
+        rmSync(record.path, { force: true });
+        result = "stripped";
+      } else if (stripped !== text) {
+        atomicWrite(record.path, stripped);
+        result = "stripped";
+      }
+    }
+  }
+  dropPrior(record);
+  return result;
+}
+
+async function cliAvailable(bin: string, _runner: CommandRunner): Promise<boolean> {
+  return readIfExists(bin) !== null;
+}
+
+/** Lines describing managed edits the user reverted or changed since. */
+export function fileDrift(record: ChangeRecord): string[] {
+  const raw = readIfExists(record.path);
+  if (raw === null) return record.existed || record.appliedSha256 ? [`${record.path}: the file was deleted since headroom changed it.`] : [];
+  if (sha256(raw) === record.appliedSha256) return [];
+  const undo = undoFor(record);
+  if (!undo) return [];
+  return undo.drift(raw.toString("utf8"), record.data ?? {}, record.path);
+}
+
+/** Reverts records in reverse order; each failure is reported and the rest still run. */
+export async function revertFileRecords(
+  records: ChangeRecord[],
+  runner: CommandRunner = runCommand,
+): Promise<{ reverted: ChangeRecord[]; failed: { record: ChangeRecord; error: string }[] }> {
+  const reverted: ChangeRecord[] = [];
+  const failed: { record: ChangeRecord; error: string }[] = [];
+  for (const record of [...records].reverse()) {
+    try {
+      await revertFileRecord(record, runner);
+      reverted.push(record);
+    } catch (err) {
+      failed.push({ record, error: errorMessage(err) });
+    }
+  }
+  return { reverted: reverted.reverse(), failed: failed.reverse() };
+}

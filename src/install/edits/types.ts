@@ -1,0 +1,45 @@
+// The contract between the file-edit engine (engine.ts) and the format adapters. An edit
+// is computed by a closure that knows its parameters (port, host...); taking it out again
+// and spotting drift use only the recorded data, so they work from a manifest alone.
+export type EditData = Record<string, unknown>;
+
+export interface ComputedEdit {
+  /** The new file content. */
+  after: string;
+  /** What the undo adapter needs to take the edit out again (kept in the change record). */
+  data: EditData;
+}
+
+/** One file headroom wants to change. */
+export interface FileEdit {
+  /** What made the change, kept in ChangeRecord.adapter (e.g. "codex-config"). */
+  adapter: string;
+  /** Name of the undo adapter that can take the change out again (kept in data.kind). */
+  kind: string;
+  /** The configured path (may be a symlink). */
+  path: string;
+  /**
+   * Validates `before` (throws HeadroomError naming the path and the parser's message)
+   * and returns the edited text. `before` is null when the file does not exist.
+   */
+  compute(before: string | null): ComputedEdit;
+  /**
+   * When set, the change is made by running these commands (the tool's own CLI) instead
+   * of writing `after`; the file is backed up and recorded the same way.
+   */
+  commands?: (data: EditData) => string[][];
+  /** Commands that take the change out again, used when the user edited the file since. */
+  revertCommands?: (data: EditData) => string[][];
+}
+
+export interface UndoAdapter {
+  name: string;
+  /** Takes headroom's edit out of `text` (a file the user changed since), keeping the rest. */
+  strip(text: string, data: EditData, path: string): string;
+  /** One line per managed edit that is no longer in place in `text`. */
+  drift(text: string, data: EditData, path: string): string[];
+}
+
+export function eolOf(text: string | null): string {
+  return text !== null && text.includes("\r\n") ? "\r\n" : "\n";
+}

@@ -1,0 +1,46 @@
+// OpenCode: provider.headroom in $OPENCODE_CONFIG or ~/.config/opencode/opencode.json[c]
+// (JSONC: comments survive). An OpenAI-compatible provider pointing at the proxy's /v1,
+// with a models map so `headroom/<model>` resolves.
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { jsonKeysEdit } from "../install/edits/json-keys.ts";
+import type { FileEdit } from "../install/edits/types.ts";
+import type { ToolContext } from "./context.ts";
+
+/** Models the proxy forwards to OpenAI's chat completions API (the provider speaks that). */
+export const OPENCODE_MODELS: Record<string, { name: string }> = {
+  "gpt-5": { name: "GPT-5 (via headroom)" },
+  "gpt-5-mini": { name: "GPT-5 mini (via headroom)" },
+  "gpt-5-codex": { name: "GPT-5 Codex (via headroom)" },
+  "gpt-4.1": { name: "GPT-4.1 (via headroom)" },
+  "o4-mini": { name: "o4-mini (via headroom)" },
+};
+
+export function opencodeConfigDir(ctx: Pick<ToolContext, "home" | "env">): string {
+  return join(ctx.env.XDG_CONFIG_HOME || join(ctx.home, ".config"), "opencode");
+}
+
+export function opencodeConfigPath(ctx: Pick<ToolContext, "home" | "env">): string {
+  if (ctx.env.OPENCODE_CONFIG) return ctx.env.OPENCODE_CONFIG;
+  const dir = opencodeConfigDir(ctx);
+  const json = join(dir, "opencode.json");
+  const jsonc = join(dir, "opencode.jsonc");
+  if (!existsSync(json) && existsSync(jsonc)) return jsonc;
+  return json;
+}
+
+export function opencodeProviderEdits(ctx: ToolContext): FileEdit[] {
+  return [
+    jsonKeysEdit("opencode-config", opencodeConfigPath(ctx), "jsonc", [
+      {
+        path: ["provider", "headroom"],
+        value: {
+          npm: "@ai-sdk/openai-compatible",
+          name: "Headroom",
+          options: { baseURL: `${ctx.base}/v1` },
+          models: OPENCODE_MODELS,
+        },
+      },
+    ]),
+  ];
+}
