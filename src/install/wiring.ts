@@ -1,9 +1,19 @@
-// The seam between the install executor and the tool-wiring adapters (scopes and
-// provider edits). Until the adapters land, wiring changes nothing and says so.
+// The seam between the install executor and the tool-wiring adapters: which tools, which
+// files and commands (plan), carrying them out with write-ahead records (apply), undoing
+// them (revert), and telling what the user changed since (drift).
+import { join } from "node:path";
 import type { OsName } from "../host/platform.ts";
 import type { ChangeRecord, Scope } from "./manifest.ts";
-import { type ToolName, TOOL_NAMES, isToolName } from "../tools/registry.ts";
-import { UsageError } from "../errors.ts";
+import { type ToolName, TOOL_NAMES, TOOLS, isToolName, envForTools, PROVIDER_TOOLS, detectTools } from "../tools/registry.ts";
+import { toolContext } from "../tools/context.ts";
+import { HeadroomError, UsageError, errorMessage } from "../errors.ts";
+import { runCommand, type CommandRunner } from "../host/exec.ts";
+import { applyPlannedFiles, fileDrift, planFile, revertFileRecord, type PlannedFile } from "./edits/engine.ts";
+import type { FileEdit } from "./edits/types.ts";
+import { systemShellEdits, userShellEdits } from "./scopes/shell-env.ts";
+import {
+  captureCommand, parseCaptured, restoreCommand, setCommand, windowsEnvRecord, WINDOWS_ENV_ADAPTER, type WindowsEnvScope,
+} from "./scopes/windows-env.ts";
 
 type Env = Record<string, string | undefined>;
 
@@ -19,6 +29,10 @@ export interface WiringRequest {
   /** Where backups of edited files go (the profile folder). */
   profileDir: string;
   isRoot: boolean;
+  /** Runs the tool CLIs and PowerShell commands (tests record them). Default: real commands. */
+  runner?: CommandRunner;
+  /** Prefix for system-scope paths such as /etc/profile.d (tests point it at a temp folder). Default "/". */
+  systemRoot?: string;
 }
 
 export interface PlannedEdit {
@@ -34,24 +48,84 @@ export interface WiringPlan {
   commands: string[][];
 }
 
-/** Resolves --providers/--target into the list of tools. Unknown names are a usage error. */
+/** Targets a scope can wire: the provider scope only has adapters for four tools. */
+export function supportedTargets(scope: Scope): readonly ToolName[] {
+  return scope === "provider" ? PROVIDER_TOOLS : TOOL_NAMES;
+}
+
+/**
+ * Resolves --providers/--target into the list of tools. auto: the installed tools the scope
+ * supports, falling back to claude+codex (or the --target list when one is given); all:
+ * every target the scope supports; manual: the --target list, deduplicated. Unknown or
+ * unsupported names are a usage error.
+ */
 export function resolveTargets(req: WiringRequest): ToolName[] {
+  const supported = supportedTargets(req.scope);
   if (req.providers === "manual") {
     const out: ToolName[] = [];
     for (const t of req.targets) {
-      if (!isToolName(t)) throw new UsageError(`Unknown target "${t}"; supported targets are ${TOOL_NAMES.join(", ")}.`);
+      if (!isToolName(t)) throw new UsageError(`Unknown target "${t}"; supported targets are ${supported.join(", ")}.`);
+      if (!supported.includes(t)) {
+        throw new UsageError(`--scope ${req.scope} does not support target "${t}"; it supports ${supported.join(", ")} (use --scope user for the others).`);
+      }
       if (!out.includes(t)) out.push(t);
     }
-    if (out.length === 0) throw new UsageError("--providers manual needs at least one --target.");
+    if (out.length === 0) throw new UsageError(`--providers manual needs at least one --target (${supported.join(", ")}).`);
     return out;
   }
-  if (req.providers === "all") return [...TOOL_NAMES];
-  return ["claude", "codex"];
+  if (req.providers === "all") {
+    if (req.targets.length > 0) throw new UsageError("--target goes with --providers manual, not --providers all.");
+    return [...supported];
+  }
+  // auto with explicit --target values: the user named the tools, so take them as manual.
+  if (req.targets.length > 0) return resolveTargets({ ...req, providers: "manual" });
+  const found = detectTools(req.home, req.env).filter((t) => supported.includes(t));
+  return found.length > 0 ? found : ["claude", "codex"];
+}
+
+function stateDir(req: WiringRequest): string {
+  return join(req.profileDir, "wiring");
+}
+
+function windowsScope(req: WiringRequest): WindowsEnvScope | null {
+  if (req.os !== "windows" || req.scope === "provider") return null;
+  return req.scope === "system" ? "Machine" : "User";
+}
+
+function fileEdits(req: WiringRequest, targets: ToolName[]): FileEdit[] {
+  const vars = envForTools(targets, req.port, req.host);
+  if (req.scope === "provider") {
+    const ctx = toolContext({ home: req.home, env: req.env, port: req.port, host: req.host });
+    return targets.flatMap((t) => TOOLS[t].providerEdits?.(ctx) ?? []);
+  }
+  if (windowsScope(req)) return [];
+  if (req.scope === "user") return userShellEdits(req.os, req.home, req.env, vars);
+  return systemShellEdits(req.os, req.isRoot, vars, req.systemRoot ?? "/");
+}
+
+function planFiles(req: WiringRequest, targets: ToolName[]): PlannedFile[] {
+  const ws = windowsScope(req);
+  if (ws === "Machine" && !req.isRoot) {
+    throw new HeadroomError("System scope sets Machine environment variables, which needs an administrator; run from an elevated PowerShell, or use --scope user.");
+  }
+  return fileEdits(req, targets).map((e) => planFile(e, stateDir(req)));
 }
 
 /** Reads and parses every file the wiring would change; throws before anything is written. */
 export async function planWiring(req: WiringRequest): Promise<WiringPlan> {
-  return { targets: resolveTargets(req), files: [], commands: [] };
+  const targets = resolveTargets(req);
+  const planned = planFiles(req, targets);
+  const commands: string[][] = planned.flatMap((p) => p.commands ?? []);
+  const ws = windowsScope(req);
+  if (ws) {
+    const vars = envForTools(targets, req.port, req.host);
+    commands.push(captureCommand(Object.keys(vars), ws), setCommand(vars, ws));
+  }
+  return {
+    targets,
+    files: planned.filter((p) => !p.commands).map((p) => ({ path: p.target, before: p.before, after: p.after })),
+    commands,
+  };
 }
 
 /**
@@ -59,16 +133,56 @@ export async function planWiring(req: WiringRequest): Promise<WiringPlan> {
  * so far before each file is replaced (write-ahead, so a crash between writes can still
  * be undone by `remove`) and once more at the end. Returns one record per changed file.
  */
-export async function applyWiring(_req: WiringRequest, _persist: (records: ChangeRecord[]) => Promise<void>): Promise<ChangeRecord[]> {
-  return [];
+export async function applyWiring(req: WiringRequest, persist: (records: ChangeRecord[]) => Promise<void>): Promise<ChangeRecord[]> {
+  const targets = resolveTargets(req);
+  const runner = req.runner ?? runCommand;
+  const planned = planFiles(req, targets);
+  const ws = windowsScope(req);
+  if (!ws) return applyPlannedFiles(planned, stateDir(req), persist, [], runner);
+  const vars = envForTools(targets, req.port, req.host);
+  const names = Object.keys(vars);
+  const cap = await runner(captureCommand(names, ws));
+  if (cap.code !== 0) throw new HeadroomError(`Could not read the ${ws} environment variables (exit ${cap.code}): ${cap.stderr.trim().split("\n")[0] ?? ""}`);
+  const record = windowsEnvRecord(ws, vars, parseCaptured(cap.stdout, names));
+  await persist([record]);
+  const set = await runner(setCommand(vars, ws));
+  if (set.code !== 0) throw new HeadroomError(`Could not set the ${ws} environment variables (exit ${set.code}): ${set.stderr.trim().split("\n")[0] ?? ""}`);
+  await persist([record]);
+  return [record];
 }
 
-/** Reverts recorded changes; each failure is reported and the rest still run. */
-export async function revertWiring(records: ChangeRecord[]): Promise<{ reverted: ChangeRecord[]; failed: { record: ChangeRecord; error: string }[] }> {
-  return { reverted: records, failed: [] };
+/** Reverts recorded changes (last first); each failure is reported and the rest still run. */
+export async function revertWiring(
+  records: ChangeRecord[],
+  opts: { runner?: CommandRunner } = {},
+): Promise<{ reverted: ChangeRecord[]; failed: { record: ChangeRecord; error: string }[] }> {
+  const runner = opts.runner ?? runCommand;
+  const reverted: ChangeRecord[] = [];
+  const failed: { record: ChangeRecord; error: string }[] = [];
+  for (const record of [...records].reverse()) {
+    try {
+      if (record.adapter === WINDOWS_ENV_ADAPTER) {
+        const data = record.data ?? {};
+        const argv = restoreCommand(data.previous as Record<string, string | null>, data.scope as WindowsEnvScope);
+        const r = await runner(argv);
+        if (r.code !== 0) throw new HeadroomError(`Could not restore the ${String(data.scope)} environment variables (exit ${r.code}).`);
+      } else {
+        await revertFileRecord(record, runner);
+      }
+      reverted.push(record);
+    } catch (err) {
+      failed.push({ record, error: errorMessage(err) });
+    }
+  }
+  return { reverted: reverted.reverse(), failed: failed.reverse() };
 }
 
 /** One line per managed edit the user reverted or changed since apply. */
-export async function wiringDrift(_records: ChangeRecord[]): Promise<string[]> {
-  return [];
+export async function wiringDrift(records: ChangeRecord[]): Promise<string[]> {
+  const lines: string[] = [];
+  for (const r of records) {
+    if (r.adapter === WINDOWS_ENV_ADAPTER) continue; // needs a Windows host to read; not checked
+    lines.push(...fileDrift(r));
+  }
+  return lines;
 }

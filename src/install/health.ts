@@ -1,0 +1,112 @@
+// What answers on a deployment's port: readiness, the /health deployment block and pid.
+import { readFileSync } from "node:fs";
+import { HeadroomError } from "../errors.ts";
+import { isPidAlive } from "../host/fs.ts";
+import { getJson, isPortOpen, localUrl } from "../host/net.ts";
+import { runnerLogPath } from "../paths.ts";
+
+export interface PortProbe {
+  /** Something accepts TCP connections on the port. */
+  open: boolean;
+  /** /readyz answered 200 with ready:true. */
+  ready: boolean;
+  /** /health answered with JSON. */
+  headroom: boolean;
+  /** /health deployment.profile, when present. */
+  profile?: string;
+  pid?: number;
+  version?: string;
+  /** One phrase describing what answers, for messages. */
+  description: string;
+}
+
+interface HealthBody {
+  pid?: number;
+  version?: string;
+  deployment?: { profile?: string };
+}
+
+/** Probes 127.0.0.1:port. Never throws. */
+export async function probePort(port: number, host = "127.0.0.1", timeoutMs = 1000): Promise<PortProbe> {
+  const [ready, health] = await Promise.all([
+    getJson<{ ready?: boolean }>(localUrl(port, "/readyz", host), timeoutMs),
+    getJson<HealthBody>(localUrl(port, "/health", host), timeoutMs),
+  ]);
+  const isReady = !!ready && ready.status === 200 && ready.body?.ready === true;
+  const body = health?.status === 200 && health.body && typeof health.body === "object" ? health.body : null;
+  if (!ready && !health) {
+    const open = await isPortOpen(port, host, timeoutMs);
+    return { open, ready: false, headroom: false, description: open ? `a non-HTTP process listens on port ${port}` : `nothing listens on port ${port}` };
+  }
+  const profile = typeof body?.deployment?.profile === "string" ? body.deployment.profile : undefined;
+  const pid = typeof body?.pid === "number" ? body.pid : undefined;
+  const description = profile
+    ? `the headroom deployment "${profile}"${pid ? ` (pid ${pid})` : ""}`
+    : body && (body.version !== undefined || pid !== undefined)
+      ? `a headroom proxy that is not part of a deployment${pid ? ` (pid ${pid})` : ""}`
+      : `another HTTP server`;
+  return { open: true, ready: isReady, headroom: !!body, profile, pid, version: body?.version, description };
+}
+
+/** True when /readyz is ready and /health names this profile. */
+export async function isProfileServing(profile: string, port: number, host = "127.0.0.1"): Promise<PortProbe | null> {
+  const p = await probePort(port, host, 800);
+  return p.ready && p.profile === profile ? p : null;
+}
+
+export interface WaitOptions {
+  env?: Record<string, string | undefined>;
+  timeoutMs?: number;
+  /** The pid that was started: its exit ends the wait early. */
+  pid?: number;
+  /** A pid that must NOT be the one answering (restart waits for a new process). */
+  notPid?: number;
+  /** Checked every ~0.5 s; a string ends the wait with that reason (e.g. "the unit failed"). */
+  failFast?: () => Promise<string | null>;
+}
+
+/** The last `n` lines of the profile's runner.log, for error messages. */
+export function runnerLogTail(profile: string, env: Record<string, string | undefined>, n = 12): string {
+  const path = runnerLogPath(profile, env);
+  try {
+    const text = readFileSync(path, "utf8");
+    const lines = text.trimEnd().split("\n").slice(-n);
+    return lines.length && lines[0] ? `Last lines of ${path}:\n${lines.map((l) => `  ${l}`).join("\n")}` : `${path} is empty.`;
+  } catch {
+    return `${path} does not exist.`;
+  }
+}
+
+/** Polls at short intervals until /readyz answers and /health names the profile. */
+export async function waitHealthy(
+  m: { profile: string; port: number; host: string; workspaceDir: string },
+  opts: WaitOptions = {},
+): Promise<PortProbe> {
+  const env = { ...(opts.env ?? process.env), HEADROOM_WORKSPACE_DIR: m.workspaceDir };
+  const timeoutMs = opts.timeoutMs ?? 30_000;
+  const deadline = Date.now() + timeoutMs;
+  let lastCheck = Date.now();
+  let last: PortProbe | null = null;
+  let reason = `it did not answer within ${Math.round(timeoutMs / 1000)} s`;
+  for (;;) {
+    const p = await probePort(m.port, "127.0.0.1", 500);
+    last = p;
+    if (p.ready && p.profile === m.profile && (!opts.notPid || p.pid !== opts.notPid)) return p;
+    if (opts.pid && !isPidAlive(opts.pid) && !(p.open && p.profile === m.profile)) {
+      reason = "its process exited";
+      break;
+    }
+    if (opts.failFast && Date.now() - lastCheck > 500) {
+      lastCheck = Date.now();
+      const why = await opts.failFast();
+      if (why) {
+        reason = why;
+        break;
+      }
+    }
+    if (Date.now() >= deadline) break;
+    await Bun.sleep(20);
+  }
+  if (last?.open && last.profile !== m.profile) reason += `; port ${m.port} is held by ${last.description}`;
+  throw new HeadroomError(`The profile "${m.profile}" did not become healthy on port ${m.port}: ${reason}.`, runnerLogTail(m.profile, env));
+}

@@ -1,0 +1,134 @@
+// Where manifests live and how they are read and written:
+// $HEADROOM_WORKSPACE_DIR/deploy/<profile>/manifest.json, mode 0600 in a 0700 folder,
+// written atomically. A file that fails to parse or validate is a HeadroomError naming
+// the file, never a crash.
+import { chmodSync, existsSync, readdirSync, rmSync } from "node:fs";
+import * as v from "valibot";
+import { HeadroomError, UsageError } from "../errors.ts";
+import { PRIVATE_DIR, PRIVATE_FILE, atomicWrite, ensureDir, readIfExists } from "../host/fs.ts";
+import { deployRoot, isValidProfileName, manifestPath, profileDir } from "../paths.ts";
+import { type Manifest, ManifestSchema } from "./manifest.ts";
+
+type Env = Record<string, string | undefined>;
+
+/** Throws a usage error for a profile name that SPEC 2 does not allow. */
+export function checkProfileName(profile: string): string {
+  if (!isValidProfileName(profile)) {
+    throw new UsageError(
+      `"${profile}" is not a valid profile name; use letters, digits, ".", "_" or "-" (not "." or "..").`,
+    );
+  }
+  return profile;
+}
+
+/** A manifest file that exists but cannot be read as a manifest. */
+export class CorruptManifestError extends HeadroomError {
+  constructor(
+    readonly path: string,
+    readonly reason: string,
+  ) {
+    super(
+      `The manifest ${path} is not valid (${reason}).`,
+      "Fix or delete that file, or re-run `headroom install apply` with --force to replace it.",
+    );
+    this.name = "CorruptManifestError";
+  }
+}
+
+export function parseManifest(text: string, path: string): Manifest {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new CorruptManifestError(path, `not JSON: ${(err as Error).message}`);
+  }
+  const res = v.safeParse(ManifestSchema, raw);
+  if (!res.success) {
+    const issue = res.issues[0];
+    const where = issue.path?.map((p) => String(p.key)).join(".") || "document";
+    throw new CorruptManifestError(path, `${where}: ${issue.message}`);
+  }
+  return res.output;
+}
+
+/** The profile's manifest, or null when the profile does not exist. Throws on a corrupt file. */
+export function tryLoadManifest(profile: string, env: Env = process.env): Manifest | null {
+  checkProfileName(profile);
+  const path = manifestPath(profile, env);
+  const bytes = readIfExists(path);
+  if (bytes === null) return null;
+  return parseManifest(bytes.toString("utf8"), path);
+}
+
+/** The profile's manifest; a missing profile is a HeadroomError saying how to create it. */
+export function loadManifest(profile: string, env: Env = process.env): Manifest {
+  const m = tryLoadManifest(profile, env);
+  if (!m) {
+    throw new HeadroomError(
+      `No deployment profile "${profile}" (no ${manifestPath(profile, env)}).`,
+      "Create it with `headroom install apply" + (profile === "default" ? "" : ` --profile ${profile}`) + "`.",
+    );
+  }
+  return m;
+}
+
+export interface ListedManifest {
+  profile: string;
+  path: string;
+  manifest?: Manifest;
+  /** Set when the file exists but is not a valid manifest. */
+  error?: string;
+}
+
+/** Every profile folder with a manifest.json, valid or not, sorted by name. */
+export function listManifestEntries(env: Env = process.env): ListedManifest[] {
+  const root = deployRoot(env);
+  let names: string[];
+  try {
+    names = readdirSync(root, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+  } catch {
+    return [];
+  }
+  const out: ListedManifest[] = [];
+  for (const name of names.sort()) {
+    if (!isValidProfileName(name)) continue;
+    const path = manifestPath(name, env);
+    if (!existsSync(path)) continue;
+    try {
+      out.push({ profile: name, path, manifest: tryLoadManifest(name, env) ?? undefined });
+    } catch (err) {
+      out.push({ profile: name, path, error: (err as Error).message });
+    }
+  }
+  return out;
+}
+
+/** Every valid manifest (corrupt ones are skipped; see listManifestEntries to report them). */
+export function listManifests(env: Env = process.env): Manifest[] {
+  return listManifestEntries(env).flatMap((e) => (e.manifest ? [e.manifest] : []));
+}
+
+/** The valid manifest that serves `port`, if any. */
+export function findManifestByPort(port: number, env: Env = process.env): Manifest | null {
+  return listManifests(env).find((m) => m.port === port) ?? null;
+}
+
+/** Validates and writes the manifest atomically (file 0600, folder 0700). */
+export function saveManifest(m: Manifest, env: Env = process.env): void {
+  checkProfileName(m.profile);
+  const checked = v.parse(ManifestSchema, m);
+  const dir = profileDir(m.profile, env);
+  ensureDir(dir, PRIVATE_DIR);
+  try {
+    chmodSync(dir, PRIVATE_DIR);
+  } catch {
+    // not ours to fix; the file itself is still private
+  }
+  atomicWrite(manifestPath(m.profile, env), `${JSON.stringify(checked, null, 2)}\n`, { mode: PRIVATE_FILE, forceMode: true });
+}
+
+/** Removes the profile folder (manifest, runner.log, lock, backups). */
+export function deleteProfileDir(profile: string, env: Env = process.env): void {
+  checkProfileName(profile);
+  rmSync(profileDir(profile, env), { recursive: true, force: true });
+}
