@@ -6,11 +6,10 @@ import { which } from "../host/exec.ts";
 import { isPortOpen } from "../host/net.ts";
 import { type ToolName, TOOLS, envForTools } from "../tools/registry.ts";
 import type { WrapArgs } from "./argv.ts";
-import { otherLiveClientsOfTool } from "./clients.ts";
 import { launchTool } from "./launch.ts";
 import { type ProxyLease, acquireProxy } from "./lease.ts";
 import { SignalGuard } from "./signals.ts";
-import { applySessionEdit, needsSessionEdit, revertSessionEdit } from "./tool-session.ts";
+import { applySessionEdit, needsSessionEdit, releaseSessionEdit } from "./tool-session.ts";
 import { parsePort } from "../cli/args.ts";
 
 type Env = Record<string, string | undefined>;
@@ -79,13 +78,8 @@ export async function runWrap(args: WrapArgs, env: Env = process.env): Promise<n
   } finally {
     try {
       if (edited) {
-        const others = otherLiveClientsOfTool(tool, env);
-        if (others.length === 0) {
-          await revertSessionEdit(tool, env);
-          log(`restored the ${tool} config`);
-        } else {
-          log(`left the ${tool} session config in place for ${others.length} other running wrap(s)`);
-        }
+        const restored = await releaseSessionEdit(tool, env);
+        log(restored ? `restored the ${tool} config` : `left the ${tool} session config to the other running wrap(s) of ${tool}`);
       }
     } finally {
       if (lease) await lease.release();

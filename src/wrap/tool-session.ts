@@ -1,7 +1,8 @@
 // The per-session config edit some tools need besides their variables (codex and
 // opencode read their provider from a config file; openclaw routes through its own
-// config). The edit itself belongs to the tool adapters in src/tools/session.ts; this
-// file decides which tools need one and loads those adapters only then.
+// config). The edit and its bookkeeping (nested wraps of one tool: the first applies,
+// the last to exit restores) belong to src/tools/session.ts; this file decides which
+// tools need one and loads that module only then, so other wraps never pay for it.
 import type { ToolName } from "../tools/registry.ts";
 
 type Env = Record<string, string | undefined>;
@@ -12,40 +13,19 @@ export function needsSessionEdit(tool: ToolName): boolean {
   return SESSION_TOOLS.includes(tool);
 }
 
-// PENDING: src/tools/session.ts has not landed yet.
-async function loadSession(): Promise<{
-  applyToolSession(tool: ToolName, opts: { port: number; host: string; env: Env }): Promise<unknown>;
-  revertToolSession(tool: ToolName, opts: { env: Env }): Promise<unknown>;
-}> {
-  const missing = async () => {
-    throw new Error(`session config edits are not available in this build yet`);
-  };
-  return { applyToolSession: missing, revertToolSession: missing };
-}
-
 export async function applySessionEdit(tool: ToolName, port: number, host: string, env: Env): Promise<void> {
-  const { applyToolSession } = await loadSession();
+  const { applyToolSession } = await import("../tools/session.ts");
   await applyToolSession(tool, { port, host, env });
 }
 
-/** Undoes the session edit; returns lines describing what was restored (empty when nothing was left). */
-export async function revertSessionEdit(tool: ToolName, env: Env): Promise<string[]> {
-  const { revertToolSession } = await loadSession();
-  const result: unknown = await revertToolSession(tool, { env });
-  return describeRevert(result);
+/** This wrap is done with the edit; it is restored when no other live wrap of the tool uses it. True when restored. */
+export async function releaseSessionEdit(tool: ToolName, env: Env): Promise<boolean> {
+  const { revertToolSession } = await import("../tools/session.ts");
+  return revertToolSession(tool, { env });
 }
 
-function describeRevert(result: unknown): string[] {
-  if (!result) return [];
-  if (Array.isArray(result)) return result.map(String);
-  if (typeof result === "string") return [result];
-  if (typeof result === "object") {
-    const r = result as Record<string, unknown>;
-    for (const key of ["messages", "restored", "reverted", "changes", "files"]) {
-      const v = r[key];
-      if (Array.isArray(v)) return v.map((x) => (typeof x === "string" ? x : (x as { path?: string })?.path ?? JSON.stringify(x)));
-    }
-    if (typeof r.message === "string") return r.changed === false ? [] : [r.message];
-  }
-  return [];
+/** `unwrap`: restores the tool's config at once, whoever left the edit. True when something was restored. */
+export async function forceRevertSessionEdit(tool: ToolName, env: Env): Promise<boolean> {
+  const { revertToolSession } = await import("../tools/session.ts");
+  return revertToolSession(tool, { env, force: true });
 }

@@ -1,22 +1,38 @@
 // `headroom unwrap <tool>`: undoes whatever a wrap left in the tool's config (after a
 // crash, say). Works without a proxy; returns the lines to print.
+import { join } from "node:path";
+import { readIfExists } from "../host/fs.ts";
 import type { ToolName } from "../tools/registry.ts";
 import { otherLiveClientsOfTool } from "./clients.ts";
-import { needsSessionEdit, revertSessionEdit } from "./tool-session.ts";
+import { forceRevertSessionEdit, needsSessionEdit } from "./tool-session.ts";
 
 type Env = Record<string, string | undefined>;
 
+/** The files the pending session edit changed, as recorded by src/tools/session.ts (best effort). */
+async function editedFiles(tool: ToolName, env: Env): Promise<string[]> {
+  const { sessionStateDir } = await import("../tools/session.ts");
+  const raw = readIfExists(join(sessionStateDir(tool, env), "session.json"));
+  try {
+    const records = (JSON.parse(raw?.toString("utf8") ?? "{}") as { records?: { path?: unknown }[] }).records ?? [];
+    return records.flatMap((r) => (typeof r.path === "string" ? [r.path] : []));
+  } catch {
+    return [];
+  }
+}
+
 export async function runUnwrap(tool: ToolName, env: Env = process.env): Promise<string[]> {
   if (!needsSessionEdit(tool)) {
-    return [`wrap ${tool} only sets variables for the session and edits no config; nothing to undo.`];
+    return [`Nothing to undo: wrap ${tool} only sets variables for its session and edits no config.`];
   }
   const lines: string[] = [];
   const running = otherLiveClientsOfTool(tool, env);
   if (running.length > 0) {
-    lines.push(`note: a wrapped ${tool} is still running (pid ${running.map((c) => c.pid).join(", ")}); it will not find the proxy settings again.`);
+    lines.push(`Note: a wrapped ${tool} is still running (pid ${running.map((c) => c.pid).join(", ")}); it loses its proxy settings now.`);
   }
-  const restored = await revertSessionEdit(tool, env);
-  if (restored.length === 0) lines.push(`Nothing to undo: ${tool}'s config has no headroom session edit.`);
-  else lines.push(...restored.map((r) => `Restored ${r}`));
+  const files = await editedFiles(tool, env);
+  const restored = await forceRevertSessionEdit(tool, env);
+  if (!restored) lines.push(`Nothing to undo: no wrap of ${tool} left an edit in its config.`);
+  else if (files.length > 0) lines.push(...files.map((f) => `Restored ${f} (${tool}'s config as it was before wrap).`));
+  else lines.push(`Restored ${tool}'s config as it was before wrap.`);
   return lines;
 }
