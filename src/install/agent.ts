@@ -1,0 +1,94 @@
+// What supervisors execute. `agent run` serves the profile's proxy in this very process
+// (no child), so when a supervisor kills it nothing keeps holding the port. `agent
+// ensure` is the watchdog: healthy -> return; otherwise, under a non-blocking
+// per-profile lock, start the runtime detached and wait until it is ready.
+import { join } from "node:path";
+import { HeadroomError } from "../errors.ts";
+import { tryLock } from "../host/fs.ts";
+import { profileDir } from "../paths.ts";
+import { makeContext } from "./context.ts";
+import { isProfileServing, probePort, waitHealthy } from "./health.ts";
+import type { Manifest } from "./manifest.ts";
+import { runtimeArgv } from "./runtime-command.ts";
+import { clearPidFile, readPidFile, spawnDetached, writePidFile } from "./runtime-process.ts";
+import { loadManifest } from "./store.ts";
+
+type Env = Record<string, string | undefined>;
+
+/** The variables the runtime gets: the manifest's --env values and HEADROOM_DEPLOYMENT_*. */
+export function deploymentEnv(m: Manifest): Record<string, string> {
+  return {
+    ...m.env,
+    HEADROOM_WORKSPACE_DIR: m.workspaceDir,
+    HEADROOM_DEPLOYMENT_PROFILE: m.profile,
+    HEADROOM_DEPLOYMENT_PRESET: m.preset,
+    HEADROOM_DEPLOYMENT_RUNTIME: m.runtime,
+    HEADROOM_DEPLOYMENT_SUPERVISOR: m.supervisor,
+    HEADROOM_DEPLOYMENT_SCOPE: m.scope,
+  };
+}
+
+/** `agent run`: serves the proxy in this process until SIGTERM/SIGINT. */
+export async function agentRun(profile: string, env: Env = process.env): Promise<void> {
+  const m = loadManifest(profile, env);
+  if (m.runtime === "docker") {
+    throw new HeadroomError(`The profile "${profile}" uses the docker runtime; its supervisor runs the container, not \`agent run\`.`);
+  }
+  Object.assign(process.env, deploymentEnv(m));
+  const { resolveProxyConfig } = await import("../proxy/config.ts");
+  const config = resolveProxyConfig(
+    {
+      host: m.host,
+      port: m.port,
+      mode: m.proxy.mode,
+      backend: m.proxy.backend,
+      anthropicApiUrl: m.proxy.anthropicApiUrl,
+      openaiApiUrl: m.proxy.openaiApiUrl,
+      optimize: m.proxy.optimize,
+      telemetry: m.proxy.telemetry,
+      logLevel: m.proxy.logLevel,
+    },
+    process.env,
+  );
+  writePidFile(profile, process.pid, process.env);
+  try {
+    const { runProxyUntilSignal } = await import("./proxy-server.ts");
+    await runProxyUntilSignal(config);
+  } finally {
+    if (readPidFile(profile, process.env) === process.pid) clearPidFile(profile, process.env);
+  }
+}
+
+export type EnsureOutcome = "healthy" | "started" | "waited";
+
+/**
+ * `agent ensure`: returns at once when healthy; a concurrent ensure (lock held) starts
+ * nothing and waits for the other one's runtime.
+ */
+export async function ensureRuntime(m: Manifest, env: Env = process.env, timeoutMs = 30_000): Promise<EnsureOutcome> {
+  if (await isProfileServing(m.profile, m.port, m.host)) return "healthy";
+  const lockPath = join(profileDir(m.profile, { ...env, HEADROOM_WORKSPACE_DIR: m.workspaceDir }), "start.lock");
+  const lock = tryLock(lockPath);
+  if (!lock) {
+    await waitHealthy(m, { env, timeoutMs });
+    return "waited";
+  }
+  try {
+    if (await isProfileServing(m.profile, m.port, m.host)) return "healthy";
+    const probe = await probePort(m.port, m.host, 800);
+    if (probe.open && probe.profile !== m.profile) {
+      throw new HeadroomError(`Port ${m.port} is held by ${probe.description}, so the profile "${m.profile}" cannot start.`, `Stop it, or re-apply the profile with another --port.`);
+    }
+    const runEnv = { ...env, ...deploymentEnv(m) };
+    const argv = runtimeArgv(makeContext(m, { env: runEnv }));
+    const pid = spawnDetached(argv, m.profile, runEnv);
+    await waitHealthy(m, { env, timeoutMs, pid });
+    return "started";
+  } finally {
+    lock.release();
+  }
+}
+
+export async function agentEnsure(profile: string, env: Env = process.env): Promise<EnsureOutcome> {
+  return ensureRuntime(loadManifest(profile, env), env);
+}

@@ -1,0 +1,223 @@
+// `install apply`: validate everything and refuse before changing anything; then stop
+// the old deployment (never two runtimes on one port), apply the wiring (write-ahead in
+// the manifest), install the supervisor, start, and wait until /readyz answers and
+// /health names this profile. A failure puts the previous deployment back, running.
+import { HeadroomError, errorMessage } from "../errors.ts";
+import { isPortOpen, waitFor } from "../host/net.ts";
+import type { OsName } from "../host/platform.ts";
+import { profileDir } from "../paths.ts";
+import { ensureRuntime } from "./agent.ts";
+import { makeContext } from "./context.ts";
+import { type Bound, bind } from "./deploy.ts";
+import { type PortProbe, probePort, waitHealthy } from "./health.ts";
+import type { ChangeRecord, Manifest } from "./manifest.ts";
+import { stopRuntimeProcess } from "./runtime-process.ts";
+import { CorruptManifestError, deleteProfileDir, listManifests, saveManifest, tryLoadManifest } from "./store.ts";
+import type { Supervisor, SupervisorContext } from "./supervisors/types.ts";
+import { supervisorFor } from "./table.ts";
+import { type WiringPlan, type WiringRequest, applyWiring, planWiring, revertWiring } from "./wiring.ts";
+
+type Env = Record<string, string | undefined>;
+
+export interface Prepared {
+  manifest: Manifest;
+  old: Manifest | null;
+  sup: Supervisor;
+  ctx: SupervisorContext;
+  wiringReq: WiringRequest;
+  wiring: WiringPlan;
+  warnings: string[];
+  env: Env;
+}
+
+export function wiringRequest(m: Manifest, ctx: SupervisorContext, env: Env): WiringRequest {
+  return {
+    scope: m.scope,
+    providers: m.providers,
+    targets: m.targets,
+    port: m.port,
+    host: m.host,
+    os: ctx.os,
+    home: ctx.home,
+    env,
+    profileDir: profileDir(m.profile, { ...env, HEADROOM_WORKSPACE_DIR: m.workspaceDir }),
+    isRoot: ctx.isRoot,
+  };
+}
+
+const sameWiring = (a: Manifest, b: Manifest) =>
+  a.scope === b.scope && a.port === b.port && a.host === b.host && a.providers === b.providers && JSON.stringify(a.targets) === JSON.stringify(b.targets);
+
+/** Every check that must pass before anything is changed. Throws HeadroomError/UsageError. */
+export async function prepareApply(draft: Manifest, env: Env, opts: { force?: boolean; dryRun?: boolean } = {}): Promise<Prepared> {
+  const warnings: string[] = [];
+  let old: Manifest | null = null;
+  try {
+    old = tryLoadManifest(draft.profile, env);
+  } catch (err) {
+    if (!(err instanceof CorruptManifestError) || !opts.force) throw err;
+    warnings.push(`Replacing the unreadable manifest ${err.path} (${err.reason}); changes it recorded cannot be reverted.`);
+  }
+  const crossOs = draft.os !== (old?.os ?? draft.os);
+  const other = listManifests(env).find((m) => m.port === draft.port && m.profile !== draft.profile);
+  if (other) {
+    throw new HeadroomError(`Port ${draft.port} is already configured for the profile "${other.profile}".`, `Choose another --port, or remove that profile with \`headroom install remove --profile ${other.profile}\`.`);
+  }
+  const hostRun = !opts.dryRun || draft.os === (await import("../host/platform.ts")).hostOs();
+  if (hostRun) {
+    const probe = await probePort(draft.port, draft.host, 800);
+    if (probe.open && probe.profile !== draft.profile) {
+      throw new HeadroomError(
+        `Port ${draft.port} is already served by ${probe.description}.`,
+        `Stop it first, or choose another port with --port.`,
+      );
+    }
+  }
+  const sup = supervisorFor(draft.os as OsName, draft.preset, draft.scope, env);
+  const ctx = makeContext(draft, { env, os: draft.os as OsName });
+  if (!opts.dryRun) {
+    await sup.preflight(ctx);
+    if (old && !crossOs && old.preset !== draft.preset) {
+      // The old supervisor must be removable too.
+      await bind(old, env).sup.preflight(bind(old, env).ctx).catch(() => {});
+    }
+  }
+  const wiringReq = wiringRequest(draft, ctx, env);
+  const wiring = await planWiring(wiringReq);
+  const manifest: Manifest = {
+    ...draft,
+    targets: wiring.targets,
+    createdAt: old?.createdAt ?? draft.createdAt,
+  };
+  return { manifest, old, sup, ctx: { ...ctx, manifest }, wiringReq, wiring, warnings, env };
+}
+
+export interface ApplyResult {
+  manifest: Manifest;
+  health: PortProbe;
+  warnings: string[];
+  replaced: boolean;
+}
+
+async function portFree(port: number): Promise<boolean> {
+  return (await waitFor(async () => !(await isPortOpen(port, "127.0.0.1", 300)), 15_000, 20)) !== null;
+}
+
+/** Takes a deployment down and removes its supervisor, keeping linger and wiring as they are. */
+async function takeDown(b: Bound): Promise<void> {
+  const keepLinger = { ...b.m, supervisorState: { ...b.m.supervisorState, lingerEnabledByHeadroom: false } };
+  const ctx = { ...b.ctx, manifest: keepLinger };
+  await b.sup.uninstall(ctx).catch(() => {});
+  const p = await probePort(b.m.port, b.m.host, 500);
+  if (p.open && p.profile === b.m.profile) await stopRuntimeProcess(b.m, b.env);
+  await portFree(b.m.port);
+}
+
+/** Installs the supervisor for `m`, starts it and waits until healthy. Returns the saved manifest. */
+async function bringUp(m: Manifest, sup: Supervisor, ctx: SupervisorContext, env: Env, warnings: string[], timeoutMs: number): Promise<{ manifest: Manifest; health: PortProbe }> {
+  const state = await sup.install({ ...ctx, manifest: m });
+  const { warnings: w, ...rest } = state as Record<string, unknown> & { warnings?: string[] };
+  if (Array.isArray(w)) warnings.push(...w);
+  const saved: Manifest = { ...m, supervisorState: rest, updatedAt: new Date().toISOString() };
+  saveManifest(saved, env);
+  const b: Bound = { m: saved, sup, ctx: { ...ctx, manifest: saved }, env };
+  if (saved.preset === "persistent-task") await ensureRuntime(saved, env, timeoutMs);
+  const health = await waitHealthy(saved, {
+    env,
+    timeoutMs,
+    failFast: async () => {
+      if (saved.preset !== "persistent-service") return null;
+      const s = await b.sup.status(b.ctx).catch(() => null);
+      if (!s) return null;
+      if (/^failed/.test(s.state)) return `the ${s.kind} unit failed`;
+      return (s.restarts ?? 0) >= 2 ? `the ${s.kind} unit keeps crashing (${s.restarts} restarts)` : null;
+    },
+  });
+  return { manifest: saved, health };
+}
+
+export async function executeApply(p: Prepared, timeoutMs = 30_000): Promise<ApplyResult> {
+  const { env, warnings } = p;
+  const oldBound = p.old ? bind(p.old, env) : null;
+  const keepWiring = p.old !== null && sameWiring(p.old, p.manifest);
+  let records: ChangeRecord[] = keepWiring ? p.old!.changes : [];
+  let m: Manifest = { ...p.manifest, changes: records, supervisorState: {} };
+
+  // 1. Never two runtimes on one port: the old one goes down first.
+  if (oldBound) await takeDown(oldBound);
+
+  try {
+    // 2. Wiring (write-ahead: the manifest lists each change before the file is replaced).
+    if (!keepWiring) {
+      if (p.old) {
+        const { failed } = await revertWiring(p.old.changes);
+        if (failed.length) throw new HeadroomError(`Could not revert the previous wiring of ${failed.map((f) => f.record.path).join(", ")}: ${failed[0]!.error}`);
+        records = [];
+      }
+      saveManifest(m, env);
+      records = await applyWiring(p.wiringReq, async (recs) => {
+        m = { ...m, changes: recs };
+        saveManifest(m, env);
+      });
+      m = { ...m, changes: records };
+    }
+    saveManifest(m, env);
+    // 3. Supervisor, start, wait.
+    const up = await bringUp(m, p.sup, p.ctx, env, warnings, timeoutMs);
+    return { manifest: up.manifest, health: up.health, warnings, replaced: p.old !== null };
+  } catch (err) {
+    const failure = err instanceof HeadroomError ? err : new HeadroomError(errorMessage(err));
+    const notes = await rollback(p, m, keepWiring);
+    const what = failure.message.replace(/\.$/, "");
+    let tail: string;
+    if (p.old) {
+      tail = notes.length === 0
+        ? ` The previous deployment of "${p.old.profile}" was restored and is healthy.`
+        : ` Restoring the previous deployment was incomplete: ${notes.join("; ")}.`;
+    } else {
+      tail = notes.length === 0 ? " Nothing was left installed." : ` Cleaning up was incomplete: ${notes.join("; ")}.`;
+    }
+    throw new HeadroomError(`Applying the profile "${m.profile}" failed: ${what}.${tail}`, failure.hint);
+  }
+}
+
+/** Undoes a failed apply and puts the previous deployment back. Returns what could not be restored. */
+async function rollback(p: Prepared, m: Manifest, keptWiring: boolean): Promise<string[]> {
+  const { env } = p;
+  const restoreNotes: string[] = [];
+  await takeDown({ m, sup: p.sup, ctx: { ...p.ctx, manifest: m }, env }).catch(() => {});
+  let changes = p.old?.changes ?? [];
+  if (!keptWiring) {
+    const { failed } = await revertWiring(m.changes);
+    if (failed.length) restoreNotes.push(`could not revert ${failed.map((f) => f.record.path).join(", ")}`);
+    if (p.old) {
+      try {
+        const req = wiringRequest(p.old, bind(p.old, env).ctx, env);
+        let current = { ...p.old, changes: [] as ChangeRecord[] };
+        changes = await applyWiring(req, async (recs) => {
+          current = { ...current, changes: recs };
+          saveManifest(current, env);
+        });
+      } catch (err) {
+        restoreNotes.push(`could not re-apply the previous wiring: ${errorMessage(err)}`);
+      }
+    }
+  }
+  if (!p.old) {
+    if (restoreNotes.length === 0) deleteProfileDir(m.profile, env);
+    else saveManifest({ ...m, supervisorState: {} }, env);
+    return restoreNotes;
+  }
+  const old = { ...p.old, changes };
+  const b = bind(old, env);
+  try {
+    await bringUp(old, b.sup, b.ctx, env, [], 30_000);
+  } catch (err) {
+    restoreNotes.push(`the previous deployment could not be started again: ${errorMessage(err)}`);
+    saveManifest(old, env);
+  }
+  return restoreNotes;
+}
+
+/** apply = prepare (refuse early, see prepareApply) + execute. */
+export const applyProfile = executeApply;

@@ -1,0 +1,162 @@
+// Lifecycle of an installed deployment: start, stop, restart, remove, recover. Every
+// action goes through the supervisor chosen once from the table; nothing here tests
+// the platform.
+import { HeadroomError, errorMessage } from "../errors.ts";
+import { isPortOpen, waitFor } from "../host/net.ts";
+import { type ContextOptions, makeContext } from "./context.ts";
+import { isProfileServing, probePort, waitHealthy } from "./health.ts";
+import type { Manifest } from "./manifest.ts";
+import { ensureRuntime } from "./agent.ts";
+import { stopRuntimeProcess } from "./runtime-process.ts";
+import { deleteProfileDir, saveManifest } from "./store.ts";
+import type { Supervisor, SupervisorContext } from "./supervisors/types.ts";
+import { supervisorForManifest } from "./table.ts";
+import { revertWiring } from "./wiring.ts";
+
+type Env = Record<string, string | undefined>;
+
+export interface Bound {
+  m: Manifest;
+  sup: Supervisor;
+  ctx: SupervisorContext;
+  env: Env;
+}
+
+export function bind(m: Manifest, env: Env = process.env, opts: ContextOptions = {}): Bound {
+  const e = { ...env, HEADROOM_WORKSPACE_DIR: m.workspaceDir };
+  return { m, sup: supervisorForManifest(m, e), ctx: makeContext(m, { ...opts, env: e }), env: e };
+}
+
+const isTask = (m: Manifest) => m.preset === "persistent-task";
+
+export async function isDeploymentHealthy(m: Manifest): Promise<boolean> {
+  return (await isProfileServing(m.profile, m.port, m.host)) !== null;
+}
+
+/** A wait that gives up early when the supervisor reports the unit failed. */
+function failFastFor(b: Bound): () => Promise<string | null> {
+  return async () => {
+    if (isTask(b.m) || b.m.preset === "persistent-docker") return null;
+    try {
+      const s = await b.sup.status(b.ctx);
+      if (/^failed/.test(s.state)) return `the ${s.kind} unit failed`;
+      if ((s.restarts ?? 0) >= 2) return `the ${s.kind} unit keeps crashing (${s.restarts} restarts)`;
+    } catch {}
+    return null;
+  };
+}
+
+async function portFree(port: number, timeoutMs = 15_000): Promise<boolean> {
+  return (await waitFor(async () => !(await isPortOpen(port, "127.0.0.1", 300)), timeoutMs, 25)) !== null;
+}
+
+/** Refuses to start when something that is not this profile answers on its port. */
+async function checkPortForStart(m: Manifest): Promise<void> {
+  const p = await probePort(m.port, m.host, 800);
+  if (p.open && p.profile !== m.profile) {
+    throw new HeadroomError(`Port ${m.port} is held by ${p.description}, so the profile "${m.profile}" cannot start.`, `Stop it, or re-apply the profile with another --port.`);
+  }
+}
+
+/** Starts the runtime through its supervisor (or `agent ensure` for the task preset) and waits until healthy. */
+export async function startDeployment(m: Manifest, env: Env = process.env, opts: ContextOptions = {}, timeoutMs = 30_000) {
+  const b = bind(m, env, opts);
+  if (await isProfileServing(m.profile, m.port, m.host)) {
+    if (isTask(m) && m.supervisorState?.paused) await resume(b);
+    return probePort(m.port, m.host);
+  }
+  await checkPortForStart(m);
+  if (isTask(m)) {
+    if (m.supervisorState?.paused) await resume(b);
+    await ensureRuntime(m, b.env, timeoutMs);
+    return waitHealthy(m, { env: b.env, timeoutMs });
+  }
+  await b.sup.start(b.ctx);
+  return waitHealthy(m, { env: b.env, timeoutMs, failFast: failFastFor(b) });
+}
+
+async function resume(b: Bound): Promise<void> {
+  await b.sup.start(b.ctx);
+  const next = { ...b.m, supervisorState: { ...b.m.supervisorState, paused: false }, updatedAt: new Date().toISOString() };
+  saveManifest(next, b.env);
+}
+
+/** wrap's seam: start an installed deployment that is stopped or unhealthy. */
+export async function recoverDeployment(m: Manifest, env: Env = process.env, opts: ContextOptions = {}) {
+  return startDeployment(m, env, opts);
+}
+
+/** Stops through the supervisor and returns once the port is free. */
+export async function stopDeployment(m: Manifest, env: Env = process.env, opts: { pause?: boolean } & ContextOptions = {}): Promise<void> {
+  const b = bind(m, env, opts);
+  await b.sup.stop(b.ctx, { pause: opts.pause });
+  if (opts.pause && isTask(m)) {
+    saveManifest({ ...m, supervisorState: { ...m.supervisorState, paused: true }, updatedAt: new Date().toISOString() }, b.env);
+  }
+  const p = await probePort(m.port, m.host, 500);
+  if (p.open && p.profile === m.profile) await stopRuntimeProcess(m, b.env);
+  if (!(await portFree(m.port))) {
+    const q = await probePort(m.port, m.host, 500);
+    throw new HeadroomError(`The profile "${m.profile}" was stopped, but port ${m.port} is still held by ${q.description}.`);
+  }
+}
+
+/** Waits for the old process to exit, then confirms a new healthy pid. */
+export async function restartDeployment(m: Manifest, env: Env = process.env, opts: ContextOptions = {}) {
+  const b = bind(m, env, opts);
+  const before = await probePort(m.port, m.host, 800);
+  const oldPid = before.profile === m.profile ? before.pid : undefined;
+  if (before.open && before.profile !== m.profile) await checkPortForStart(m);
+  await b.sup.restart(b.ctx);
+  if (oldPid) {
+    const { isPidAlive } = await import("../host/fs.ts");
+    await waitFor(async () => !isPidAlive(oldPid), 20_000, 25);
+  }
+  if (isTask(m)) await ensureRuntime(m, b.env);
+  return waitHealthy(m, { env: b.env, notPid: oldPid, failFast: failFastFor(b) });
+}
+
+export interface RemoveResult {
+  removed: boolean;
+  problems: string[];
+}
+
+/**
+ * Stops, uninstalls the supervisor, reverts every recorded change, deletes the profile
+ * folder. Each failing step is reported and the rest still run; the folder (with the
+ * manifest of what is left) is kept when anything could not be reverted.
+ */
+export async function removeDeployment(m: Manifest, env: Env = process.env, opts: ContextOptions = {}): Promise<RemoveResult> {
+  const b = bind(m, env, opts);
+  const problems: string[] = [];
+  let uninstalled = true;
+  try {
+    await b.sup.stop(b.ctx, {});
+  } catch (err) {
+    problems.push(`stop: ${errorMessage(err)}`);
+  }
+  try {
+    await b.sup.uninstall(b.ctx);
+  } catch (err) {
+    uninstalled = false;
+    problems.push(`supervisor: ${errorMessage(err)}`);
+  }
+  const p = await probePort(m.port, m.host, 500);
+  if (p.open && p.profile === m.profile) await stopRuntimeProcess(m, b.env);
+  if (!(await portFree(m.port, 5000)) && (await probePort(m.port, m.host, 500)).profile === m.profile) {
+    problems.push(`port ${m.port} is still served by this profile`);
+  }
+  const { failed } = await revertWiring(m.changes);
+  for (const f of failed) problems.push(`${f.record.path}: ${f.error}`);
+  if (failed.length === 0 && uninstalled) {
+    deleteProfileDir(m.profile, b.env);
+    return { removed: true, problems };
+  }
+  const remaining = { ...m, changes: failed.map((f) => f.record), updatedAt: new Date().toISOString() };
+  try {
+    saveManifest(remaining, b.env);
+  } catch (err) {
+    problems.push(`manifest: ${errorMessage(err)}`);
+  }
+  return { removed: false, problems };
+}

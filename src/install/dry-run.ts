@@ -1,0 +1,57 @@
+// `apply --dry-run`: the executor's plan printed instead of carried out. The same
+// renderers the executor uses produce the files and commands; nothing is written.
+import { readIfExists } from "../host/fs.ts";
+import type { Prepared } from "./apply.ts";
+import { unifiedDiff } from "./diff.ts";
+import type { Manifest } from "./manifest.ts";
+
+export interface DryRunPlan {
+  manifest: Manifest;
+  files: { path: string; content: string }[];
+  commands: string[][];
+  /** Current content per path (null = new), for the text form's diffs. Not in the JSON form. */
+  before: Map<string, string | null>;
+}
+
+function text(content: string | Uint8Array): string {
+  if (typeof content === "string") return content;
+  if (content[0] === 0xff && content[1] === 0xfe) return new TextDecoder("utf-16le").decode(content.subarray(2));
+  return new TextDecoder().decode(content);
+}
+
+export function buildDryRun(p: Prepared): DryRunPlan {
+  const sup = p.sup.render(p.ctx);
+  const before = new Map<string, string | null>();
+  const files: DryRunPlan["files"] = [];
+  for (const e of p.wiring.files) {
+    files.push({ path: e.path, content: e.after });
+    before.set(e.path, e.before);
+  }
+  for (const f of sup.files) {
+    files.push({ path: f.path, content: text(f.content) });
+    const cur = f.path.startsWith("/") && p.ctx.os === (process.platform === "win32" ? "windows" : process.platform === "darwin" ? "darwin" : "linux") ? readIfExists(f.path) : null;
+    before.set(f.path, cur ? cur.toString("utf8") : null);
+  }
+  return { manifest: p.manifest, files, commands: [...p.wiring.commands, ...sup.commands], before };
+}
+
+export function dryRunJson(plan: DryRunPlan): string {
+  return JSON.stringify({ manifest: plan.manifest, files: plan.files, commands: plan.commands });
+}
+
+export function dryRunText(plan: DryRunPlan, warnings: string[]): string {
+  const out: string[] = [`Dry run for profile "${plan.manifest.profile}" (${plan.manifest.preset}, ${plan.manifest.os}); nothing was changed.`, ""];
+  for (const w of warnings) out.push(`note: ${w}`);
+  out.push("Files:");
+  if (plan.files.length === 0) out.push("  (none)");
+  for (const f of plan.files) {
+    const d = unifiedDiff(f.path, plan.before.get(f.path) ?? null, f.content);
+    out.push(d ? d.trimEnd() : `  ${f.path} (unchanged)`);
+    out.push("");
+  }
+  out.push("Commands:");
+  if (plan.commands.length === 0) out.push("  (none)");
+  for (const c of plan.commands) out.push(`  ${c.map((w) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(w) ? w : JSON.stringify(w))).join(" ")}`);
+  out.push("", "Manifest:", JSON.stringify(plan.manifest, null, 2));
+  return out.join("\n");
+}

@@ -1,0 +1,67 @@
+// The runtime process of a deployment that no service manager tracks (the task preset):
+// its pid file, starting it detached in its own session, and stopping it.
+import { closeSync, openSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { atomicWrite, isPidAlive, readIfExists } from "../host/fs.ts";
+import { isPortOpen, waitFor } from "../host/net.ts";
+import { profileDir, runnerLogPath } from "../paths.ts";
+import { probePort } from "./health.ts";
+import type { Manifest } from "./manifest.ts";
+
+type Env = Record<string, string | undefined>;
+
+export function pidFilePath(profile: string, env: Env = process.env): string {
+  return join(profileDir(profile, env), "runtime.pid");
+}
+
+export function writePidFile(profile: string, pid: number, env: Env = process.env): void {
+  atomicWrite(pidFilePath(profile, env), `${pid}\n`, { mode: 0o600, forceMode: true });
+}
+
+export function readPidFile(profile: string, env: Env = process.env): number | null {
+  const n = Number.parseInt(readIfExists(pidFilePath(profile, env))?.toString("utf8").trim() ?? "", 10);
+  return Number.isInteger(n) && n > 0 ? n : null;
+}
+
+export function clearPidFile(profile: string, env: Env = process.env): void {
+  rmSync(pidFilePath(profile, env), { force: true });
+}
+
+/** Starts argv detached in its own session, output appended to runner.log. Returns its pid. */
+export function spawnDetached(argv: string[], profile: string, env: Env = process.env): number {
+  const log = openSync(runnerLogPath(profile, env), "a", 0o600);
+  // detached: setsid() in the child, so it has its own session and outlives the caller.
+  const proc = Bun.spawn(argv, {
+    env: Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined)) as Record<string, string>,
+    stdin: "ignore",
+    stdout: log,
+    stderr: log,
+    detached: true,
+  });
+  proc.unref();
+  closeSync(log);
+  return proc.pid;
+}
+
+/** The pid of this deployment's runtime: /health when it names the profile, else the pid file. */
+export async function runtimePid(m: Manifest, env: Env = process.env): Promise<number | null> {
+  const p = await probePort(m.port, "127.0.0.1", 800);
+  if (p.profile === m.profile && p.pid) return p.pid;
+  const pid = readPidFile(m.profile, env);
+  return pid && isPidAlive(pid) ? pid : null;
+}
+
+/** SIGTERM, wait (bounded), SIGKILL; then waits until the port is free. */
+export async function stopRuntimeProcess(m: Manifest, env: Env = process.env, timeoutMs = 15_000): Promise<boolean> {
+  const pid = await runtimePid(m, env);
+  if (pid) {
+    try { process.kill(pid, "SIGTERM"); } catch {}
+    const gone = await waitFor(async () => !isPidAlive(pid), timeoutMs, 25);
+    if (!gone) {
+      try { process.kill(pid, "SIGKILL"); } catch {}
+      await waitFor(async () => !isPidAlive(pid), 3000, 25);
+    }
+  }
+  clearPidFile(m.profile, env);
+  return (await waitFor(async () => !(await isPortOpen(m.port, "127.0.0.1", 300)), 5000, 25)) !== null;
+}

@@ -1,0 +1,96 @@
+// `install status`: the supervisor's own view, readiness, and whether the process on
+// the port is this deployment. Problems (foreign process, crash loop, no linger,
+// configuration drift) each get a line. Healthy = running + ready + ours.
+import { errorMessage } from "../errors.ts";
+import { bind } from "./deploy.ts";
+import { probePort } from "./health.ts";
+import type { Manifest } from "./manifest.ts";
+import { readPidFile } from "./runtime-process.ts";
+import type { SupervisorStatus } from "./supervisors/types.ts";
+import { wiringDrift } from "./wiring.ts";
+
+type Env = Record<string, string | undefined>;
+
+export interface StatusReport {
+  profile: string;
+  preset: string;
+  runtime: string;
+  supervisor: string;
+  scope: string;
+  port: number;
+  targets: string[];
+  supervisorView: Omit<SupervisorStatus, "problems" | "details"> | { kind: string; error: string };
+  ready: boolean;
+  /** What /health says answers on the port. */
+  serving: { profile?: string; pid?: number; description: string };
+  isThisDeployment: boolean;
+  healthy: boolean;
+  problems: string[];
+}
+
+export async function deploymentStatus(m: Manifest, env: Env = process.env): Promise<StatusReport> {
+  const b = bind(m, env);
+  const problems: string[] = [];
+  const [sup, probe, drift] = await Promise.all([
+    b.sup.status(b.ctx).catch((err) => ({ kind: b.sup.kind, error: errorMessage(err) }) as const),
+    probePort(m.port, m.host, 1000),
+    m.changes.length ? wiringDrift(m.changes).catch((err) => [`could not check the wiring: ${errorMessage(err)}`]) : Promise.resolve([] as string[]),
+  ]);
+  let supView: StatusReport["supervisorView"];
+  let supRunning = false;
+  let supPid: number | undefined;
+  if ("error" in sup) {
+    supView = sup;
+    problems.push(`The ${sup.kind} supervisor could not be queried: ${sup.error}`);
+  } else {
+    const { problems: p, details: _d, ...rest } = sup;
+    supView = rest;
+    problems.push(...p);
+    supRunning = sup.running;
+    supPid = sup.pid;
+  }
+  const ours = probe.profile === m.profile;
+  const expectedPid = supPid ?? (m.preset === "persistent-task" ? readPidFile(m.profile, b.env) ?? undefined : undefined);
+  const pidMatches = !expectedPid || !probe.pid || probe.pid === expectedPid || m.runtime === "docker";
+  if (probe.open && !ours) problems.push(`Port ${m.port} is held by ${probe.description}, not by this deployment.`);
+  else if (ours && !pidMatches) problems.push(`The proxy on port ${m.port} (pid ${probe.pid}) is not the supervisor's process (pid ${expectedPid}).`);
+  else if (!probe.open) problems.push(`Nothing answers on port ${m.port}.`);
+  else if (!probe.ready) problems.push(`The proxy on port ${m.port} is not ready.`);
+  for (const d of drift) problems.push(`Configuration drift: ${d}`);
+  const isThis = ours && pidMatches;
+  // A task deployment's schedule being active is not required for the runtime to be healthy.
+  const supOk = m.preset === "persistent-task" ? true : supRunning;
+  return {
+    profile: m.profile,
+    preset: m.preset,
+    runtime: m.runtime,
+    supervisor: m.supervisor,
+    scope: m.scope,
+    port: m.port,
+    targets: m.targets,
+    supervisorView: supView,
+    ready: probe.ready,
+    serving: { profile: probe.profile, pid: probe.pid, description: probe.description },
+    isThisDeployment: isThis,
+    healthy: probe.ready && isThis && supOk,
+    problems,
+  };
+}
+
+export function formatStatus(r: StatusReport): string {
+  const sv = r.supervisorView;
+  const supLine = "error" in sv
+    ? `${sv.kind}: unknown`
+    : `${sv.kind}: ${sv.installed ? sv.state : "not installed"}${sv.pid ? `, main pid ${sv.pid}` : ""}${sv.restarts !== undefined ? `, ${sv.restarts} restarts` : ""}`;
+  const lines = [
+    `profile ${r.profile}: ${r.healthy ? "healthy" : "NOT healthy"}`,
+    `  preset      ${r.preset} (runtime ${r.runtime}, scope ${r.scope})`,
+    `  port        ${r.port}`,
+    `  targets     ${r.targets.join(", ") || "none"}`,
+    `  supervisor  ${supLine}`,
+    `  ready       ${r.ready ? "yes" : "no"}`,
+    `  serving     ${r.isThisDeployment ? `this deployment${r.serving.pid ? ` (pid ${r.serving.pid})` : ""}` : r.serving.description}`,
+  ];
+  for (const p of r.problems) lines.push(`  ! ${p}`);
+  return lines.join("\n");
+}
