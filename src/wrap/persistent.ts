@@ -11,14 +11,6 @@ import { type HeadroomHealth, type PortState, probePort } from "./probe.ts";
 
 type Env = Record<string, string | undefined>;
 
-// PENDING: src/install/deploy.ts (recoverDeployment) has not landed yet.
-async function loadDeploy(): Promise<{ recoverDeployment(m: Manifest, env?: Env): Promise<unknown> }> {
-  return {
-    recoverDeployment: async () => {
-      throw new Error("recovering deployments is not available in this build yet");
-    },
-  };
-}
 
 export interface PersistentMatch {
   manifest: Manifest;
@@ -74,7 +66,7 @@ export async function usePersistentDeployment(
     return null;
   }
   log(`the persistent deployment "${target.profile}" is not healthy; recovering it through its ${target.supervisor} supervisor`);
-  const { recoverDeployment } = await loadDeploy();
+  const { recoverDeployment } = await import("../install/deploy.ts");
   try {
     await recoverDeployment(target, env);
   } catch (err) {
