@@ -3,6 +3,7 @@
 // timer (at boot and every N minutes). User scope uses `systemctl --user` and
 // ${XDG_CONFIG_HOME:-~/.config}/systemd/user; system scope /etc/systemd/system (root).
 // Rendering is pure; acting goes through ctx.run.
+import { readFileSync } from "node:fs";
 import { userInfo } from "node:os";
 import { join } from "node:path";
 import { HeadroomError } from "../../errors.ts";
@@ -158,12 +159,19 @@ function render(ctx: SupervisorContext): SupervisorPlan {
 
 // ---- linger --------------------------------------------------------------------------
 
-function userName(env: Env): string {
+/** The login name for loginctl: $USER, $LOGNAME, /etc/passwd by uid, else the uid itself. */
+export function userName(env: Env): string {
+  if (env.USER) return env.USER;
+  if (env.LOGNAME) return env.LOGNAME;
+  const uid = process.getuid?.() ?? 0;
   try {
-    return env.USER || env.LOGNAME || userInfo().username;
-  } catch {
-    return String(process.getuid?.() ?? "");
-  }
+    for (const line of readFileSync("/etc/passwd", "utf8").split("\n")) {
+      const f = line.split(":");
+      if (f[2] === String(uid) && f[0]) return f[0];
+    }
+  } catch {}
+  const name = userInfo().username;
+  return name && name !== "unknown" ? name : String(uid);
 }
 
 /** "yes" / "no", or "unknown" when logind cannot be asked. */

@@ -1,0 +1,207 @@
+// persistent-service on a real systemd user manager (one per file, own HOME and
+// XDG_RUNTIME_DIR): apply, crash recovery, stop/start/restart, status, refusals,
+// rollback of a failed re-apply, and remove. Runs against the compiled binary.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { type UserManager, startUserManager, systemdSkipReason } from "../support/systemd.ts";
+import { binPath, freePort, health, healthyAs, hr, isOneSentence, killAll, runtimePids, until } from "./install-support.ts";
+
+const skip = systemdSkipReason();
+
+describe.skipIf(skip !== null)("install persistent-service on systemd", () => {
+  let sd: UserManager;
+  let env: Record<string, string | undefined>;
+  let port: number;
+  let ws: string;
+  const profile = "svc";
+  const unitPath = () => join(sd.home, ".config/systemd/user", `headroom-${profile}.service`);
+  const base = () => ["--profile", profile, "--providers", "manual", "--target", "claude", "--scope", "user"];
+
+  beforeAll(async () => {
+    sd = await startUserManager({ prefix: "headroom-svc-" });
+    ws = join(sd.home, ".headroom");
+    env = { ...sd.env, HEADROOM_BIN: undefined, HEADROOM_TASK_BACKEND: undefined };
+    port = await freePort();
+  }, 30_000);
+
+  afterAll(async () => {
+    if (!sd) return;
+    const left = existsSync(join(ws, "deploy")) ? readdirSync(join(ws, "deploy")) : [];
+    for (const p of left) await hr(["install", "remove", "--profile", p], env).catch(() => {});
+    killAll(runtimePids(profile, ws));
+    await sd.stop();
+  }, 60_000);
+
+  test("apply installs an active unit whose runtime reports this profile; the manifest is private", async () => {
+    const r = await hr(["install", "apply", ...base(), "--port", String(port), "--env", "HEADROOM_TEST_MARK=a b%c"], env);
+    expect(r.stderr + r.stdout).toContain("healthy");
+    expect(r.code).toBe(0);
+    const h = await health(port);
+    expect(h?.deployment).toEqual({ profile, preset: "persistent-service", runtime: "native", supervisor: "service", scope: "user" });
+    expect((await sd.systemctl(["is-active", `headroom-${profile}.service`])).stdout.trim()).toBe("active");
+    const mainPid = Number((await sd.systemctl(["show", `headroom-${profile}.service`, "-p", "MainPID", "--value"])).stdout.trim());
+    expect(h?.pid).toBe(mainPid);
+    const manifestFile = join(ws, "deploy", profile, "manifest.json");
+    expect(statSync(manifestFile).mode & 0o777).toBe(0o600);
+    expect(statSync(join(ws, "deploy", profile)).mode & 0o777).toBe(0o700);
+    const m = JSON.parse(readFileSync(manifestFile, "utf8"));
+    expect(m).toMatchObject({ profile, port, preset: "persistent-service", targets: ["claude"], env: { HEADROOM_TEST_MARK: "a b%c" } });
+    const unit = readFileSync(unitPath(), "utf8");
+    expect(unit).toContain(`ExecStart=${binPath} install agent run --profile ${profile}`);
+    expect(unit).toContain(`Environment=HEADROOM_WORKSPACE_DIR=${ws}`);
+    expect(unit).toContain(`Environment="HEADROOM_TEST_MARK=a b%%c"`);
+    expect(unit).toContain("Restart=on-failure");
+    expect(unit).toContain("WantedBy=default.target");
+    // The runtime really got the --env value (systemd unescaped %% and the quotes).
+    const environ = readFileSync(`/proc/${mainPid}/environ`, "utf8").split("\0");
+    expect(environ).toContain("HEADROOM_TEST_MARK=a b%c");
+  }, 60_000);
+
+  test("re-applying the same arguments is idempotent: one unit, healthy again", async () => {
+    const r = await hr(["install", "apply", ...base(), "--port", String(port), "--env", "HEADROOM_TEST_MARK=a b%c"], env);
+    expect(r.code).toBe(0);
+    const units = readdirSync(join(sd.home, ".config/systemd/user")).filter((f) => f.startsWith("headroom-"));
+    expect(units).toEqual([`headroom-${profile}.service`]);
+    expect((await healthyAs(port, profile))?.deployment?.profile).toBe(profile);
+  }, 60_000);
+
+  test("kill -9 of the main pid: systemd restarts it and it is healthy with a new pid", async () => {
+    const before = (await health(port))!.pid;
+    process.kill(before, "SIGKILL");
+    const after = await healthyAs(port, profile, before);
+    expect(after).not.toBeNull();
+    expect(after!.pid).not.toBe(before);
+  }, 60_000);
+
+  test("status reports the supervisor's view and exits 0 when healthy", async () => {
+    const r = await hr(["install", "status", "--profile", profile, "--json"], env);
+    expect(r.code).toBe(0);
+    const s = JSON.parse(r.stdout);
+    expect(s).toMatchObject({ profile, preset: "persistent-service", port, healthy: true, ready: true, isThisDeployment: true, targets: ["claude"] });
+    expect(s.supervisorView.kind).toBe("systemd");
+    expect(s.supervisorView.restarts).toBeGreaterThanOrEqual(1);
+    expect(s.supervisorView.pid).toBe((await health(port))!.pid);
+    const text = await hr(["install", "status", "--profile", profile], env);
+    expect(text.stdout).toContain("healthy");
+  }, 30_000);
+
+  test("restart gives a new healthy pid", async () => {
+    const before = (await health(port))!.pid;
+    const r = await hr(["install", "restart", "--profile", profile], env);
+    expect(r.code).toBe(0);
+    const h = await health(port);
+    expect(h?.deployment?.profile).toBe(profile);
+    expect(h!.pid).not.toBe(before);
+  }, 60_000);
+
+  test("stop frees the port and status exits non-zero; start brings it back", async () => {
+    const r = await hr(["install", "stop", "--profile", profile], env);
+    expect(r.code).toBe(0);
+    expect(await health(port)).toBeNull();
+    const s = await hr(["install", "status", "--profile", profile], env);
+    expect(s.code).toBe(1);
+    expect(s.stdout).toContain("NOT healthy");
+    const st = await hr(["install", "start", "--profile", profile], env);
+    expect(st.code).toBe(0);
+    expect((await health(port))?.deployment?.profile).toBe(profile);
+  }, 60_000);
+
+  test("a failed re-apply (the new runtime crashes) restores the previous deployment, healthy", async () => {
+    const broken = join(sd.home, "broken-headroom");
+    writeFileSync(broken, "#!/bin/sh\necho 'broken build' >&2\nexit 3\n");
+    chmodSync(broken, 0o755);
+    const oldPid = (await health(port))!.pid;
+    const r = await hr(["install", "apply", ...base(), "--port", String(port), "--mode", "cache"], { ...env, HEADROOM_BIN: broken });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("was restored and is healthy");
+    expect(r.stderr).toContain("broken build");
+    expect(isOneSentence(r.stderr)).toBe(true);
+    const h = await health(port);
+    expect(h?.deployment?.profile).toBe(profile);
+    expect(h!.pid).not.toBe(oldPid);
+    const m = JSON.parse(readFileSync(join(ws, "deploy", profile, "manifest.json"), "utf8"));
+    expect(m.binPath).toBe(binPath);
+    expect(m.proxy.mode).toBe("token");
+    expect(readFileSync(unitPath(), "utf8")).toContain(`ExecStart=${binPath} `);
+    expect(runtimePids(profile, ws)).toEqual([h!.pid]);
+  }, 90_000);
+
+  test("a port served by a foreign HTTP server (even one answering /readyz) is refused before anything is written", async () => {
+    const fport = await freePort();
+    const server = Bun.serve({ hostname: "127.0.0.1", port: fport, fetch: (req) => (new URL(req.url).pathname === "/readyz" ? Response.json({ ready: true }) : Response.json({ status: "healthy", pid: 1 })) });
+    try {
+      const r = await hr(["install", "apply", "--profile", "intruder", "--providers", "manual", "--target", "claude", "--port", String(fport)], env);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(`Port ${fport}`);
+      expect(r.stderr).toContain("--port");
+      expect(isOneSentence(r.stderr)).toBe(true);
+      expect(existsSync(join(ws, "deploy", "intruder"))).toBe(false);
+      expect(existsSync(join(sd.home, ".config/systemd/user/headroom-intruder.service"))).toBe(false);
+    } finally {
+      server.stop(true);
+    }
+  }, 30_000);
+
+  test("the port of this running profile is refused for another profile", async () => {
+    const r = await hr(["install", "apply", "--profile", "second", "--providers", "manual", "--target", "claude", "--port", String(port)], env);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`"${profile}"`);
+    expect(existsSync(join(ws, "deploy", "second"))).toBe(false);
+  }, 30_000);
+
+  test("bad input is one sentence with exit 2 and changes nothing", async () => {
+    const cases: [string[], RegExp][] = [
+      [["--profile", "../evil"], /not a valid profile name/],
+      [["--profile", ".."], /not a valid profile name/],
+      [["--port", "0"], /--port must be a port number/],
+      [["--port", "70000"], /--port must be a port number/],
+      [["--port", "12ab"], /--port must be a port number/],
+      [["--preset", "forever"], /--preset must be one of/],
+      [["--scope", "galaxy"], /--scope must be one of/],
+      [["--runtime", "jvm"], /--runtime must be one of/],
+      [["--env", "NOEQUALS"], /--env takes NAME=VALUE/],
+      [["--anthropic-api-url", "not a url"], /--anthropic-api-url must be an http\(s\) URL/],
+    ];
+    for (const [args, msg] of cases) {
+      const r = await hr(["install", "apply", "--providers", "manual", "--target", "claude", "--profile", "badinput", ...args], env);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(msg);
+      expect(r.stderr.trim().split("\n").length).toBeLessThanOrEqual(2);
+      expect(isOneSentence(r.stderr)).toBe(true);
+    }
+    expect(existsSync(join(ws, "deploy", "badinput"))).toBe(false);
+    expect(existsSync(join(ws, "deploy", "evil"))).toBe(false);
+  }, 60_000);
+
+  test("a corrupt manifest is a clear error naming the file; nothing is changed", async () => {
+    const dir = join(ws, "deploy", "broken");
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, "manifest.json"), '{"schemaVersion": 1, "profile": ');
+    for (const cmd of [["status"], ["start"], ["remove"], ["apply", "--providers", "manual", "--target", "claude", "--port", String(await freePort())]]) {
+      const r = await hr(["install", ...cmd, "--profile", "broken"], env);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(join(dir, "manifest.json"));
+      expect(isOneSentence(r.stderr)).toBe(true);
+    }
+    expect(readFileSync(join(dir, "manifest.json"), "utf8")).toBe('{"schemaVersion": 1, "profile": ');
+    expect(existsSync(join(sd.home, ".config/systemd/user/headroom-broken.service"))).toBe(false);
+    const all = await hr(["install", "status", "--all", "--json"], env);
+    const parsed = JSON.parse(all.stdout);
+    expect(parsed.errors.map((e: { profile: string }) => e.profile)).toContain("broken");
+    (await import("node:fs")).rmSync(dir, { recursive: true, force: true });
+  }, 60_000);
+
+  test("remove leaves no unit, no profile folder and nothing listening", async () => {
+    const r = await hr(["install", "remove", "--profile", profile], env);
+    expect(r.code).toBe(0);
+    expect(existsSync(unitPath())).toBe(false);
+    expect(existsSync(join(ws, "deploy", profile))).toBe(false);
+    expect(await health(port)).toBeNull();
+    expect(runtimePids(profile, ws)).toEqual([]);
+    const listed = await sd.systemctl(["list-units", "--all", "--plain", "--no-legend", "headroom-*"]);
+    expect(listed.stdout.trim()).toBe("");
+    const s = await hr(["install", "status", "--profile", profile], env);
+    expect(s.code).toBe(1);
+  }, 60_000);
+});
