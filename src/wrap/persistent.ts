@@ -65,6 +65,18 @@ export async function usePersistentDeployment(
     log(`the deployment "${target.profile}" is configured for port ${port}, but another headroom proxy is serving it`);
     return null;
   }
+  if (state.kind === "headroom") {
+    // The deployment's own process answers but is not ready: most likely its supervisor
+    // just (re)started it. Give it a moment before acting.
+    const settled = await waitFor(async () => {
+      const s = await probePort(port, 1000);
+      return servingProfile(s, [target]) && s.kind === "headroom" ? s.health : null;
+    }, 10_000, 50);
+    if (settled) {
+      log(`using the persistent deployment "${target.profile}" on port ${port}`);
+      return { manifest: target, health: settled, recovered: false };
+    }
+  }
   log(`the persistent deployment "${target.profile}" is not healthy; recovering it through its ${target.supervisor} supervisor`);
   const { recoverDeployment } = await import("../install/deploy.ts");
   try {
