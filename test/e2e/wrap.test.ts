@@ -114,6 +114,30 @@ describe("wrap with no proxy running", () => {
     expect(await portAnswers(port)).toBe(false);
   });
 
+  test("a session proxy orphaned by a SIGKILLed wrap is stopped by the next wrap on that port to finish", async () => {
+    const port = await freePort();
+    const gate = join(sb.root, "gate-orphan");
+    const a = freshOut("orphan-a", { FAKE_TOOL_WAIT: gate });
+    const wa = spawnInOwnGroup([binPath, "wrap", "claude", "--port", String(port)], a.env);
+    started.push(wa.pid);
+    const [runA] = await until(() => { const r = readRuns(a.out); return r[0]?.started ? r : null; }, 30_000, "tool start");
+    const proxyPid = runA!.health!.pid as number;
+    process.kill(wa.pid, "SIGKILL");
+    writeFileSync(gate, "");
+    await wa.done;
+    expect(pidAlive(proxyPid)).toBe(true); // nobody was left to stop it
+    // A stale record whose pid is alive but belongs to another process (start time differs)
+    // must not keep the proxy alive either.
+    writeFileSync(join(sb.workspace, "clients", String(port), `${process.pid}.json`),
+      JSON.stringify({ pid: process.pid, startTime: "1", tool: "claude", port, proxy: "ephemeral", since: "" }));
+    const b = freshOut("orphan-b");
+    const r = await runBin(["wrap", "aider", "--port", String(port)], { env: b.env });
+    expect(r.code).toBe(0);
+    expect(readRuns(b.out)[0]!.health!.pid).toBe(proxyPid); // shared, not a second proxy
+    await until(() => !pidAlive(proxyPid), 15_000, "orphaned proxy to exit");
+    expect(clientFiles(port)).toEqual([]);
+  });
+
   test("a headroom proxy already on the port is reused and left running", async () => {
     const port = await freePort();
     const proxy = Bun.spawn([binPath, "proxy", "--port", String(port)], { env: sb.env, stdout: "ignore", stderr: "ignore" });
