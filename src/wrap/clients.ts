@@ -2,10 +2,10 @@
 //   <pid>.json    one per running wrap (pid + process start time, tool, how it got its proxy)
 //   proxy.json    the ephemeral proxy a wrap started (pid + start time); absent otherwise
 //   start.lock    serialises "find or start a proxy" and "last one out stops it"
-import { readdirSync, rmSync } from "node:fs";
+import { readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { clientsDir } from "../paths.ts";
-import { atomicWrite, ensureDir, readIfExists, PRIVATE_FILE } from "../host/fs.ts";
+import { ensureDir, readIfExists, PRIVATE_FILE } from "../host/fs.ts";
 import { type ProcessIdentity, identify, isSameProcessAlive } from "./process-identity.ts";
 import type { ToolName } from "../tools/registry.ts";
 
@@ -39,6 +39,16 @@ function clientPath(port: number, pid: number, env: Env): string {
   return join(clientsDir(port, env), `${pid}.json`);
 }
 
+/**
+ * Markers are liveness records, rebuilt by every wrap: they need to appear whole (temp
+ * file + rename) but not to survive a power cut, so no fsync on the start-up path.
+ */
+function writeMarker(path: string, value: unknown): void {
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify(value) + "\n", { mode: PRIVATE_FILE });
+  renameSync(tmp, path);
+}
+
 function readJson<T>(path: string): T | null {
   const raw = readIfExists(path);
   if (!raw) return null;
@@ -53,7 +63,7 @@ function readJson<T>(path: string): T | null {
 export function registerClient(port: number, tool: ToolName, proxy: ProxySource, env: Env = process.env): ClientRecord {
   ensureDir(clientsDir(port, env));
   const record: ClientRecord = { ...identify(process.pid), tool, port, proxy, since: new Date().toISOString() };
-  atomicWrite(clientPath(port, process.pid, env), JSON.stringify(record) + "\n", { mode: PRIVATE_FILE, forceMode: true });
+  writeMarker(clientPath(port, process.pid, env), record);
   return record;
 }
 
@@ -106,7 +116,7 @@ export function readEphemeralProxy(port: number, env: Env = process.env): Epheme
 
 export function writeEphemeralProxy(record: EphemeralProxyRecord, env: Env = process.env): void {
   ensureDir(clientsDir(record.port, env));
-  atomicWrite(proxyRecordPath(record.port, env), JSON.stringify(record) + "\n", { mode: PRIVATE_FILE, forceMode: true });
+  writeMarker(proxyRecordPath(record.port, env), record);
 }
 
 export function clearEphemeralProxy(port: number, env: Env = process.env): void {
