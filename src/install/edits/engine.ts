@@ -110,9 +110,16 @@ function backupPath(stateDir: string, p: PlannedFile): string {
   return join(stateDir, "backups", `${p.edit.adapter}-${basename(p.target)}-${sha256(p.target).slice(0, 12)}.orig`);
 }
 
-async function testPause(): Promise<void> {
+/**
+ * Test hook for crash tests: HEADROOM_TEST_PAUSE_AFTER_WRITE_MS pauses after each file is
+ * written (only after the Nth one when HEADROOM_TEST_PAUSE_AFTER_WRITE_NTH=N is set).
+ */
+async function testPause(written: number): Promise<void> {
   const ms = Number(process.env.HEADROOM_TEST_PAUSE_AFTER_WRITE_MS ?? "");
-  if (Number.isFinite(ms) && ms > 0) await Bun.sleep(ms);
+  if (!Number.isFinite(ms) || ms <= 0) return;
+  const nth = Number(process.env.HEADROOM_TEST_PAUSE_AFTER_WRITE_NTH ?? "");
+  if (Number.isInteger(nth) && nth > 0 && nth !== written) return;
+  await Bun.sleep(ms);
 }
 
 /**
@@ -160,7 +167,7 @@ export async function applyPlannedFiles(
       atomicWrite(p.edit.path, p.after);
     }
     records.push(record);
-    await testPause();
+    await testPause(records.length);
   }
   await persist([...carried, ...records]);
   return records;
