@@ -9,7 +9,8 @@ import type { WrapArgs } from "./argv.ts";
 import { launchTool } from "./launch.ts";
 import { type ProxyLease, acquireProxy } from "./lease.ts";
 import { SignalGuard } from "./signals.ts";
-import { applySessionEdit, needsSessionEdit, releaseSessionEdit } from "./tool-session.ts";
+import { applySessionEdit, forceRevertSessionEdit, needsSessionEdit, releaseSessionEdit } from "./tool-session.ts";
+import { otherLiveClientsOfTool } from "./clients.ts";
 import { parsePort } from "../cli/args.ts";
 
 type Env = Record<string, string | undefined>;
@@ -61,8 +62,14 @@ export async function runWrap(args: WrapArgs, env: Env = process.env): Promise<n
     if (guard.signal) return guard.exitCode()!;
 
     if (needsSessionEdit(tool)) {
-      edited = true; // set first: a half-applied edit is still undone
-      await applySessionEdit(tool, port, HOST, env);
+      try {
+        await applySessionEdit(tool, port, HOST, env);
+      } catch (err) {
+        // Undo a half-made edit, unless another wrap of the tool is using the session edit.
+        if (otherLiveClientsOfTool(tool, env).length === 0) await forceRevertSessionEdit(tool, env).catch(() => {});
+        throw err;
+      }
+      edited = true;
       log(`applied the ${tool} session config for port ${port}`);
     }
     if (guard.signal) return guard.exitCode()!;

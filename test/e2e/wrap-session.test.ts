@@ -126,6 +126,21 @@ describe("wrap codex / opencode session edits", () => {
     expect(readFileSync(codexConfig, "utf8")).toBe(CODEX_CONFIG);
   });
 
+  test("an unparsable codex config stops the wrap before the tool runs, changes nothing, and leaves no proxy", async () => {
+    const broken = `model_provider = "openai"\n[features\n`;
+    writeFileSync(codexConfig, broken);
+    const port = await freePort();
+    const { out, env } = freshOut("codex-broken");
+    const r = await runBin(["wrap", "codex", "--port", String(port)], { env });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(codexConfig);
+    expect(r.stderr).not.toContain("    at ");
+    expect(readRuns(out)).toEqual([]);
+    expect(readFileSync(codexConfig, "utf8")).toBe(broken);
+    const proxyAlive = await fetch(`http://127.0.0.1:${port}/livez`).then(() => true, () => false);
+    expect(proxyAlive).toBe(false);
+  });
+
   test("unwrap of a tool that wrap never edits says so; an unknown tool is a usage error", async () => {
     const r = await runBin(["unwrap", "claude"], { env: sb.env });
     expect(r.code).toBe(0);
