@@ -12,7 +12,7 @@ export function unifiedDiff(path: string, before: string | null, after: string, 
   let j = 0;
   while (i < n || j < m) {
     if (i < n && j < m && a[i] === b[j]) ops.push({ t: " ", line: a[i]!, ai: i++, bi: j++ });
-    else if (j < m && (i >= n || lcs[i]![j + 1]! >= lcs[i + 1]![j]!)) ops.push({ t: "+", line: b[j]!, ai: i, bi: j++ });
+    else if (j < m && (i >= n || lcs[i]![j + 1]! > lcs[i + 1]![j]!)) ops.push({ t: "+", line: b[j]!, ai: i, bi: j++ });
     else ops.push({ t: "-", line: a[i]!, ai: i++, bi: j });
   }
   const header = [`--- ${before === null ? "/dev/null" : `a${path}`}`, `+++ b${path}`];

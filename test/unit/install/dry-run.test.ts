@@ -1,0 +1,54 @@
+// `install apply --dry-run` through the compiled binary: the JSON form is exactly one
+// object {manifest, files, commands}; the text form shows diffs and commands; nothing
+// is written either way.
+import { afterAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { freePort, hr } from "../../e2e/install-support.ts";
+
+const home = mkdtempSync("/tmp/headroom-dry-");
+const env = { ...process.env, HOME: home, HEADROOM_WORKSPACE_DIR: join(home, ".headroom"), XDG_CONFIG_HOME: undefined, HEADROOM_BIN: undefined };
+
+afterAll(() => rmSync(home, { recursive: true, force: true }));
+
+describe("apply --dry-run", () => {
+  test("--json prints exactly one object with manifest, files and commands, and writes nothing", async () => {
+    const port = await freePort();
+    const r = await hr(["install", "apply", "--dry-run", "--json", "--providers", "manual", "--target", "claude", "--port", String(port), "--env", "K=v w"], env);
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(Object.keys(doc).sort()).toEqual(["commands", "files", "manifest"]);
+    expect(doc.manifest).toMatchObject({ profile: "default", port, preset: "persistent-service", targets: ["claude"], env: { K: "v w" } });
+    for (const f of doc.files) expect(Object.keys(f).sort()).toEqual(["content", "path"]);
+    const unit = doc.files.find((f: { path: string }) => f.path.endsWith("/.config/systemd/user/headroom-default.service"));
+    expect(unit.content).toContain("install agent run --profile default");
+    for (const c of doc.commands) expect(c.every((w: unknown) => typeof w === "string")).toBe(true);
+    expect(doc.commands).toContainEqual(["systemctl", "--user", "enable", "--now", "headroom-default.service"]);
+    expect(readdirSync(home)).toEqual([]);
+  });
+
+  test("the text form shows unified diffs, the commands and the manifest, and writes nothing", async () => {
+    const port = await freePort();
+    const r = await hr(["install", "apply", "--dry-run", "--preset", "persistent-task", "--providers", "manual", "--target", "claude", "--port", String(port), "--interval", "4"], { ...env, HEADROOM_TASK_BACKEND: "systemd" });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("nothing was changed");
+    expect(r.stdout).toContain("--- /dev/null");
+    expect(r.stdout).toContain("+OnUnitActiveSec=4min");
+    expect(r.stdout).toContain("systemctl --user enable --now headroom-default-ensure.timer");
+    expect(r.stdout).toContain('"preset": "persistent-task"');
+    expect(readdirSync(home)).toEqual([]);
+  });
+
+  test("--os renders another OS's plan with its adapter (or says it is not available yet)", async () => {
+    const r = await hr(["install", "apply", "--dry-run", "--json", "--os", "darwin", "--providers", "manual", "--target", "claude", "--port", String(await freePort())], env);
+    if (r.code === 0) expect(JSON.parse(r.stdout).manifest.os).toBe("darwin");
+    else expect(r.stderr).toContain("not available");
+    expect(readdirSync(home)).toEqual([]);
+  });
+
+  test("--os for another OS without --dry-run is a usage error", async () => {
+    const r = await hr(["install", "apply", "--os", "windows"], env);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("--dry-run");
+  });
+});
