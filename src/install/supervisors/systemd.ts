@@ -325,17 +325,22 @@ export const systemdSupervisor = (): Supervisor => ({
     const m = ctx.manifest;
     const problems: string[] = [];
     if (m.preset === "persistent-task") {
-      const t = await show(ctx, timerUnitName(m.profile));
-      const e = await show(ctx, ensureUnitName(m.profile));
+      const [t, e, linger] = await Promise.all([
+        show(ctx, timerUnitName(m.profile)),
+        show(ctx, ensureUnitName(m.profile)),
+        m.scope === "user" ? lingerState(ctx) : Promise.resolve("yes" as const),
+      ]);
       const installed = t.LoadState === "loaded";
       if (!installed) problems.push(`The watchdog timer ${timerUnitName(m.profile)} is not installed.`);
       else if (t.ActiveState !== "active") problems.push(`The watchdog timer ${timerUnitName(m.profile)} is ${t.ActiveState}${m.supervisorState?.paused ? " (paused by `install stop --pause`)" : ""}.`);
       if (e.Result && e.Result !== "success") problems.push(`The last watchdog run ended with ${e.Result}.`);
-      const linger = m.scope === "user" ? await lingerState(ctx) : "yes";
       if (linger !== "yes") problems.push(linger === "no" ? `Lingering is off, so the watchdog does not run without a login session; run \`${lingerHint(ctx.env)}\`.` : `Lingering could not be checked (logind does not answer); without it the watchdog does not run without a login session.`);
       return { kind: "systemd-timer", installed, state: t.ActiveState || "unknown", running: t.ActiveState === "active", problems, details: { timer: t, ensure: e, linger, units: units(m).all } };
     }
-    const s = await show(ctx, serviceUnitName(m.profile));
+    const [s, linger] = await Promise.all([
+      show(ctx, serviceUnitName(m.profile)),
+      m.scope === "user" ? lingerState(ctx) : Promise.resolve("yes" as const),
+    ]);
     const installed = s.LoadState === "loaded";
     const pid = Number(s.MainPID) > 0 ? Number(s.MainPID) : undefined;
     const restarts = s.NRestarts !== undefined && s.NRestarts !== "" ? Number(s.NRestarts) : undefined;
@@ -344,7 +349,6 @@ export const systemdSupervisor = (): Supervisor => ({
     if ((s.SubState === "auto-restart" || (restarts ?? 0) >= 3) && s.ActiveState !== "inactive") {
       problems.push(`The unit is crash-looping (${restarts ?? 0} restarts); see ${runnerLogPath(m.profile, { ...ctx.env, HEADROOM_WORKSPACE_DIR: m.workspaceDir })}.`);
     }
-    const linger = m.scope === "user" ? await lingerState(ctx) : "yes";
     if (linger !== "yes") problems.push(linger === "no" ? `Lingering is off, so the service stops at logout and does not start at boot; run \`${lingerHint(ctx.env)}\`.` : `Lingering could not be checked (logind does not answer); without it a user service does not start at boot.`);
     return {
       kind: "systemd",
