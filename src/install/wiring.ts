@@ -138,7 +138,7 @@ export async function applyWiring(req: WiringRequest, persist: (records: ChangeR
   const runner = req.runner ?? runCommand;
   const planned = planFiles(req, targets);
   const ws = windowsScope(req);
-  if (!ws) return applyPlannedFiles(planned, stateDir(req), persist, [], runner);
+  if (!ws) return applyPlannedFiles(planned, stateDir(req), persist, [], runner, req.env);
   const vars = envForTools(targets, req.port, req.host);
   const names = Object.keys(vars);
   const cap = await runner(captureCommand(names, ws));

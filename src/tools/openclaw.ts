@@ -49,6 +49,8 @@ export function openclawProviderEdits(ctx: ToolContext): FileEdit[] {
   if (bin) {
     edit.commands = (data) => openclawCommands(bin, data, "apply");
     edit.revertCommands = (data) => openclawCommands(bin, data, "revert");
+    // The CLI edits exactly the file headroom backed up and recorded.
+    edit.commandEnv = { OPENCLAW_CONFIG_PATH: openclawConfigPath(ctx) };
   }
   return [edit];
 }

@@ -114,7 +114,7 @@ export async function applyToolSession(tool: ToolName, opts: SessionOptions): Pr
         const state: SessionState = { tool, port: opts.port, host, records };
         atomicWrite(join(dir, "session.json"), JSON.stringify(state, null, 2) + "\n", { mode: PRIVATE_FILE, forceMode: true });
       };
-      await applyPlannedFiles(planned, dir, write, [], runner);
+      await applyPlannedFiles(planned, dir, write, [], runner, env);
     }
     ensureDir(join(dir, "clients"));
     writeFileSync(join(dir, "clients", String(pid)), `${pid}\n`, { mode: PRIVATE_FILE });

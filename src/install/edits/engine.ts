@@ -102,6 +102,7 @@ export function planFile(edit: FileEdit, stateDir: string | null): PlannedFile {
   if (edit.commands && base === before) {
     planned.commands = edit.commands(full);
     if (edit.revertCommands) full.revertCommands = edit.revertCommands(full);
+    if (edit.commandEnv) full.commandEnv = edit.commandEnv;
   }
   return planned;
 }
@@ -133,6 +134,7 @@ export async function applyPlannedFiles(
   persist: (records: ChangeRecord[]) => Promise<void>,
   carried: ChangeRecord[] = [],
   runner: CommandRunner = runCommand,
+  env: Record<string, string | undefined> = process.env,
 ): Promise<ChangeRecord[]> {
   const records: ChangeRecord[] = [];
   const others = priorRecords(stateDir).filter((r) => !planned.some((p) => p.target === r.path && p.edit.adapter === r.adapter));
@@ -156,7 +158,7 @@ export async function applyPlannedFiles(
     await persist(all);
     if (p.commands) {
       for (const argv of p.commands) {
-        const r = await runner(argv, { timeoutMs: 60_000 });
+        const r = await runner(argv, { timeoutMs: 60_000, env: { ...env, ...(p.data.commandEnv as Record<string, string> | undefined) } });
         if (r.code !== 0) {
           throw new HeadroomError(`\`${argv.join(" ")}\` failed (exit ${r.code}): ${(r.stderr || r.stdout).trim().split("\n")[0] ?? ""}`);
         }
@@ -207,7 +209,7 @@ export async function revertFileRecord(record: ChangeRecord, runner: CommandRunn
       const cmds = record.data?.revertCommands as string[][] | undefined;
       if (cmds && cmds.length > 0 && cmds[0]![0] && (await cliAvailable(cmds[0]![0], runner))) {
         for (const argv of cmds) {
-          const r = await runner(argv, { timeoutMs: 60_000 });
+          const r = await runner(argv, { timeoutMs: 60_000, env: { ...process.env, ...(record.data?.commandEnv as Record<string, string> | undefined) } });
           if (r.code !== 0) throw new HeadroomError(`Cannot revert ${record.path}: \`${argv.join(" ")}\` failed (exit ${r.code}).`);
         }
         dropPrior(record);
@@ -242,7 +244,7 @@ async function cliAvailable(bin: string, _runner: CommandRunner): Promise<boolea
 /** Lines describing managed edits the user reverted or changed since. */
 export function fileDrift(record: ChangeRecord): string[] {
   const raw = readIfExists(record.path);
-  if (raw === null) return record.existed || record.appliedSha256 ? [`${record.path}: the file was deleted since headroom changed it.`] : [];
+  if (raw === null) return [`${record.path}: the file was deleted since headroom changed it.`];
   if (sha256(raw) === record.appliedSha256) return [];
   const undo = undoFor(record);
   if (!undo) return [];

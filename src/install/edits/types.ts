@@ -28,6 +28,8 @@ export interface FileEdit {
    * of writing `after`; the file is backed up and recorded the same way.
    */
   commands?: (data: EditData) => string[][];
+  /** Extra environment for those commands (e.g. the config path the CLI must edit). */
+  commandEnv?: Record<string, string>;
   /** Commands that take the change out again, used when the user edited the file since. */
   revertCommands?: (data: EditData) => string[][];
 }
