@@ -33,8 +33,8 @@ export function stableBinPath(env: Env = process.env, execPath = process.execPat
   }
   if (runningFromSource(execPath)) {
     throw new HeadroomError(
-      "A persistent deployment needs the compiled headroom executable, but this is running from source under bun.",
-      "Build it with `bun scripts/build.ts` and run dist/headroom, or set HEADROOM_BIN to a compiled headroom binary.",
+      "A persistent deployment needs the compiled headroom executable, but this is running from source under bun; set HEADROOM_BIN to a compiled headroom binary.",
+      "Build one with `bun scripts/build.ts` (dist/headroom) and run that, or point HEADROOM_BIN at it.",
     );
   }
   const self = real(execPath) ?? execPath;
