@@ -1,0 +1,240 @@
+// launchd: the rendered plist is read back with the `plist` package's parser, and the
+// lifecycle is replayed against a runner that answers like launchctl does (exit 3 =
+// ESRCH, 5 = EIO, 113 = service not found). Nothing here runs launchctl.
+import { describe, expect, test } from "bun:test";
+import { parse as parsePlist } from "plist";
+import { renderPlist } from "../../../src/install/supervisors/launchd-plist.ts";
+import { parseLaunchctlPrint } from "../../../src/install/supervisors/launchd-print.ts";
+import { launchdSupervisor } from "../../../src/install/supervisors/launchd.ts";
+import { recordingRunner } from "../../support/recording-runner.ts";
+import { context, manifest } from "./fixtures.ts";
+
+type Dict = Record<string, unknown>;
+const parse = (xml: string) => parsePlist(xml) as Dict;
+
+const fast = { sleep: async () => {}, retryDelayMs: 500, bootstrapRetryMs: 15_000, waitPortFree: async () => true, stopRuntime: async () => {} };
+
+describe("launchd plist", () => {
+  const cases = [
+    { name: "service, user scope", over: {}, path: "/Users/ada/Library/LaunchAgents/com.headroom.default.plist" },
+    { name: "service, system scope", over: { scope: "system" as const, workspaceDir: "/var/root/.headroom" }, path: "/Library/LaunchDaemons/com.headroom.default.plist" },
+    { name: "task, user scope", over: { preset: "persistent-task" as const, supervisor: "task" as const, interval: 7 }, path: "/Users/ada/Library/LaunchAgents/com.headroom.default.plist" },
+    { name: "task, system scope", over: { preset: "persistent-task" as const, supervisor: "task" as const, scope: "system" as const, interval: 3 }, path: "/Library/LaunchDaemons/com.headroom.default.plist" },
+  ];
+  for (const c of cases) {
+    test(`${c.name}: the parsed plist has the job's keys`, () => {
+      const m = manifest({ ...c.over, env: { HTTPS_PROXY: "http://proxy:3128" } });
+      const plan = launchdSupervisor().render(context(m));
+      expect(plan.files.map((f) => f.path)).toEqual([c.path]);
+      const job = parse(plan.files[0]!.content as string);
+      const task = m.preset === "persistent-task";
+      expect(job.Label).toBe("com.headroom.default");
+      expect(job.ProgramArguments).toEqual([m.binPath, "install", "agent", task ? "ensure" : "run", "--profile", "default"]);
+      expect(job.EnvironmentVariables).toEqual({ HEADROOM_WORKSPACE_DIR: m.workspaceDir, HTTPS_PROXY: "http://proxy:3128" });
+      expect(job.RunAtLoad).toBe(true);
+      expect(job.ThrottleInterval).toBeGreaterThan(0);
+      expect(job.StandardOutPath).toBe(`${m.workspaceDir}/deploy/default/runner.log`);
+      expect(job.StandardErrorPath).toBe(job.StandardOutPath);
+      if (task) {
+        expect(job.StartInterval).toBe(m.interval * 60);
+        expect(job.KeepAlive).toBeUndefined();
+        expect(job.AbandonProcessGroup).toBe(true);
+      } else {
+        expect(job.KeepAlive).toBe(true);
+        expect(job.StartInterval).toBeUndefined();
+      }
+      const domain = m.scope === "system" ? "system" : "gui/501";
+      expect(plan.commands).toEqual([
+        ["launchctl", "bootout", `${domain}/com.headroom.default`],
+        ["launchctl", "bootstrap", domain, c.path],
+      ]);
+    });
+  }
+
+  test("a binary path with spaces and values with XML's special characters come back exactly", () => {
+    const bin = "/Users/ada/Applications/Head Room & <Co>/bin/headroom's \"copy\"";
+    const env = { NOTE: `a<b>&c"d'e`, EMPTY: "", UNICODE: "naïve ✓ 𝄞" };
+    const m = manifest({ binPath: bin, profile: "work.1_x-y", workspaceDir: "/Users/ada/My Stuff/.headroom", env });
+    const xml = launchdSupervisor().render(context(m)).files[0]!.content as string;
+    expect(xml).not.toContain("<Co>");
+    const job = parse(xml);
+    expect(job.Label).toBe("com.headroom.work.1_x-y");
+    expect((job.ProgramArguments as string[])[0]).toBe(bin);
+    expect(job.EnvironmentVariables).toEqual({ ...env, HEADROOM_WORKSPACE_DIR: "/Users/ada/My Stuff/.headroom" });
+  });
+
+  test("a control character is refused with one sentence instead of an unreadable plist", () => {
+    const m = manifest({ env: { BAD: "x\u0001y" } });
+    expect(() => launchdSupervisor().render(context(m))).toThrow(/control character/);
+  });
+
+  test("the renderer handles nested values, empty containers and booleans", () => {
+    const doc = parse(renderPlist({ a: [], b: {}, c: false, d: [1, "x", { e: true }] }));
+    expect(doc).toEqual({ a: [], b: {}, c: false, d: [1, "x", { e: true }] });
+  });
+
+  test("render never looks at the host: it uses the given home and uid", () => {
+    const m = manifest();
+    const plan = launchdSupervisor().render(context(m, { home: "/nonexistent/home", uid: 777 }));
+    expect(plan.files[0]!.path).toBe("/nonexistent/home/Library/LaunchAgents/com.headroom.default.plist");
+    expect(plan.commands[1]).toEqual(["launchctl", "bootstrap", "gui/777", plan.files[0]!.path]);
+  });
+});
+
+describe("launchd lifecycle against recorded launchctl answers", () => {
+  const m = manifest();
+  const target = "gui/501/com.headroom.default";
+  const plistFile = "/Users/ada/Library/LaunchAgents/com.headroom.default.plist";
+
+  test("start: kickstart answering 113 (not loaded) bootstraps the plist instead", async () => {
+    const rr = recordingRunner([{ match: ["launchctl", "kickstart"], code: 113, stderr: `Could not find service "com.headroom.default" in domain for uid: 501` }]);
+    await launchdSupervisor(fast).start(context(m, { run: rr.run }));
+    expect(rr.argvs()).toEqual([
+      ["launchctl", "kickstart", target],
+      ["launchctl", "bootstrap", "gui/501", plistFile],
+    ]);
+  });
+
+  test("restart: kickstart -k on a loaded job is all it takes", async () => {
+    const rr = recordingRunner();
+    await launchdSupervisor(fast).restart(context(m, { run: rr.run }));
+    expect(rr.argvs()).toEqual([["launchctl", "kickstart", "-k", target]]);
+  });
+
+  test("restart: kickstart -k answering 113 bootstraps; bootstrap answering 5 (EIO) is retried until it succeeds", async () => {
+    const slept: number[] = [];
+    const rr = recordingRunner([
+      { match: ["launchctl", "kickstart"], code: 113 },
+      { match: ["launchctl", "bootstrap"], code: 5, stderr: "Bootstrap failed: 5: Input/output error", times: 2 },
+      { match: ["launchctl", "bootstrap"], code: 0 },
+    ]);
+    await launchdSupervisor({ ...fast, sleep: async (ms) => { slept.push(ms); } }).restart(context(m, { run: rr.run }));
+    expect(rr.argvs()).toEqual([
+      ["launchctl", "kickstart", "-k", target],
+      ["launchctl", "bootstrap", "gui/501", plistFile],
+      ["launchctl", "bootstrap", "gui/501", plistFile],
+      ["launchctl", "bootstrap", "gui/501", plistFile],
+    ]);
+    expect(slept).toEqual([500, 500]);
+  });
+
+  test("bootstrap that keeps answering EIO gives up after the retry budget with one sentence", async () => {
+    const rr = recordingRunner([
+      { match: ["launchctl", "kickstart"], code: 113 },
+      { match: ["launchctl", "bootstrap"], code: 5, stderr: "Bootstrap failed: 5: Input/output error" },
+    ]);
+    const sup = launchdSupervisor({ ...fast, bootstrapRetryMs: 2000 });
+    const err = await sup.start(context(m, { run: rr.run })).catch((e) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect(err.message).toContain("Bootstrap failed: 5: Input/output error");
+    expect(rr.argvs().filter((a) => a[1] === "bootstrap")).toHaveLength(5); // first try + 4 retries of 500 ms
+  });
+
+  test("stop: bootout answering 3 (ESRCH) means it was already stopped", async () => {
+    const rr = recordingRunner([{ match: ["launchctl", "bootout"], code: 3, stderr: "Boot-out failed: 3: No such process" }]);
+    await launchdSupervisor(fast).stop(context(m, { run: rr.run }));
+    expect(rr.argvs()).toEqual([["launchctl", "bootout", target]]);
+  });
+
+  test("stop: bootout answering 1 reports the failure", async () => {
+    const rr = recordingRunner([{ match: ["launchctl", "bootout"], code: 1, stderr: "Boot-out failed: 1: Operation not permitted" }]);
+    const err = await launchdSupervisor(fast).stop(context(m, { run: rr.run })).catch((e) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect(err.message).toBe(`\`launchctl bootout ${target}\` failed: Boot-out failed: 1: Operation not permitted.`);
+  });
+
+  test("stop waits for the port and says so when it stays taken", async () => {
+    const rr = recordingRunner();
+    const err = await launchdSupervisor({ ...fast, waitPortFree: async () => false }).stop(context(m, { run: rr.run })).catch((e) => e);
+    expect(err.message).toContain("port 8787 is still in use");
+  });
+
+  test("system scope talks to the system domain, and preflight refuses without root", async () => {
+    const sys = manifest({ scope: "system" });
+    const rr = recordingRunner([{ match: ["launchctl", "kickstart"], code: 113 }]);
+    await launchdSupervisor(fast).start(context(sys, { run: rr.run, isRoot: true }));
+    expect(rr.argvs()).toEqual([
+      ["launchctl", "kickstart", "system/com.headroom.default"],
+      ["launchctl", "bootstrap", "system", "/Library/LaunchDaemons/com.headroom.default.plist"],
+    ]);
+    const err = await launchdSupervisor(fast).preflight(context(sys, { isRoot: false })).catch((e) => e);
+    expect(err.message).toContain("needs root");
+  });
+
+  test("task preset: stop keeps the schedule, stop --pause boots it out, start loads it again only when missing", async () => {
+    const t = manifest({ preset: "persistent-task", supervisor: "task" });
+    let stopped = 0;
+    const sup = launchdSupervisor({ ...fast, stopRuntime: async () => { stopped++; } });
+    const rr = recordingRunner([{ match: ["launchctl", "print"], code: 113, times: 1 }]);
+    const ctx = context(t, { run: rr.run });
+    await sup.stop(ctx);
+    expect(rr.argvs()).toEqual([]);
+    await sup.stop(ctx, { pause: true });
+    expect(rr.argvs()).toEqual([["launchctl", "bootout", target]]);
+    await sup.start(ctx);
+    await sup.start(ctx);
+    expect(rr.argvs().slice(1)).toEqual([
+      ["launchctl", "print", target],
+      ["launchctl", "bootstrap", "gui/501", plistFile],
+      ["launchctl", "print", target],
+    ]);
+    expect(stopped).toBe(2);
+  });
+});
+
+const PRINT_RUNNING = `gui/501/com.headroom.default = {
+	active count = 1
+	path = /Users/ada/Library/LaunchAgents/com.headroom.default.plist
+	type = LaunchAgent
+	state = running
+
+	program = /usr/local/bin/headroom
+	arguments = {
+		/usr/local/bin/headroom
+		install
+		agent
+		run
+	}
+
+	stdout path = /Users/ada/.headroom/deploy/default/runner.log
+	environment = {
+		HEADROOM_WORKSPACE_DIR => /Users/ada/.headroom
+		state => not-this-one
+	}
+
+	domain = gui/501 [100005]
+	runs = 3
+	pid = 4242
+	immediate reason = speculative
+	forks = 0
+	execs = 1
+	last exit code = 78: EX_CONFIG
+	last terminating signal = Terminated: 15
+
+	properties = keepalive | runatload | inferred program
+}
+`;
+
+describe("launchctl print", () => {
+  test("state, pid, runs and last exit code are read from the service's own lines only", () => {
+    const p = parseLaunchctlPrint(PRINT_RUNNING);
+    expect(p).toMatchObject({ state: "running", pid: 4242, runs: 3, lastExitCode: 78, lastSignal: "Terminated: 15" });
+  });
+
+  test("never exited is not an exit code", () => {
+    expect(parseLaunchctlPrint("x = {\n\tstate = waiting\n\tlast exit code = (never exited)\n}\n").lastExitCode).toBeNull();
+  });
+
+  test("status reports the supervisor's view, and a job that is not loaded", async () => {
+    const m = manifest();
+    const up = await launchdSupervisor(fast).status(context(m, { run: recordingRunner([{ match: ["launchctl", "print"], stdout: PRINT_RUNNING }]).run }));
+    expect(up).toMatchObject({ kind: "launchd", installed: true, state: "running", running: true, pid: 4242, restarts: 2 });
+    const down = await launchdSupervisor(fast).status(context(m, { run: recordingRunner([{ match: ["launchctl", "print"], code: 113, stderr: "Could not find service" }]).run }));
+    expect(down).toMatchObject({ installed: false, running: false, state: "not loaded" });
+    expect(down.problems[0]).toContain("not loaded");
+    const looping = PRINT_RUNNING.replace("state = running", "state = spawn scheduled").replace("runs = 3", "runs = 9");
+    const bad = await launchdSupervisor(fast).status(context(m, { run: recordingRunner([{ match: ["launchctl", "print"], stdout: looping }]).run }));
+    expect(bad.running).toBe(false);
+    expect(bad.problems.join(" ")).toContain("crash-looping (9 runs)");
+  });
+});
