@@ -104,9 +104,9 @@ async function portFree(port: number): Promise<boolean> {
 }
 
 /** Takes a deployment down and removes its supervisor, keeping linger and wiring as they are. */
-async function takeDown(b: Bound): Promise<void> {
-  const keepLinger = { ...b.m, supervisorState: { ...b.m.supervisorState, lingerEnabledByHeadroom: false } };
-  const ctx = { ...b.ctx, manifest: keepLinger };
+async function takeDown(b: Bound, keepLinger = true): Promise<void> {
+  const m = keepLinger ? { ...b.m, supervisorState: { ...b.m.supervisorState, lingerEnabledByHeadroom: false } } : b.m;
+  const ctx = { ...b.ctx, manifest: m };
   await b.sup.uninstall(ctx).catch(() => {});
   const p = await probePort(b.m.port, b.m.host, 500);
   if (p.open && p.profile === b.m.profile) await stopRuntimeProcess(b.m, b.env);
@@ -114,10 +114,12 @@ async function takeDown(b: Bound): Promise<void> {
 }
 
 /** Installs the supervisor for `m`, starts it and waits until healthy. Returns the saved manifest. */
-async function bringUp(m: Manifest, sup: Supervisor, ctx: SupervisorContext, env: Env, warnings: string[], timeoutMs: number): Promise<{ manifest: Manifest; health: PortProbe }> {
+async function bringUp(m: Manifest, sup: Supervisor, ctx: SupervisorContext, env: Env, warnings: string[], timeoutMs: number, carry: Record<string, unknown> = {}): Promise<{ manifest: Manifest; health: PortProbe }> {
   const state = await sup.install({ ...ctx, manifest: m });
   const { warnings: w, ...rest } = state as Record<string, unknown> & { warnings?: string[] };
   if (Array.isArray(w)) warnings.push(...w);
+  // Lingering that headroom turned on for the previous install stays recorded as ours.
+  if (carry.lingerEnabledByHeadroom === true && rest.linger === "yes" && rest.lingerEnabledByHeadroom === undefined) rest.lingerEnabledByHeadroom = true;
   const saved: Manifest = { ...m, supervisorState: rest, updatedAt: new Date().toISOString() };
   saveManifest(saved, env);
   const b: Bound = { m: saved, sup, ctx: { ...ctx, manifest: saved }, env };
@@ -144,7 +146,7 @@ export async function executeApply(p: Prepared, timeoutMs = 30_000): Promise<App
   let m: Manifest = { ...p.manifest, changes: records, supervisorState: {} };
 
   // 1. Never two runtimes on one port: the old one goes down first.
-  if (oldBound) await takeDown(oldBound);
+  if (oldBound) await takeDown(oldBound, p.old!.scope === p.manifest.scope);
 
   try {
     // 2. Wiring (write-ahead: the manifest lists each change before the file is replaced).
@@ -163,7 +165,8 @@ export async function executeApply(p: Prepared, timeoutMs = 30_000): Promise<App
     }
     saveManifest(m, env);
     // 3. Supervisor, start, wait.
-    const up = await bringUp(m, p.sup, p.ctx, env, warnings, timeoutMs);
+    const carry = p.old && p.old.scope === m.scope ? p.old.supervisorState ?? {} : {};
+    const up = await bringUp(m, p.sup, p.ctx, env, warnings, timeoutMs, carry);
     return { manifest: up.manifest, health: up.health, warnings, replaced: p.old !== null };
   } catch (err) {
     const failure = err instanceof HeadroomError ? err : new HeadroomError(errorMessage(err));
@@ -211,7 +214,7 @@ async function rollback(p: Prepared, m: Manifest, keptWiring: boolean): Promise<
   const old = { ...p.old, changes };
   const b = bind(old, env);
   try {
-    await bringUp(old, b.sup, b.ctx, env, [], 30_000);
+    await bringUp(old, b.sup, b.ctx, env, [], 30_000, p.old.supervisorState ?? {});
   } catch (err) {
     restoreNotes.push(`the previous deployment could not be started again: ${errorMessage(err)}`);
     saveManifest(old, env);
