@@ -192,6 +192,17 @@ describe.skipIf(skip !== null)("install persistent-service on systemd", () => {
     (await import("node:fs")).rmSync(dir, { recursive: true, force: true });
   }, 60_000);
 
+  test("status reports configuration drift when the user takes the managed block out", async () => {
+    const profileFile = join(sd.home, ".profile");
+    const text = readFileSync(profileFile, "utf8");
+    expect(text).toContain("# >>> headroom persistent env >>>");
+    writeFileSync(profileFile, text.replace(/# >>> headroom persistent env >>>[\s\S]*?# <<< headroom persistent env <<<\n?/, ""));
+    const r = await hr(["install", "status", "--profile", profile, "--json"], env);
+    const s = JSON.parse(r.stdout);
+    expect(s.problems.some((p: string) => p.startsWith("Configuration drift") && p.includes(profileFile))).toBe(true);
+    expect(r.code).toBe(0); // drift is reported, but the deployment itself is healthy
+  }, 30_000);
+
   test("remove leaves no unit, no profile folder and nothing listening", async () => {
     const r = await hr(["install", "remove", "--profile", profile], env);
     expect(r.code).toBe(0);
@@ -199,6 +210,10 @@ describe.skipIf(skip !== null)("install persistent-service on systemd", () => {
     expect(existsSync(join(ws, "deploy", profile))).toBe(false);
     expect(await health(port)).toBeNull();
     expect(runtimePids(profile, ws)).toEqual([]);
+    for (const f of [".profile", ".bashrc", ".zshrc"]) {
+      const path = join(sd.home, f);
+      if (existsSync(path)) expect(readFileSync(path, "utf8")).not.toContain("headroom persistent env");
+    }
     const listed = await sd.systemctl(["list-units", "--all", "--plain", "--no-legend", "headroom-*"]);
     expect(listed.stdout.trim()).toBe("");
     const s = await hr(["install", "status", "--profile", profile], env);
