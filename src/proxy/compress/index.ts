@@ -1,6 +1,15 @@
 // The compression seam in the request path. The proxy hands every JSON request body it
 // forwards to `compressRequest`; an unchanged result means "forward the original bytes".
+// Only tool output is touched (SPEC 9.2); see docs/compression.md.
 import type { ProxyMode } from "../config.ts";
+import { anthropicAdapter } from "./apis/anthropic.ts";
+import { openaiChatAdapter } from "./apis/openai-chat.ts";
+import { openaiResponsesAdapter } from "./apis/openai-responses.ts";
+import { isObj, type ApiAdapter, type Json } from "./apis/types.ts";
+import { conversationKey, conversations, itemHash } from "./conversations.ts";
+import { CompressionFailure, compressToolText, isCandidate, type Compression, type EngineOptions } from "./engine.ts";
+import { queryTerms } from "./query.ts";
+import { estimateTokens, type TokenProfile } from "./tokens.ts";
 
 export type ApiKind = "anthropic-messages" | "openai-chat" | "openai-responses" | "other";
 
@@ -11,6 +20,8 @@ export interface CompressInput {
   mode: ProxyMode;
   /** Conversation key for cache mode (for example derived from the system prompt + first message). */
   headers: Headers;
+  /** Overrides for tests and benchmarks (compressors, time budget, store). */
+  engine?: EngineOptions;
 }
 
 export interface CompressResult {
@@ -23,32 +34,117 @@ export interface CompressResult {
   savedByKind: Record<string, number>;
   /** True when a compressor failed or timed out and the original is forwarded. */
   failed?: boolean;
+  /** Why it failed (for the log; never sent upstream). */
+  failure?: string;
   /** True when the forwarded request carries retrieval markers (a headroom_retrieve tool was added). */
   hasMarkers?: boolean;
+  /** Number of tool outputs compressed. */
+  compressed?: number;
 }
 
-/** Passthrough until the compression pipeline lands. */
+export const ADAPTERS: Record<Exclude<ApiKind, "other">, ApiAdapter> = {
+  "anthropic-messages": anthropicAdapter,
+  "openai-chat": openaiChatAdapter,
+  "openai-responses": openaiResponsesAdapter,
+};
+
+function profileOf(api: ApiKind, body: Json): TokenProfile {
+  if (api === "anthropic-messages") return "claude";
+  return typeof body.model === "string" && body.model.includes("claude") ? "claude" : "prose";
+}
+
+function unchanged(body: unknown, tokens: number, extra: Partial<CompressResult> = {}): CompressResult {
+  return { body, changed: false, tokensBefore: tokens, tokensAfter: tokens, savedByKind: {}, ...extra };
+}
+
+/** True when some item of the list holds tool output long enough to be compressed. */
+function hasCandidate(adapter: ApiAdapter, list: unknown[]): boolean {
+  let found = false;
+  const probe = (text: string) => {
+    if (!found && isCandidate(text)) found = true;
+    return null;
+  };
+  for (const item of list) {
+    adapter.mapToolTexts(item, probe);
+    if (found) return true;
+  }
+  return false;
+}
+
 export async function compressRequest(input: CompressInput): Promise<CompressResult> {
-  return { body: input.body, changed: false, tokensBefore: 0, tokensAfter: 0, savedByKind: {} };
+  const { api, body } = input;
+  if (api === "other" || !isObj(body)) return unchanged(body, 0);
+  const adapter = ADAPTERS[api];
+  const list = adapter.list(body);
+  const profile = profileOf(api, body);
+  // Fast path: nothing long enough to compress, nothing to serialize.
+  if (!list || list.length === 0 || !hasCandidate(adapter, list)) return unchanged(body, 0);
+
+  const original = JSON.stringify(body);
+  const tokensBefore = estimateTokens(original, profile);
+  const ctx = { queryTerms: queryTerms(adapter.queryText(body, list)) };
+  const opts: EngineOptions = { profile, ...input.engine };
+  const savedByKind: Record<string, number> = {};
+  let compressedCount = 0;
+
+  const compressItem = (item: unknown, tally: boolean): unknown => {
+    return adapter.mapToolTexts(item, (text) => {
+      const c: Compression | null = compressToolText(text, ctx, opts);
+      if (!c) return null;
+      if (tally) {
+        savedByKind[c.kind] = (savedByKind[c.kind] ?? 0) + (c.tokensBefore - c.tokensAfter);
+        compressedCount++;
+      }
+      return c.text;
+    });
+  };
+
+  let out: unknown[];
+  // Cache mode records what actually went out, once that is decided.
+  let remember = (_forwarded: unknown[]): void => {};
+  try {
+    if (input.mode === "cache") {
+      // Earlier messages go out exactly as they went before; new ones (the last included,
+      // since it can never change afterwards) are compressed once, then frozen.
+      const system = api === "openai-responses" ? body.instructions : api === "anthropic-messages" ? body.system : undefined;
+      const key = conversationKey(api, system, list[0]);
+      const state = conversations.get(key);
+      const hashes = list.map(itemHash);
+      out = [];
+      let i = 0;
+      if (state) {
+        while (i < list.length && i < state.originals.length && hashes[i] === state.originals[i]) {
+          const fwd = state.forwarded[i];
+          // Keeps the originals behind frozen markers retrievable (refreshes the store).
+          if (fwd !== list[i]) compressItem(list[i], true);
+          out.push(fwd);
+          i++;
+        }
+      }
+      for (; i < list.length; i++) out.push(compressItem(list[i], true));
+      remember = (forwarded) => conversations.set(key, { originals: hashes, forwarded });
+    } else {
+      const live = adapter.liveFrom(list);
+      out = list.map((item, i) => (i < live ? compressItem(item, true) : item));
+    }
+  } catch (err) {
+    if (err instanceof CompressionFailure) return unchanged(body, tokensBefore, { failed: true, failure: err.message });
+    throw err;
+  }
+
+  if (out.every((item, i) => item === list[i])) {
+    remember(list);
+    return unchanged(body, tokensBefore);
+  }
+  const next = adapter.withRetrieveTool(adapter.withList(body, out));
+  const tokensAfter = estimateTokens(JSON.stringify(next), profile);
+  // Never worse: a request that did not get smaller goes out as it came.
+  if (tokensAfter >= tokensBefore) {
+    remember(list);
+    return unchanged(body, tokensBefore);
+  }
+  remember(out);
+  return { body: next, changed: true, tokensBefore, tokensAfter, savedByKind, hasMarkers: true, compressed: compressedCount };
 }
 
-export interface RetrievalContext {
-  api: ApiKind;
-  /** The body that was forwarded (with markers and the headroom_retrieve tool). */
-  body: unknown;
-  /** Whether the client asked for a stream. */
-  stream: boolean;
-  /** The upstream's response to `body`. */
-  response: Response;
-  /** Sends another body upstream (same headers, same route) and returns its response. */
-  resend: (body: unknown) => Promise<Response>;
-}
-
-/**
- * Called by the forwarder when the forwarded request carried retrieval markers: answers
- * the model's headroom_retrieve calls itself so they never reach the client. Returns the
- * response to give the client. Passthrough until the compression pipeline lands.
- */
-export async function handleRetrievals(ctx: RetrievalContext): Promise<Response> {
-  return ctx.response;
-}
+export { handleRetrievals, type RetrievalContext } from "./retrieval/index.ts";

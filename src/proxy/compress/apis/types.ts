@@ -1,0 +1,51 @@
+// How each API lays out its messages and tool output, behind one interface.
+export type Json = Record<string, unknown>;
+
+/** Returns the replacement text, or null to keep the text as it is. */
+export type TextMapper = (text: string) => string | null;
+
+export interface ApiAdapter {
+  /** The conversation list (messages / input items), or null when there is none to look at. */
+  list(body: Json): unknown[] | null;
+  withList(body: Json, list: unknown[]): Json;
+  /** Index of the first item of the live tail (never compressed in token mode). */
+  liveFrom(list: unknown[]): number;
+  /** The text of the last user message (the question the tool output serves). */
+  queryText(body: Json, list: unknown[]): string;
+  /** Applies `fn` to every compressible tool-output text of one item; same object when nothing changed. */
+  mapToolTexts(item: unknown, fn: TextMapper): unknown;
+  /** The body with the headroom_retrieve tool appended (unchanged when already there). */
+  withRetrieveTool(body: Json): Json;
+}
+
+export function isObj(v: unknown): v is Json {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** Maps text parts of a content array (`{type, text}` with one of the given types). */
+export function mapTextParts(parts: unknown[], types: string[], fn: TextMapper): unknown[] {
+  let out: unknown[] | null = null;
+  parts.forEach((part, i) => {
+    if (!isObj(part) || !types.includes(part.type as string) || typeof part.text !== "string" || part.cache_control) return;
+    const next = fn(part.text);
+    if (next === null) return;
+    out ??= parts.slice();
+    out[i] = { ...part, text: next };
+  });
+  return out ?? parts;
+}
+
+export function textOf(content: unknown, types: string[]): string {
+  if (typeof content === "string") return content;
+  if (!Array.isArray(content)) return "";
+  return content
+    .filter((p): p is Json => isObj(p) && types.includes(p.type as string) && typeof p.text === "string")
+    .map((p) => p.text as string)
+    .join("\n");
+}
+
+export function withTool(body: Json, name: string, tool: Json, nameOf: (t: unknown) => unknown): Json {
+  const tools = Array.isArray(body.tools) ? body.tools : [];
+  if (tools.some((t) => nameOf(t) === name)) return body;
+  return { ...body, tools: [...tools, tool] };
+}

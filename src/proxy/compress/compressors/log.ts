@@ -1,0 +1,108 @@
+// Build and test logs (and other long line-oriented output): errors with a few lines of
+// context, stack traces and warnings (bounded), summary lines, lines matching the question,
+// the first and last lines; repeated lines collapse into one with a count.
+import { ERROR_WORDS, matchCount } from "../query.ts";
+import { looksLikeCode, looksLikeSearch, normalizeLine, splitLines } from "./lines.ts";
+import type { Compressor, CompressorOutput } from "./types.ts";
+
+const MIN_LINES = 30;
+const HEAD = 3;
+const TAIL = 4;
+const BEFORE = 2;
+const AFTER = 4;
+const MAX_FRAMES = 6;
+const MAX_WARNINGS = 5;
+const MAX_ERROR_BLOCKS = 12;
+const MAX_QUERY_LINES = 8;
+const MAX_LINE = 400;
+
+const ERROR_LINE = /^\s*(error\b|err!|fatal\b|panic\b|✗|×|✘|FAIL\b|FAILED\b|\(fail\)|E\s{1,3}\S)|\b(error|exception|failed|failure|fatal|panic|traceback)\b|\berror\s?TS\d+|\bE\d{4}\b/i;
+const FRAME_LINE = /^\s+(at\s|File ".*", line \d+|\d+\s*\||from\s\S+:\d+)|^\s+\S+\.(js|ts|py|rb|go|rs|java)[:(]\d+/;
+const WARNING_LINE = /\bwarn(ing)?s?\b|^\s*W\d{4}\b/i;
+const SUMMARY_LINE = /^\s*\d+\s+(pass(ed)?|fail(ed)?|skip(ped)?|todo|errors?|warnings?|tests?)\b|\b\d+\s+(passed|failed|errors?|warnings?|tests?|suites?)\b|^\s*(Ran|Tests?:|Test Suites:|Summary|Total|Done in|Finished|BUILD (SUCCESS|FAILED)|Build (succeeded|failed)|Compiled|exit (code|status))|\bexpect\(\) calls\b/i;
+
+export const logCompressor: Compressor = {
+  kind: "log",
+  detect(text) {
+    const lines = splitLines(text);
+    if (lines.length < MIN_LINES) return false;
+    const sample = lines.length > 400 ? [...lines.slice(0, 200), ...lines.slice(-200)] : lines;
+    return !looksLikeCode(sample) && !looksLikeSearch(sample);
+  },
+  compress(text, ctx): CompressorOutput | null {
+    const lines = splitLines(text);
+    const n = lines.length;
+    const keep = new Uint8Array(n);
+    for (let i = 0; i < Math.min(HEAD, n); i++) keep[i] = 1;
+    for (let i = Math.max(0, n - TAIL); i < n; i++) keep[i] = 1;
+
+    let errorBlocks = 0;
+    let warnings = 0;
+    let queryLines = 0;
+    const seenWarnings = new Set<string>();
+    let frames = 0;
+    for (let i = 0; i < n; i++) {
+      const line = lines[i]!;
+      if (FRAME_LINE.test(line)) {
+        // Stack frames: the first few of each trace.
+        if (frames++ < MAX_FRAMES) keep[i] = 1;
+        continue;
+      }
+      frames = 0;
+      if (SUMMARY_LINE.test(line)) keep[i] = 1;
+      if (ERROR_LINE.test(line) || ERROR_WORDS.test(line)) {
+        if (errorBlocks < MAX_ERROR_BLOCKS) {
+          if (!keep[i]) errorBlocks++;
+          for (let j = Math.max(0, i - BEFORE); j <= Math.min(n - 1, i + AFTER); j++) keep[j] = 1;
+        }
+        continue;
+      }
+      if (WARNING_LINE.test(line)) {
+        const key = normalizeLine(line);
+        if (!seenWarnings.has(key) && warnings < MAX_WARNINGS) {
+          seenWarnings.add(key);
+          warnings++;
+          keep[i] = 1;
+        }
+        continue;
+      }
+      if (queryLines < MAX_QUERY_LINES && ctx.queryTerms.length > 0 && matchCount(line.toLowerCase(), ctx.queryTerms) >= Math.min(2, ctx.queryTerms.length)) {
+        keep[i] = 1;
+        queryLines++;
+      }
+    }
+
+    const out: string[] = [];
+    let omitted = 0;
+    let gap = 0;
+    let collapsed = 0;
+    for (let i = 0; i < n; i++) {
+      if (!keep[i]) {
+        gap++;
+        continue;
+      }
+      if (gap > 0) {
+        out.push(`… ${gap} line${gap === 1 ? "" : "s"} …`);
+        omitted += gap;
+        gap = 0;
+      }
+      // Collapse a run of lines that repeat (numbers aside).
+      const key = normalizeLine(lines[i]!);
+      let run = 1;
+      while (i + run < n && keep[i + run] && normalizeLine(lines[i + run]!) === key && key !== "") run++;
+      const line = lines[i]!.length > MAX_LINE ? `${lines[i]!.slice(0, MAX_LINE)}…` : lines[i]!;
+      out.push(run > 1 ? `${line}  [×${run}]` : line);
+      collapsed += run - 1;
+      i += run - 1;
+    }
+    if (gap > 0) {
+      out.push(`… ${gap} line${gap === 1 ? "" : "s"} …`);
+      omitted += gap;
+    }
+    if (omitted === 0 && collapsed === 0) return null;
+    return {
+      text: out.join("\n"),
+      summary: `${omitted + collapsed} of ${n} lines omitted (kept errors, stack frames, warnings, summary lines)`,
+    };
+  },
+};

@@ -1,0 +1,139 @@
+// Compresses one tool output: picks the compressor by the content's shape, adds the marker,
+// keeps the original retrievable, and remembers the result by the original's hash so the
+// same tool output is forwarded with the same bytes on every later turn.
+import { jsonArrayCompressor } from "./compressors/json-array.ts";
+import { logCompressor } from "./compressors/log.ts";
+import { searchCompressor } from "./compressors/search.ts";
+import type { Compressor, CompressorContext } from "./compressors/types.ts";
+import { contentHash } from "./hash.ts";
+import { hasMarker, marker } from "./marker.ts";
+import { originals, type OriginalStore } from "./store.ts";
+import { SIZE_FLOOR_CHARS, SIZE_FLOOR_TOKENS, estimateTokens, profileFor, type TokenProfile } from "./tokens.ts";
+
+/** Tried in order; source code and anything else matches none and passes through. */
+export const DEFAULT_COMPRESSORS: readonly Compressor[] = [jsonArrayCompressor, searchCompressor, logCompressor];
+
+export const DEFAULT_BUDGET_MS = 100;
+
+export interface EngineOptions {
+  compressors?: readonly Compressor[];
+  /** A compressor taking longer than this for one item counts as failed. */
+  budgetMs?: number;
+  store?: OriginalStore;
+  /** Token profile of the provider (claude 3.5, prose 4); JSON content uses 3.2. */
+  profile?: TokenProfile;
+}
+
+export interface Compression {
+  text: string;
+  kind: string;
+  hash: string;
+  tokensBefore: number;
+  tokensAfter: number;
+}
+
+export class CompressionFailure extends Error {
+  constructor(
+    message: string,
+    readonly kind: string,
+  ) {
+    super(message);
+    this.name = "CompressionFailure";
+  }
+}
+
+/** Results by original hash (null: looked at, not worth compressing). Bounded, oldest first out. */
+class Memo {
+  private map = new Map<string, Omit<Compression, "tokensBefore" | "tokensAfter"> | null>();
+  private chars = 0;
+  constructor(
+    private maxEntries = 8192,
+    private maxChars = 32 * 1024 * 1024,
+  ) {}
+  get(hash: string) {
+    return this.map.get(hash);
+  }
+  has(hash: string) {
+    return this.map.has(hash);
+  }
+  set(hash: string, value: Omit<Compression, "tokensBefore" | "tokensAfter"> | null) {
+    const old = this.map.get(hash);
+    if (old) this.chars -= old.text.length;
+    this.map.delete(hash);
+    this.map.set(hash, value);
+    if (value) this.chars += value.text.length;
+    for (const [k, v] of this.map) {
+      if (this.map.size <= this.maxEntries && this.chars <= this.maxChars) break;
+      this.map.delete(k);
+      if (v) this.chars -= v.text.length;
+    }
+  }
+  clear() {
+    this.map.clear();
+    this.chars = 0;
+  }
+}
+
+const memos = new WeakMap<readonly Compressor[], Memo>();
+
+function memoFor(compressors: readonly Compressor[]): Memo {
+  let memo = memos.get(compressors);
+  if (!memo) memos.set(compressors, (memo = new Memo()));
+  return memo;
+}
+
+/** Forgets remembered results (tests). */
+export function resetMemo(compressors: readonly Compressor[] = DEFAULT_COMPRESSORS): void {
+  memoFor(compressors).clear();
+}
+
+/** Cheap pre-check: could this text be compressed at all? */
+export function isCandidate(text: string): boolean {
+  return text.length >= SIZE_FLOOR_CHARS;
+}
+
+/**
+ * Returns the compressed text (with marker) or null when the text stays as it is: under
+ * the size floor, already carrying a marker, no compressor applies, or not smaller.
+ * Throws CompressionFailure when a compressor throws or runs over its budget.
+ */
+export function compressToolText(text: string, ctx: CompressorContext, opts: EngineOptions = {}): Compression | null {
+  if (!isCandidate(text)) return null;
+  const profile = profileFor(text.trimStart(), opts.profile ?? "prose");
+  const tokensBefore = estimateTokens(text, profile);
+  if (tokensBefore < SIZE_FLOOR_TOKENS) return null;
+  if (hasMarker(text)) return null;
+  const compressors = opts.compressors ?? DEFAULT_COMPRESSORS;
+  const store = opts.store ?? originals;
+  const memo = memoFor(compressors);
+  const hash = contentHash(text);
+  if (memo.has(hash)) {
+    const hit = memo.get(hash);
+    if (!hit) return null;
+    store.put(hash, text);
+    return { ...hit, tokensBefore, tokensAfter: estimateTokens(hit.text, profile) };
+  }
+  const budget = opts.budgetMs ?? DEFAULT_BUDGET_MS;
+  for (const compressor of compressors) {
+    if (!compressor.detect(text)) continue;
+    const started = performance.now();
+    let out;
+    try {
+      out = compressor.compress(text, ctx);
+    } catch (err) {
+      throw new CompressionFailure(`${compressor.kind} compressor failed: ${err instanceof Error ? err.message : String(err)}`, compressor.kind);
+    }
+    const elapsed = performance.now() - started;
+    if (elapsed > budget) throw new CompressionFailure(`${compressor.kind} compressor took ${elapsed.toFixed(1)} ms (budget ${budget} ms)`, compressor.kind);
+    if (!out) continue;
+    const compressed = `${out.text}\n${marker(out.summary, hash)}`;
+    const tokensAfter = estimateTokens(compressed, profile);
+    if (tokensAfter >= tokensBefore) continue;
+    const result = { text: compressed, kind: compressor.kind, hash };
+    memo.set(hash, result);
+    store.put(hash, text);
+    return { ...result, tokensBefore, tokensAfter };
+  }
+  memo.set(hash, null);
+  return null;
+}

@@ -1,0 +1,46 @@
+// Shared pieces of answering headroom_retrieve calls inside the proxy.
+import { HASH_PATTERN } from "../hash.ts";
+import { RETRIEVE_TOOL_NAME } from "../marker.ts";
+import { originals } from "../store.ts";
+
+/** Retrieval-only responses are answered at most this many times per client request. */
+export const MAX_ROUNDS = 3;
+
+export function isRetrieveName(name: unknown): boolean {
+  return name === RETRIEVE_TOOL_NAME;
+}
+
+/** The original behind a hash, or a sentence the model can act on. */
+export function resolveHash(input: unknown): string {
+  let hash: unknown = input;
+  if (typeof input === "string") {
+    try {
+      hash = (JSON.parse(input) as { hash?: unknown }).hash;
+    } catch {
+      hash = undefined;
+    }
+  } else if (typeof input === "object" && input !== null) {
+    hash = (input as { hash?: unknown }).hash;
+  }
+  if (typeof hash !== "string" || !HASH_PATTERN.test(hash)) return "headroom: headroom_retrieve needs {\"hash\": \"<24 hex digits from the marker>\"}.";
+  return originals.get(hash) ?? `headroom: no original is stored under ${hash} any more (expired or unknown); continue without it.`;
+}
+
+/** Response headers for a body the proxy rebuilt (length and encoding no longer apply). */
+export function rebuiltHeaders(from: Headers): Headers {
+  const headers = new Headers(from);
+  headers.delete("content-length");
+  headers.delete("content-encoding");
+  headers.delete("transfer-encoding");
+  return headers;
+}
+
+export function jsonResponse(from: Response, data: unknown): Response {
+  const headers = rebuiltHeaders(from.headers);
+  headers.set("content-type", "application/json");
+  return new Response(JSON.stringify(data), { status: from.status, statusText: from.statusText, headers });
+}
+
+export function textResponse(from: Response, text: string): Response {
+  return new Response(text, { status: from.status, statusText: from.statusText, headers: rebuiltHeaders(from.headers) });
+}

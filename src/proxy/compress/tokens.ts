@@ -1,0 +1,21 @@
+// Fast token estimates (SPEC 9.2): about 3.5 characters per token for Claude, 4 for prose,
+// 3.2 for JSON. Good enough for decisions and stats; never sent to a provider.
+export type TokenProfile = "claude" | "prose" | "json";
+
+const CHARS_PER_TOKEN: Record<TokenProfile, number> = { claude: 3.5, prose: 4, json: 3.2 };
+
+export function estimateTokens(text: string, profile: TokenProfile = "prose"): number {
+  if (text.length === 0) return 0;
+  return Math.ceil(text.length / CHARS_PER_TOKEN[profile]);
+}
+
+/** JSON-looking text is denser in tokens than prose. */
+export function profileFor(text: string, fallback: TokenProfile): TokenProfile {
+  const c = text.charCodeAt(0);
+  return c === 0x5b /* [ */ || c === 0x7b /* { */ ? "json" : fallback;
+}
+
+/** Tool output below this many tokens is never touched. */
+export const SIZE_FLOOR_TOKENS = 500;
+/** The shortest string that can reach the floor at the densest ratio (JSON). */
+export const SIZE_FLOOR_CHARS = Math.floor(SIZE_FLOOR_TOKENS * CHARS_PER_TOKEN.json);
