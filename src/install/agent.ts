@@ -82,6 +82,8 @@ export async function ensureRuntime(m: Manifest, env: Env = process.env, timeout
     const runEnv = { ...env, ...deploymentEnv(m) };
     const argv = runtimeArgv(makeContext(m, { env: runEnv }));
     const pid = spawnDetached(argv, m.profile, runEnv);
+    // `agent run` records its own pid; a foreground `docker run` client is recorded here.
+    if (m.runtime === "docker") writePidFile(m.profile, pid, runEnv);
     await waitHealthy(m, { env, timeoutMs, pid });
     return "started";
   } finally {

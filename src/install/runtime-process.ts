@@ -45,8 +45,11 @@ export function spawnDetached(argv: string[], profile: string, env: Env = proces
 
 /** The pid of this deployment's runtime: /health when it names the profile, else the pid file. */
 export async function runtimePid(m: Manifest, env: Env = process.env): Promise<number | null> {
-  const p = await probePort(m.port, "127.0.0.1", 800);
-  if (p.profile === m.profile && p.pid) return p.pid;
+  // A container reports a pid from its own namespace; only the pid file means anything then.
+  if (m.runtime !== "docker") {
+    const p = await probePort(m.port, "127.0.0.1", 800);
+    if (p.profile === m.profile && p.pid) return p.pid;
+  }
   const pid = readPidFile(m.profile, env);
   return pid && isPidAlive(pid) ? pid : null;
 }

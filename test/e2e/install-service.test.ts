@@ -150,6 +150,17 @@ describe.skipIf(skip !== null)("install persistent-service on systemd", () => {
     expect(existsSync(join(ws, "deploy", "second"))).toBe(false);
   }, 30_000);
 
+  test("no answering systemd user manager is refused before anything is written", async () => {
+    const lonely = join(sd.home, "no-manager-run");
+    mkdirSync(lonely, { recursive: true, mode: 0o700 });
+    const r = await hr(["install", "apply", "--profile", "nomgr", "--providers", "manual", "--target", "claude", "--port", String(await freePort())], { ...env, XDG_RUNTIME_DIR: lonely });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("systemd user manager does not answer");
+    expect(isOneSentence(r.stderr)).toBe(true);
+    expect(existsSync(join(ws, "deploy", "nomgr"))).toBe(false);
+    expect(existsSync(join(sd.home, ".config/systemd/user/headroom-nomgr.service"))).toBe(false);
+  }, 30_000);
+
   test("bad input is one sentence with exit 2 and changes nothing", async () => {
     const cases: [string[], RegExp][] = [
       [["--profile", "../evil"], /not a valid profile name/],
