@@ -4,8 +4,8 @@
 // the original bytes when the file is unchanged since, and otherwise takes out only
 // headroom's part, keeping the user's later edits.
 import { createHash } from "node:crypto";
-import { basename, join } from "node:path";
-import { rmSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import { existsSync, rmdirSync, rmSync } from "node:fs";
 import type { ChangeRecord } from "../manifest.ts";
 import { atomicWrite, ensureDir, PRIVATE_FILE, readIfExists, resolveSymlinkTarget } from "../../host/fs.ts";
 import { errorMessage, HeadroomError } from "../../errors.ts";
@@ -74,14 +74,21 @@ function kindOf(edit: FileEdit): string {
 /** Reads and computes one edit. Throws (naming the path) when the file cannot be used. */
 export function planFile(edit: FileEdit, stateDir: string | null): PlannedFile {
   const target = resolveSymlinkTarget(edit.path);
-  const raw = readIfExists(target);
+  let raw: Buffer | null;
+  try {
+    raw = readIfExists(target);
+  } catch (err) {
+    throw new HeadroomError(`Cannot read ${target}: ${errorMessage(err)}; headroom changed nothing.`);
+  }
   const before = raw === null ? null : raw.toString("utf8");
   const prior = stateDir ? priorRecords(stateDir).find((r) => r.path === target && r.adapter === edit.adapter) : undefined;
   let original: Uint8Array | null = raw;
   let existed = raw !== null;
   let base = before;
+  let carriedDirs: unknown;
   if (prior && before !== null) {
     if (sha256(raw!) === prior.appliedSha256) {
+      carriedDirs = prior.data?.createdDirs;
       original = prior.backup ? readIfExists(prior.backup) : null;
       existed = prior.existed;
       if (prior.existed && original === null) {
@@ -98,6 +105,14 @@ export function planFile(edit: FileEdit, stateDir: string | null): PlannedFile {
   }
   const { after, data } = edit.compute(base);
   const full: EditData = { ...data, kind: kindOf(edit), configuredPath: edit.path };
+  if (raw === null) {
+    // Folders the write will create, so that undoing a created file leaves no empty folder behind.
+    const created: string[] = [];
+    for (let d = dirname(target); !existsSync(d) && dirname(d) !== d; d = dirname(d)) created.push(d);
+    if (created.length > 0) full.createdDirs = created;
+  } else if (!existed && Array.isArray(carriedDirs)) {
+    full.createdDirs = carriedDirs;
+  }
   const planned: PlannedFile = { edit, target, before, after, data: full, original, existed };
   if (edit.commands && base === before) {
     planned.commands = edit.commands(full);
@@ -166,7 +181,11 @@ export async function applyPlannedFiles(
       const now = readIfExists(p.target);
       record.appliedSha256 = now === null ? "absent" : sha256(now);
     } else if (p.before !== p.after || !p.existed) {
-      atomicWrite(p.edit.path, p.after);
+      try {
+        atomicWrite(p.edit.path, p.after);
+      } catch (err) {
+        throw new HeadroomError(`Cannot write ${p.target}: ${errorMessage(err)}`);
+      }
     }
     records.push(record);
     await testPause(records.length);
@@ -186,6 +205,19 @@ function dropPrior(record: ChangeRecord): void {
   }
 }
 
+/** Deletes a file headroom created, and the folders it created for it when they are empty. */
+function removeCreated(record: ChangeRecord): void {
+  rmSync(record.path, { force: true });
+  const dirs = (record.data?.createdDirs as string[] | undefined) ?? [];
+  for (const d of dirs) {
+    try {
+      rmdirSync(d);
+    } catch {
+      break; // not empty (the user put something there), or already gone
+    }
+  }
+}
+
 /** Undoes one recorded file edit. Returns what was done, or throws with a sentence. */
 export async function revertFileRecord(record: ChangeRecord, runner: CommandRunner = runCommand): Promise<"restored" | "stripped" | "unchanged"> {
   const raw = readIfExists(record.path);
@@ -198,7 +230,7 @@ export async function revertFileRecord(record: ChangeRecord, runner: CommandRunn
       if (backup === null) throw new HeadroomError(`Cannot restore ${record.path}: its backup ${record.backup ?? "(none)"} is missing.`);
       atomicWrite(record.path, backup);
     } else {
-      rmSync(record.path, { force: true });
+      removeCreated(record);
     }
     result = "restored";
   } else {
@@ -225,7 +257,7 @@ export async function revertFileRecord(record: ChangeRecord, runner: CommandRunn
         throw new HeadroomError(`Cannot revert ${record.path}: ${errorMessage(err)}`);
       }
       if (!record.existed && (stripped.trim() === "" || stripped.replace(/\s/g, "") === "{}")) {
-        rmSync(record.path, { force: true });
+        removeCreated(record);
         result = "stripped";
       } else if (stripped !== text) {
         atomicWrite(record.path, stripped);

@@ -359,14 +359,22 @@ describe("symlinks and drift", () => {
     expect(drift[1]).toContain("model_provider");
   });
 
-  test("a new file is created, and removed again on undo", async () => {
+  test("a new file is created, and removed again on undo with the folder made for it", async () => {
     const { home, req } = sandbox();
+    await applyWiring(req({ targets: ["claude"] }), async () => {});
     const records = await applyWiring(req({ targets: ["claude"] }), async () => {});
     const settings = join(home, ".claude", "settings.json");
     expect(JSON.parse(read(settings))).toEqual({ env: { ANTHROPIC_BASE_URL: BASE, ENABLE_TOOL_SEARCH: "true" } });
     expect(records[0]!.existed).toBe(false);
     await revertWiring(records);
     expect(existsSync(settings)).toBe(false);
+    expect(existsSync(join(home, ".claude"))).toBe(false);
+  });
+
+  test("a config path that cannot be read is a clear error", async () => {
+    const { home, req } = sandbox();
+    mkdirSync(join(home, ".claude", "settings.json"), { recursive: true });
+    await expect(planWiring(req({ targets: ["claude"] }))).rejects.toThrow(`Cannot read ${join(home, ".claude", "settings.json")}`);
   });
 
   test("backups are private (0600)", async () => {
