@@ -32,7 +32,7 @@ export function parseJsonText(text: string, path: string, format: JsonFormat): R
   if (text.trim() === "") return null;
   let value: unknown;
   try {
-    if (format === "json") value = JSON.parse(text);
+    if (format === "json") value = JSON.parse(text.replace(/^\uFEFF/, ""));
     else if (format === "json5") value = JSON5.parse(text);
     else {
       const errors: ParseError[] = [];

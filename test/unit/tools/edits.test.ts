@@ -25,6 +25,14 @@ describe("JSON edits", () => {
     expect(JSON.parse(claudeLike(null).after)).toEqual({ env: { ANTHROPIC_BASE_URL: "http://127.0.0.1:1" } });
   });
 
+  test("a byte-order mark is accepted and kept", () => {
+    const before = '\uFEFF{\n  "model": "x"\n}\n';
+    const { after, data } = claudeLike(before);
+    expect(after.startsWith("\uFEFF{")).toBe(true);
+    expect(JSON.parse(after.slice(1)).env.ANTHROPIC_BASE_URL).toBe("http://127.0.0.1:1");
+    expect(jsonKeysUndo.strip(after, data, "/x")).toBe(before);
+  });
+
   test("an inline object stays valid JSON", () => {
     const { after, data } = claudeLike('{"env": {"A": "1"}, "model": "x"}');
     expect(JSON.parse(after)).toEqual({ env: { A: "1", ANTHROPIC_BASE_URL: "http://127.0.0.1:1" }, model: "x" });
