@@ -1,6 +1,7 @@
 // A marker-fenced block of lines owned by headroom inside a text file (shell profiles).
 // The file's line endings are kept, and so is a missing trailing newline: the separator
 // headroom had to add is recorded and taken out again with the block.
+import { HeadroomError } from "../../errors.ts";
 import { eolOf, type ComputedEdit, type EditData, type FileEdit, type UndoAdapter } from "./types.ts";
 
 export const BLOCK_START = "# >>> headroom persistent env >>>";
@@ -36,6 +37,13 @@ export function blockEdit(adapter: string, path: string, lines: string[], marker
       const eol = eolOf(before);
       const all = [markers.start, ...lines, markers.end];
       const block = all.join(eol) + eol;
+      const starts = text.split(markers.start).length - 1;
+      const ends = text.split(markers.end).length - 1;
+      if (starts > 1 || ends > 1 || starts !== ends) {
+        throw new HeadroomError(
+          `${path} has ${starts} "${markers.start}" and ${ends} "${markers.end}" lines; leave exactly one pair (or none) and try again. Headroom changed nothing.`,
+        );
+      }
       const found = findBlock(text, markers.start, markers.end);
       let separator = "";
       let after: string;

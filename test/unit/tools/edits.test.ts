@@ -104,4 +104,9 @@ describe("shell block", () => {
     expect(second.after).toBe("a\n\n# >>> headroom persistent env >>>\nexport A='2'\n# <<< headroom persistent env <<<\nb\n");
     expect(blockUndo.strip(second.after, second.data, "/x")).toBe("a\n\nb\n");
   });
+
+  test("a broken fence (start marker without end) is refused, not guessed at", () => {
+    const edit = blockEdit("shell-block", "/x/.bashrc", ["export A='1'"]);
+    expect(() => edit.compute("# >>> headroom persistent env >>>\nexport MINE=1\n")).toThrow("/x/.bashrc has 1");
+  });
 });
