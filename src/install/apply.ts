@@ -8,7 +8,7 @@ import type { OsName } from "../host/platform.ts";
 import { profileDir } from "../paths.ts";
 import { ensureRuntime } from "./agent.ts";
 import { makeContext } from "./context.ts";
-import { type Bound, bind } from "./deploy.ts";
+import { type Bound, bind, failFastFor } from "./deploy.ts";
 import { type PortProbe, probePort, waitHealthy } from "./health.ts";
 import type { ChangeRecord, Manifest } from "./manifest.ts";
 import { stopRuntimeProcess } from "./runtime-process.ts";
@@ -115,6 +115,7 @@ async function takeDown(b: Bound, keepLinger = true): Promise<void> {
 
 /** Installs the supervisor for `m`, starts it and waits until healthy. Returns the saved manifest. */
 async function bringUp(m: Manifest, sup: Supervisor, ctx: SupervisorContext, env: Env, warnings: string[], timeoutMs: number, carry: Record<string, unknown> = {}): Promise<{ manifest: Manifest; health: PortProbe }> {
+  const failFast = await failFastFor({ m, sup, ctx: { ...ctx, manifest: m } });
   const state = await sup.install({ ...ctx, manifest: m });
   const { warnings: w, ...rest } = state as Record<string, unknown> & { warnings?: string[] };
   if (Array.isArray(w)) warnings.push(...w);
@@ -122,19 +123,8 @@ async function bringUp(m: Manifest, sup: Supervisor, ctx: SupervisorContext, env
   if (carry.lingerEnabledByHeadroom === true && rest.linger === "yes" && rest.lingerEnabledByHeadroom === undefined) rest.lingerEnabledByHeadroom = true;
   const saved: Manifest = { ...m, supervisorState: rest, updatedAt: new Date().toISOString() };
   saveManifest(saved, env);
-  const b: Bound = { m: saved, sup, ctx: { ...ctx, manifest: saved }, env };
   if (saved.preset === "persistent-task") await ensureRuntime(saved, env, timeoutMs);
-  const health = await waitHealthy(saved, {
-    env,
-    timeoutMs,
-    failFast: async () => {
-      if (saved.preset !== "persistent-service") return null;
-      const s = await b.sup.status(b.ctx).catch(() => null);
-      if (!s) return null;
-      if (/^failed/.test(s.state)) return `the ${s.kind} unit failed`;
-      return (s.restarts ?? 0) >= 2 ? `the ${s.kind} unit keeps crashing (${s.restarts} restarts)` : null;
-    },
-  });
+  const health = await waitHealthy(saved, { env, timeoutMs, failFast });
   return { manifest: saved, health };
 }
 

@@ -33,14 +33,19 @@ export async function isDeploymentHealthy(m: Manifest): Promise<boolean> {
   return (await isProfileServing(m.profile, m.port, m.host)) !== null;
 }
 
-/** A wait that gives up early when the supervisor reports the unit failed. */
-function failFastFor(b: Bound): () => Promise<string | null> {
+/**
+ * A wait that gives up early when the supervisor reports the unit failed or restarting
+ * again and again since `baseline` (NRestarts counts over the unit's whole life).
+ */
+export async function failFastFor(b: Pick<Bound, "m" | "sup" | "ctx">): Promise<() => Promise<string | null>> {
+  if (b.m.preset !== "persistent-service") return async () => null;
+  const baseline = (await b.sup.status(b.ctx).catch(() => null))?.restarts ?? 0;
   return async () => {
-    if (isTask(b.m) || b.m.preset === "persistent-docker") return null;
     try {
       const s = await b.sup.status(b.ctx);
       if (/^failed/.test(s.state)) return `the ${s.kind} unit failed`;
-      if ((s.restarts ?? 0) >= 2) return `the ${s.kind} unit keeps crashing (${s.restarts} restarts)`;
+      const n = (s.restarts ?? 0) - baseline;
+      if (n >= 2) return `the ${s.kind} unit keeps crashing (${n} restarts)`;
     } catch {}
     return null;
   };
@@ -71,8 +76,9 @@ export async function startDeployment(m: Manifest, env: Env = process.env, opts:
     await ensureRuntime(m, b.env, timeoutMs);
     return waitHealthy(m, { env: b.env, timeoutMs });
   }
+  const failFast = await failFastFor(b);
   await b.sup.start(b.ctx);
-  return waitHealthy(m, { env: b.env, timeoutMs, failFast: failFastFor(b) });
+  return waitHealthy(m, { env: b.env, timeoutMs, failFast });
 }
 
 async function resume(b: Bound): Promise<void> {
@@ -107,13 +113,14 @@ export async function restartDeployment(m: Manifest, env: Env = process.env, opt
   const before = await probePort(m.port, m.host, 800);
   const oldPid = before.profile === m.profile ? before.pid : undefined;
   if (before.open && before.profile !== m.profile) await checkPortForStart(m);
+  const failFast = await failFastFor(b);
   await b.sup.restart(b.ctx);
   if (oldPid) {
     const { isPidAlive } = await import("../host/fs.ts");
     await waitFor(async () => !isPidAlive(oldPid), 20_000, 25);
   }
   if (isTask(m)) await ensureRuntime(m, b.env);
-  return waitHealthy(m, { env: b.env, notPid: oldPid, failFast: failFastFor(b) });
+  return waitHealthy(m, { env: b.env, notPid: oldPid, failFast });
 }
 
 export interface RemoveResult {

@@ -214,6 +214,21 @@ describe.skipIf(skip !== null)("install persistent-service on systemd", () => {
     expect(r.code).toBe(0); // drift is reported, but the deployment itself is healthy
   }, 30_000);
 
+  test("status names a crash-looping unit and exits non-zero", async () => {
+    // Break the installed unit behind headroom's back: its command now fails at once.
+    const unit = readFileSync(unitPath(), "utf8").replace(/^ExecStart=.*$/m, "ExecStart=/bin/false");
+    writeFileSync(unitPath(), unit);
+    await sd.systemctl(["daemon-reload"]);
+    await sd.systemctl(["restart", `headroom-${profile}.service`]);
+    const looping = await until(async () => {
+      const r = await hr(["install", "status", "--profile", profile, "--json"], env);
+      const s = JSON.parse(r.stdout);
+      return r.code === 1 && s.problems.some((p: string) => /crash-looping|failed/.test(p)) ? s : null;
+    }, 30_000, 200);
+    expect(looping).not.toBeNull();
+    expect(looping.healthy).toBe(false);
+  }, 60_000);
+
   test("remove leaves no unit, no profile folder and nothing listening", async () => {
     const r = await hr(["install", "remove", "--profile", profile], env);
     expect(r.code).toBe(0);

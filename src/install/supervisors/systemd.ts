@@ -346,7 +346,7 @@ export const systemdSupervisor = (): Supervisor => ({
     const restarts = s.NRestarts !== undefined && s.NRestarts !== "" ? Number(s.NRestarts) : undefined;
     if (!installed) problems.push(`The unit ${serviceUnitName(m.profile)} is not installed.`);
     else if (s.ActiveState === "failed") problems.push(`The unit ${serviceUnitName(m.profile)} failed (${s.Result || "unknown result"}); see ${runnerLogPath(m.profile, { ...ctx.env, HEADROOM_WORKSPACE_DIR: m.workspaceDir })}.`);
-    if ((s.SubState === "auto-restart" || (restarts ?? 0) >= 3) && s.ActiveState !== "inactive") {
+    if (s.SubState === "auto-restart" || s.Result === "start-limit-hit" || (s.ActiveState === "activating" && (restarts ?? 0) > 0)) {
       problems.push(`The unit is crash-looping (${restarts ?? 0} restarts); see ${runnerLogPath(m.profile, { ...ctx.env, HEADROOM_WORKSPACE_DIR: m.workspaceDir })}.`);
     }
     if (linger !== "yes") problems.push(linger === "no" ? `Lingering is off, so the service stops at logout and does not start at boot; run \`${lingerHint(ctx.env)}\`.` : `Lingering could not be checked (logind does not answer); without it a user service does not start at boot.`);
