@@ -1,6 +1,7 @@
 // A stand-in for the `openclaw` CLI's `config set|unset` (tests only): logs its argv to
 // $FAKE_OPENCLAW_LOG and edits $OPENCLAW_CONFIG_PATH (or ~/.openclaw/openclaw.json),
-// rewriting it as plain JSON the way a config writer would.
+// rewriting it as plain JSON the way a config writer would. $FAKE_OPENCLAW_FAIL_MATCH makes
+// a command whose path contains it fail.
 import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import JSON5 from "json5";
@@ -12,6 +13,10 @@ const [group, verb, path, value] = args;
 if (group !== "config" || (verb !== "set" && verb !== "unset") || !path) {
   console.error(`fake openclaw: unsupported ${args.join(" ")}`);
   process.exit(2);
+}
+if (process.env.FAKE_OPENCLAW_FAIL_MATCH && path.includes(process.env.FAKE_OPENCLAW_FAIL_MATCH)) {
+  console.error(`Config validation failed: ${path}`);
+  process.exit(1);
 }
 const doc = JSON5.parse(readFileSync(file, "utf8"));
 const keys = path.split(".");

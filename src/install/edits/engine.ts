@@ -224,7 +224,8 @@ export async function revertFileRecord(record: ChangeRecord, runner: CommandRunn
   let result: "restored" | "stripped" | "unchanged" = "unchanged";
   if (raw === null) {
     // The user deleted the file since; nothing of headroom's is left in it.
-  } else if (sha256(raw) === record.appliedSha256) {
+  } else if (sha256(raw) === record.appliedSha256 || record.appliedSha256 === "pending") {
+    // Unchanged since apply, or a CLI-made change that never completed: all of it is headroom's.
     if (record.existed) {
       const backup = record.backup ? readIfExists(record.backup) : null;
       if (backup === null) throw new HeadroomError(`Cannot restore ${record.path}: its backup ${record.backup ?? "(none)"} is missing.`);

@@ -7,6 +7,7 @@ import { join, resolve } from "node:path";
 import JSON5 from "json5";
 import { UsageError } from "../../../src/errors.ts";
 import { applyWiring, planWiring, resolveTargets, revertWiring, type WiringRequest } from "../../../src/install/wiring.ts";
+import type { ChangeRecord } from "../../../src/install/manifest.ts";
 import { usesChatGptAuth } from "../../../src/tools/codex.ts";
 import { detectTools, envForTools, PROVIDER_TOOLS, TOOL_NAMES } from "../../../src/tools/registry.ts";
 
@@ -153,5 +154,20 @@ describe("OpenClaw through its CLI when it is on PATH", () => {
     } finally {
       delete process.env.FAKE_OPENCLAW_LOG;
     }
+  });
+
+  test("a CLI command that fails stops the apply with its message; the persisted record undoes the half-made change", async () => {
+    const { r, file } = setup();
+    r.env = { ...r.env, FAKE_OPENCLAW_FAIL_MATCH: "openai" };
+    let persisted: ChangeRecord[] = [];
+    const err = await applyWiring(r, async (recs) => void (persisted = recs)).catch((e) => e);
+    expect(String(err.message)).toContain("config set models.providers.openai.baseUrl");
+    expect(String(err.message)).toContain("Config validation failed");
+    // The first command went through: the file is half-changed.
+    expect(JSON5.parse(readFileSync(file, "utf8")).models.providers.anthropic).toBeDefined();
+    expect(persisted.length).toBe(1);
+    const { failed } = await revertWiring(persisted);
+    expect(failed).toEqual([]);
+    expect(readFileSync(file, "utf8")).toBe(original);
   });
 });
