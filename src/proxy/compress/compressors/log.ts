@@ -19,6 +19,8 @@ const MAX_LINE = 400;
 const ERROR_LINE = /^\s*(error\b|err!|fatal\b|panic\b|✗|×|✘|FAIL\b|FAILED\b|\(fail\)|E\s{1,3}\S)|\b(error|exception|failed|failure|fatal|panic|traceback)\b|\berror\s?TS\d+|\bE\d{4}\b/i;
 const FRAME_LINE = /^\s+(at\s|File ".*", line \d+|\d+\s*\||from\s\S+:\d+)|^\s+\S+\.(js|ts|py|rb|go|rs|java)[:(]\d+/;
 const WARNING_LINE = /\bwarn(ing)?s?\b|^\s*W\d{4}\b/i;
+/** Lines that report success; never kept as context around an error. */
+const PASS_LINE = /^\s*(\(pass\)|✓|✔|√|PASS\b|ok\s+\d+\b|\[\s*OK\s*\])/;
 const SUMMARY_LINE = /^\s*\d+\s+(pass(ed)?|fail(ed)?|skip(ped)?|todo|errors?|warnings?|tests?)\b|\b\d+\s+(passed|failed|errors?|warnings?|tests?|suites?)\b|^\s*(Ran|Tests?:|Test Suites:|Summary|Total|Done in|Finished|BUILD (SUCCESS|FAILED)|Build (succeeded|failed)|Compiled|exit (code|status))|\bexpect\(\) calls\b/i;
 
 export const logCompressor: Compressor = {
@@ -53,7 +55,7 @@ export const logCompressor: Compressor = {
       if (ERROR_LINE.test(line) || ERROR_WORDS.test(line)) {
         if (errorBlocks < MAX_ERROR_BLOCKS) {
           if (!keep[i]) errorBlocks++;
-          for (let j = Math.max(0, i - BEFORE); j <= Math.min(n - 1, i + AFTER); j++) keep[j] = 1;
+          for (let j = Math.max(0, i - BEFORE); j <= Math.min(n - 1, i + AFTER); j++) if (j === i || !PASS_LINE.test(lines[j]!)) keep[j] = 1;
         }
         continue;
       }
@@ -70,6 +72,14 @@ export const logCompressor: Compressor = {
         keep[i] = 1;
         queryLines++;
       }
+    }
+
+    // A line kept once (an error repeated in the closing summary) is not kept again.
+    const seen = new Set<string>();
+    for (let i = 0; i < n; i++) {
+      if (!keep[i] || lines[i]!.trim().length < 12) continue;
+      if (seen.has(lines[i]!) && lines[i - 1] !== lines[i]) keep[i] = 0;
+      else seen.add(lines[i]!);
     }
 
     const out: string[] = [];
@@ -102,7 +112,7 @@ export const logCompressor: Compressor = {
     if (omitted === 0 && collapsed === 0) return null;
     return {
       text: out.join("\n"),
-      summary: `${omitted + collapsed} of ${n} lines omitted (kept errors, stack frames, warnings, summary lines)`,
+      summary: `${omitted + collapsed} of ${n} lines omitted`,
     };
   },
 };
