@@ -85,6 +85,31 @@ describe("wrap session edit", () => {
     }
   });
 
+  test("a SIGKILLed wrap process: unwrap restores the config byte for byte", async () => {
+    const { home, env } = sandbox();
+    mkdirSync(join(home, ".codex"));
+    const cfg = join(home, ".codex", "config.toml");
+    writeFileSync(cfg, CODEX);
+    const session = join(import.meta.dir, "../../../src/tools/session.ts");
+    const script = `const { applyToolSession } = await import(${JSON.stringify(session)});
+await applyToolSession("codex", { port: 40128, env: ${JSON.stringify(env)} });
+console.log("applied");
+await Bun.sleep(120000);`;
+    const child = Bun.spawn([process.execPath, "-e", script], { stdout: "pipe", stderr: "inherit" });
+    try {
+      const reader = child.stdout.getReader();
+      const { value } = await reader.read();
+      expect(new TextDecoder().decode(value)).toContain("applied");
+      expect(readFileSync(cfg, "utf8")).toContain('model_provider = "headroom"');
+      expect(existsSync(join(sessionStateDir("codex", env), "clients", String(child.pid)))).toBe(true);
+    } finally {
+      child.kill(9);
+    }
+    await child.exited;
+    expect(await revertToolSession("codex", { env })).toBe(true);
+    expect(readFileSync(cfg, "utf8")).toBe(CODEX);
+  });
+
   test("tools without a session edit are a no-op", async () => {
     const { env } = sandbox();
     await applyToolSession("claude", { port: 40127, env });
