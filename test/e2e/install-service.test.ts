@@ -59,8 +59,11 @@ describe.skipIf(skip !== null)("install persistent-service on systemd", () => {
   }, 60_000);
 
   test("re-applying the same arguments is idempotent: one unit, healthy again", async () => {
-    const r = await hr(["install", "apply", ...base(), "--port", String(port), "--env", "HEADROOM_TEST_MARK=a b%c"], env);
+    const r = await hr(["install", "apply", ...base(), "--port", String(port), "--env", "HEADROOM_TEST_MARK=a b%c", "--json"], env);
     expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out).toMatchObject({ ok: true, replaced: true, manifest: { profile, port } });
+    expect(out.pid).toBe((await health(port))?.pid);
     const units = readdirSync(join(sd.home, ".config/systemd/user")).filter((f) => f.startsWith("headroom-"));
     expect(units).toEqual([`headroom-${profile}.service`]);
     expect((await healthyAs(port, profile))?.deployment?.profile).toBe(profile);
