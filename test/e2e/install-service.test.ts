@@ -203,7 +203,14 @@ describe.skipIf(skip !== null)("install persistent-service on systemd", () => {
     const all = await hr(["install", "status", "--all", "--json"], env);
     const parsed = JSON.parse(all.stdout);
     expect(parsed.errors.map((e: { profile: string }) => e.profile)).toContain("broken");
-    (await import("node:fs")).rmSync(dir, { recursive: true, force: true });
+    // --force replaces it, saying so, and the result is a working profile.
+    const fport = await freePort();
+    const forced = await hr(["install", "apply", "--profile", "broken", "--providers", "manual", "--target", "claude", "--port", String(fport), "--force"], env);
+    expect(forced.code).toBe(0);
+    expect(forced.stderr).toContain(`Replacing the unreadable manifest ${join(dir, "manifest.json")}`);
+    expect((await health(fport))?.deployment?.profile).toBe("broken");
+    expect((await hr(["install", "remove", "--profile", "broken"], env)).code).toBe(0);
+    expect(existsSync(dir)).toBe(false);
   }, 60_000);
 
   test("status reports configuration drift when the user takes the managed block out", async () => {
