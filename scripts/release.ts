@@ -4,7 +4,7 @@
 //   dist/release/<version>/headroom-<target>[.exe]           bare binaries
 //   dist/release/<version>/SHA256SUMS                         archives and bare binaries
 //   dist/release/<version>/latest, install.sh, install.ps1    for uploading as release assets
-//   dist/release/<version>/packaging/                         Homebrew formula, winget manifests
+//   dist/release/<version>/packaging/                         Homebrew formula, winget manifests (full release only)
 //
 //   bun scripts/release.ts [--out-dir dist/release] [--base-url URL] [--targets linux-x64,...]
 // The folder is assembled under a temporary name and renamed into place when complete.
@@ -89,7 +89,10 @@ export async function buildRelease(opts: ReleaseOptions): Promise<ReleaseResult>
     writeFileSync(join(stage, "SHA256SUMS"), formatChecksums(sums));
     writeFileSync(join(stage, "latest"), `${version}\n`);
     for (const script of ["install.sh", "install.ps1"]) copyFileSync(join(root, "scripts", script), join(stage, script));
-    writePackaging(join(stage, "packaging"), { version, baseUrl: opts.baseUrl ?? DEFAULT_DOWNLOAD_BASE, sums, license: packageLicense() });
+    if (targets.length === known.length) {
+      // The formula and the manifests need every platform's checksum.
+      writePackaging(join(stage, "packaging"), { version, baseUrl: opts.baseUrl ?? DEFAULT_DOWNLOAD_BASE, sums, license: packageLicense() });
+    }
 
     if (existsSync(finalDir)) rmSync(finalDir, { recursive: true, force: true });
     renameSync(stage, finalDir);
