@@ -16,7 +16,7 @@ const MAX_ERROR_BLOCKS = 12;
 const MAX_QUERY_LINES = 8;
 const MAX_LINE = 400;
 
-const ERROR_LINE = /^\s*(error\b|err!|fatal\b|panic\b|✗|×|✘|FAIL\b|FAILED\b|\(fail\)|E\s{1,3}\S)|\b(error|exception|failed|failure|fatal|panic|traceback)\b|\berror\s?TS\d+|\bE\d{4}\b/i;
+const ERROR_LINE = /\w(Error|Exception):|^\s*(error\b|err!|fatal\b|panic\b|✗|×|✘|FAIL\b|FAILED\b|\(fail\)|E\s{1,3}\S)|\b(error|exception|failed|failure|fatal|panic|traceback)\b|\berror\s?TS\d+|\bE\d{4}\b/i;
 const FRAME_LINE = /^\s+(at\s|File ".*", line \d+|\d+\s*\||from\s\S+:\d+)|^\s+\S+\.(js|ts|py|rb|go|rs|java)[:(]\d+/;
 const WARNING_LINE = /\bwarn(ing)?s?\b|^\s*W\d{4}\b/i;
 /** Lines that report success; never kept as context around an error. */
@@ -42,15 +42,20 @@ export const logCompressor: Compressor = {
     let warnings = 0;
     let queryLines = 0;
     const seenWarnings = new Set<string>();
-    let frames = 0;
+    const frame = new Uint8Array(n);
     for (let i = 0; i < n; i++) {
       const line = lines[i]!;
       if (FRAME_LINE.test(line)) {
-        // Stack frames: the first few of each trace.
-        if (frames++ < MAX_FRAMES) keep[i] = 1;
+        // Stack frames: the first and last few of each trace.
+        let end = i;
+        while (end + 1 < n && FRAME_LINE.test(lines[end + 1]!)) end++;
+        for (let j = i; j <= end; j++) {
+          frame[j] = 1;
+          if (j - i < MAX_FRAMES / 2 || end - j < MAX_FRAMES / 2) keep[j] = 1;
+        }
+        i = end;
         continue;
       }
-      frames = 0;
       if (SUMMARY_LINE.test(line)) keep[i] = 1;
       if (ERROR_LINE.test(line) || ERROR_WORDS.test(line)) {
         if (errorBlocks < MAX_ERROR_BLOCKS) {
@@ -99,7 +104,7 @@ export const logCompressor: Compressor = {
       // Collapse a run of lines that repeat (numbers aside).
       const key = normalizeLine(lines[i]!);
       let run = 1;
-      while (i + run < n && keep[i + run] && normalizeLine(lines[i + run]!) === key && key !== "") run++;
+      while (!frame[i] && i + run < n && keep[i + run] && normalizeLine(lines[i + run]!) === key && key !== "") run++;
       const line = lines[i]!.length > MAX_LINE ? `${lines[i]!.slice(0, MAX_LINE)}…` : lines[i]!;
       out.push(run > 1 ? `${line}  [×${run}]` : line);
       collapsed += run - 1;

@@ -1,0 +1,132 @@
+// Each compressor is a pure function: shape detection, what it keeps, what it drops.
+import { describe, expect, test } from "bun:test";
+import { jsonArrayCompressor, selectRows } from "../../../src/proxy/compress/compressors/json-array.ts";
+import { logCompressor } from "../../../src/proxy/compress/compressors/log.ts";
+import { searchCompressor } from "../../../src/proxy/compress/compressors/search.ts";
+import { looksLikeCode } from "../../../src/proxy/compress/compressors/lines.ts";
+import { queryTerms } from "../../../src/proxy/compress/query.ts";
+
+const none = { queryTerms: [] as string[] };
+
+describe("JSON arrays of objects", () => {
+  const rows = Array.from({ length: 60 }, (_, i) => ({ id: i, name: `row ${i}`, size: 100 + (i % 7), note: "fine" }));
+
+  test("keeps first and last items, error items, outliers and items matching the question", () => {
+    const data = rows.map((r) => ({ ...r }));
+    data[20]!.note = "Deploy failed with a timeout";
+    data[33]!.size = 99_999;
+    data[41]!.name = "zeppelin hangar";
+    const kept = selectRows(data, { queryTerms: queryTerms("what about the zeppelin?") });
+    expect(kept).toEqual([0, 1, 2, 20, 33, 41, 58, 59]);
+  });
+
+  test("output is the kept subset, compact, in original order, with a summary of what was left out", () => {
+    const out = jsonArrayCompressor.compress(JSON.stringify(rows, null, 2), none)!;
+    const parsed = JSON.parse(out.text) as { id: number }[];
+    expect(parsed.map((r) => r.id)).toEqual([0, 1, 2, 58, 59]);
+    expect(out.summary).toContain("55 of 60 items omitted");
+  });
+
+  test("an object wrapping the array keeps its other fields", () => {
+    const out = jsonArrayCompressor.compress(JSON.stringify({ total_count: 60, items: rows }), none)!;
+    const parsed = JSON.parse(out.text) as { total_count: number; items: unknown[] };
+    expect(parsed.total_count).toBe(60);
+    expect(parsed.items).toHaveLength(5);
+    expect(out.summary).toContain('from "items"');
+  });
+
+  test("short arrays, arrays of scalars and invalid JSON are left alone", () => {
+    expect(jsonArrayCompressor.compress(JSON.stringify(rows.slice(0, 5)), none)).toBeNull();
+    expect(jsonArrayCompressor.compress(JSON.stringify(Array.from({ length: 100 }, (_, i) => i)), none)).toBeNull();
+    expect(jsonArrayCompressor.compress("[INFO] starting\n[INFO] done", none)).toBeNull();
+  });
+
+  test("a term found in most rows does not select rows", () => {
+    const kept = selectRows(rows, { queryTerms: ["fine"] });
+    expect(kept).toEqual([0, 1, 2, 58, 59]);
+  });
+});
+
+describe("build and test logs", () => {
+  const noise = (n: number, from = 0) => Array.from({ length: n }, (_, i) => `  compiling module_${from + i}.o`);
+  const log = [
+    "make: entering directory /src",
+    ...noise(40),
+    "src/net.c:88:12: warning: unused variable 'x'",
+    ...noise(10, 40),
+    "src/net.c:120:5: error: expected ';' before 'return'",
+    "  120 |     x = 1",
+    "      |          ^",
+    ...noise(30, 50),
+    "Traceback (most recent call last):",
+    ...Array.from({ length: 20 }, (_, i) => `  File "/app/m${i}.py", line ${i + 1}, in f${i}`),
+    "ValueError: bad input",
+    ...Array.from({ length: 25 }, () => "retrying connection"),
+    ...noise(20, 80),
+    "Build FAILED: 1 error, 1 warning",
+  ].join("\n");
+
+  test("detects logs but not code or search output", () => {
+    expect(logCompressor.detect(log)).toBe(true);
+    expect(logCompressor.detect(Array.from({ length: 40 }, (_, i) => `const x${i} = f(${i});`).join("\n"))).toBe(false);
+    expect(logCompressor.detect(Array.from({ length: 40 }, (_, i) => `src/a.ts:${i}: const x = 1`).join("\n"))).toBe(false);
+    expect(logCompressor.detect("short\nlog")).toBe(false);
+  });
+
+  test("keeps errors with context, warnings, bounded stack traces and summary lines; drops noise", () => {
+    const out = logCompressor.compress(log, none)!;
+    expect(out.text).toContain("error: expected ';' before 'return'");
+    expect(out.text).toContain("  120 |     x = 1");
+    expect(out.text).toContain("warning: unused variable 'x'");
+    expect(out.text).toContain("ValueError: bad input");
+    expect(out.text).toContain("Build FAILED: 1 error, 1 warning");
+    expect(out.text).toContain('File "/app/m0.py"');
+    expect(out.text).toContain('File "/app/m19.py"');
+    expect(out.text).not.toContain('File "/app/m10.py"');
+    expect(out.text).not.toContain("module_20.o");
+    expect(out.text).toMatch(/… \d+ lines …/);
+    expect(out.summary).toMatch(/^\d+ of \d+ lines omitted$/);
+  });
+
+  test("a run of repeated kept lines collapses into one with a count", () => {
+    const text = ["start", ...noise(30), ...Array.from({ length: 12 }, (_, i) => `error: disk full on /dev/sda${i}`), ...noise(30, 30), "done"].join("\n");
+    const out = logCompressor.compress(text, none)!;
+    expect(out.text).toContain("error: disk full on /dev/sda0  [×12]");
+    expect(out.text).not.toContain("sda5");
+  });
+
+  test("lines matching the question are kept", () => {
+    const text = ["listing", ...noise(60), "  linking libzeppelin.so", ...noise(60, 60)].join("\n");
+    const out = logCompressor.compress(text, { queryTerms: queryTerms("did libzeppelin link?") })!;
+    expect(out.text).toContain("libzeppelin.so");
+  });
+});
+
+describe("search output", () => {
+  const hits = [
+    ...Array.from({ length: 12 }, (_, i) => `src/server.ts:${10 + i}:    const handler${i} = makeHandler(${i});`),
+    "src/server.ts:99:    // the retry budget lives here",
+    ...Array.from({ length: 5 }, (_, i) => `src/client.ts:${i + 1}:import { thing${i} } from "./x";`),
+  ].join("\n");
+
+  test("detects path:line: output", () => {
+    expect(searchCompressor.detect(hits)).toBe(true);
+    expect(searchCompressor.detect("just some\nplain text\n".repeat(10))).toBe(false);
+  });
+
+  test("groups by file, keeps the best hits per file (question first), counts the rest", () => {
+    const out = searchCompressor.compress(hits, { queryTerms: queryTerms("where is the retry budget?") })!;
+    const lines = out.text.split("\n");
+    expect(lines[0]).toBe("src/server.ts (13 hits)");
+    expect(out.text).toContain("99: // the retry budget lives here");
+    expect(out.text).toContain("src/client.ts (5 hits)");
+    expect(out.text.match(/^src\/server\.ts/gm)).toHaveLength(1);
+    expect(out.summary).toContain("18 hits in 2 files");
+  });
+});
+
+test("source code is recognised as code", () => {
+  const code = Array.from({ length: 50 }, (_, i) => (i % 5 === 0 ? `export function f${i}(a: number) {` : i % 5 === 4 ? "}" : `  const v${i} = a + ${i};`));
+  expect(looksLikeCode(code)).toBe(true);
+  expect(looksLikeCode(["downloading foo 10%", "downloading foo 20%", "done"])).toBe(false);
+});
