@@ -40,10 +40,13 @@ export function winJoin(base: string, ...parts: string[]): string {
   return [base.replace(/[\\/]+$/, ""), ...parts].join(sep);
 }
 
+/** Shown in a plan rendered where no account name is known (a dry run for Windows elsewhere). */
+export const UNKNOWN_USER = "%USERDOMAIN%\\%USERNAME%";
+
 /** The account the user-scope tasks run as: DOMAIN\user from the environment. */
 export function taskUserId(env: Record<string, string | undefined>): string {
   const user = env.USERNAME || env.USER || env.LOGNAME;
-  if (!user) throw new HeadroomError("Cannot tell which Windows account the task should run as (USERNAME is not set).", "Run the command from a normal Windows session.");
+  if (!user) return UNKNOWN_USER;
   return env.USERDOMAIN ? `${env.USERDOMAIN}\\${user}` : user;
 }
 

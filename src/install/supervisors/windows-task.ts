@@ -102,6 +102,9 @@ export function windows_taskSupervisor(opts: WindowsTaskOptions = {}): Superviso
           '--scope system registers a task that runs at startup as LocalSystem, which needs administrator rights: run the command again from a terminal opened with "Run as administrator", or use --scope user.',
         );
       }
+      if (m.scope !== "system" && !ctx.env.USERNAME) {
+        throw new HeadroomError("Cannot tell which Windows account the task should run as, because USERNAME is not set.", "Run the command from a normal Windows session.");
+      }
       if (!which("schtasks", ctx.env) && !which("schtasks.exe", ctx.env)) throw new HeadroomError("schtasks.exe was not found on PATH, so no scheduled task can be registered.", "Make sure C:\\Windows\\System32 is on PATH.");
       renderWindowsTasks(ctx); // refuses what a task definition cannot carry before anything changes
     },
