@@ -1,0 +1,218 @@
+// compressRequest: what is touched and what never is, per API; same bytes turn after turn;
+// cache mode's frozen prefix; never worse; failures forward the original.
+import { beforeEach, describe, expect, test } from "bun:test";
+import { compressRequest, type ApiKind } from "../../../src/proxy/compress/index.ts";
+import { conversations } from "../../../src/proxy/compress/conversations.ts";
+import { DEFAULT_COMPRESSORS, resetMemo } from "../../../src/proxy/compress/engine.ts";
+import type { Compressor } from "../../../src/proxy/compress/compressors/types.ts";
+import { hasMarker } from "../../../src/proxy/compress/marker.ts";
+import { originals } from "../../../src/proxy/compress/store.ts";
+
+type J = Record<string, any>;
+
+const rows = (n: number, tag = "") => JSON.stringify(Array.from({ length: n }, (_, i) => ({ id: i, name: `item ${tag}${i}`, status: "ok", size: 100 + (i % 5) })), null, 2);
+const BIG = rows(200);
+const BIG2 = rows(150, "b");
+const SMALL = rows(5);
+
+function anthropicBody(extra: J[] = [], last: J = { role: "user", content: "thanks, continue" }): J {
+  return {
+    model: "claude-sonnet-4",
+    system: [{ type: "text", text: BIG }],
+    messages: [
+      { role: "user", content: BIG },
+      { role: "assistant", content: [{ type: "tool_use", id: "t1", name: "list", input: {} }] },
+      { role: "user", content: [{ type: "tool_result", tool_use_id: "t1", content: BIG }] },
+      ...extra,
+      last,
+    ],
+  };
+}
+
+const run = (api: ApiKind, body: unknown, mode: "token" | "cache" = "token") => compressRequest({ api, body, mode, headers: new Headers() });
+
+beforeEach(() => {
+  resetMemo();
+  conversations.clear();
+});
+
+describe("Anthropic messages", () => {
+  test("compresses tool_result content above the floor; leaves system, user and assistant text alone", async () => {
+    const body = anthropicBody();
+    const before = JSON.stringify(body);
+    const r = await run("anthropic-messages", body);
+    expect(JSON.stringify(body)).toBe(before); // input not mutated
+    expect(r.changed).toBe(true);
+    expect(r.hasMarkers).toBe(true);
+    const out = r.body as J;
+    expect(out.system).toBe(body.system);
+    expect(out.messages[0]).toBe(body.messages[0]);
+    const block = out.messages[2].content[0];
+    expect(hasMarker(block.content)).toBe(true);
+    expect(block.content.length).toBeLessThan(BIG.length / 5);
+    expect(out.tools.at(-1).name).toBe("headroom_retrieve");
+    expect(r.tokensAfter).toBeLessThan(r.tokensBefore);
+    expect(r.savedByKind.json).toBeGreaterThan(0);
+    expect(r.compressed).toBe(1);
+  });
+
+  test("never touches cache_control blocks, error results, small results, marked content, or the last message", async () => {
+    const marked = `${BIG}\n[headroom: 1 of 2 items omitted; original: headroom_retrieve {"hash":"${"b".repeat(24)}"}]`;
+    const body = anthropicBody(
+      [
+        { role: "user", content: [
+          { type: "tool_result", tool_use_id: "a", content: BIG, cache_control: { type: "ephemeral" } },
+          { type: "tool_result", tool_use_id: "b", content: BIG, is_error: true },
+          { type: "tool_result", tool_use_id: "c", content: SMALL },
+          { type: "tool_result", tool_use_id: "d", content: marked },
+          { type: "text", text: BIG },
+        ] },
+      ],
+      { role: "user", content: [{ type: "tool_result", tool_use_id: "e", content: BIG2 }] },
+    );
+    const r = await run("anthropic-messages", body);
+    const out = r.body as J;
+    expect(out.messages[3]).toBe(body.messages[3]);
+    expect(out.messages[4]).toBe(body.messages[4]);
+  });
+
+  test("text-block content of a tool_result is compressed block by block", async () => {
+    const body = anthropicBody([{ role: "user", content: [{ type: "tool_result", tool_use_id: "x", content: [{ type: "text", text: BIG2 }, { type: "image", source: {} }] }] }]);
+    const out = (await run("anthropic-messages", body)).body as J;
+    const content = out.messages[3].content[0].content;
+    expect(hasMarker(content[0].text)).toBe(true);
+    expect(content[1]).toBe(body.messages[3].content[0].content[1]);
+  });
+
+  test("fast path: nothing above the floor returns the same body object, unchanged", async () => {
+    const body = { model: "m", messages: [{ role: "user", content: [{ type: "tool_result", tool_use_id: "t", content: SMALL }] }, { role: "user", content: "hi" }] };
+    const r = await run("anthropic-messages", body);
+    expect(r.changed).toBe(false);
+    expect(r.body).toBe(body);
+    expect(r.hasMarkers).toBeUndefined();
+  });
+
+  test("token mode: a result compressed on one turn has the same bytes on every later turn", async () => {
+    const t2 = anthropicBody([], { role: "user", content: [{ type: "tool_result", tool_use_id: "t2", content: BIG2 }] });
+    const r2 = (await run("anthropic-messages", t2)).body as J;
+    // Turn 3: more history, and a different question that would pick other rows.
+    const t3 = anthropicBody(
+      [{ role: "user", content: [{ type: "tool_result", tool_use_id: "t2", content: BIG2 }] }, { role: "assistant", content: "ok" }],
+      { role: "user", content: "now look at item 77" },
+    );
+    const r3 = (await run("anthropic-messages", t3)).body as J;
+    expect(JSON.stringify(r3.messages.slice(0, 3))).toBe(JSON.stringify(r2.messages.slice(0, 3)));
+    expect(JSON.stringify(r3.tools)).toBe(JSON.stringify(r2.tools));
+    // The result that was live on turn 2 is compressed from turn 3 on.
+    expect(hasMarker(r3.messages[3].content[0].content)).toBe(true);
+    expect(r2.messages[3].content[0].content).toBe(BIG2);
+  });
+
+  test("cache mode: earlier messages go out byte-identical, new ones (the last included) compressed once", async () => {
+    const t1 = anthropicBody([], { role: "user", content: [{ type: "tool_result", tool_use_id: "t2", content: BIG2 }] });
+    const r1 = (await run("anthropic-messages", t1, "cache")).body as J;
+    expect(hasMarker(r1.messages[3].content[0].content)).toBe(true);
+    const t2 = { ...t1, messages: [...t1.messages, { role: "assistant", content: "ok" }, { role: "user", content: "go on" }] };
+    const r2 = (await run("anthropic-messages", t2, "cache")).body as J;
+    for (let i = 0; i < r1.messages.length; i++) expect(JSON.stringify(r2.messages[i])).toBe(JSON.stringify(r1.messages[i]));
+    // Even when the memo is gone, the frozen prefix holds.
+    resetMemo();
+    const r3 = (await run("anthropic-messages", t2, "cache")).body as J;
+    expect(JSON.stringify(r3.messages)).toBe(JSON.stringify(r2.messages));
+  });
+
+  test("cache mode: an edited history re-compresses from the first changed message on", async () => {
+    const t1 = anthropicBody();
+    await run("anthropic-messages", t1, "cache");
+    const edited = { ...t1, messages: [t1.messages[0], { role: "assistant", content: "different" }, ...t1.messages.slice(2)] };
+    const r = (await run("anthropic-messages", edited, "cache")).body as J;
+    expect(r.messages[1].content).toBe("different");
+    expect(hasMarker(r.messages[2].content[0].content)).toBe(true);
+  });
+});
+
+describe("OpenAI", () => {
+  test("chat: tool role messages are compressed; the trailing run of tool results is live", async () => {
+    const body = {
+      model: "gpt-4.1",
+      messages: [
+        { role: "system", content: BIG },
+        { role: "user", content: "list things" },
+        { role: "assistant", content: null, tool_calls: [{ id: "c1", type: "function", function: { name: "list", arguments: "{}" } }] },
+        { role: "tool", tool_call_id: "c1", content: BIG },
+        { role: "assistant", content: null, tool_calls: [{ id: "c2", type: "function", function: { name: "list", arguments: "{}" } }, { id: "c3", type: "function", function: { name: "list", arguments: "{}" } }] },
+        { role: "tool", tool_call_id: "c2", content: BIG2 },
+        { role: "tool", tool_call_id: "c3", content: [{ type: "text", text: BIG2 }] },
+      ],
+    };
+    const r = await run("openai-chat", body);
+    const out = r.body as J;
+    expect(out.messages[0]).toBe(body.messages[0]);
+    expect(hasMarker(out.messages[3].content)).toBe(true);
+    expect(out.messages[5]).toBe(body.messages[5]);
+    expect(out.messages[6]).toBe(body.messages[6]);
+    expect(out.tools.at(-1).function.name).toBe("headroom_retrieve");
+  });
+
+  test("responses: function_call_output items are compressed, messages are not", async () => {
+    const body = {
+      model: "gpt-5",
+      instructions: "be brief",
+      input: [
+        { role: "user", content: [{ type: "input_text", text: BIG }] },
+        { type: "function_call", call_id: "f1", name: "list", arguments: "{}" },
+        { type: "function_call_output", call_id: "f1", output: BIG },
+        { role: "user", content: "and?" },
+      ],
+      tools: [{ type: "function", name: "list", parameters: {} }],
+    };
+    const out = (await run("openai-responses", body)).body as J;
+    expect(out.input[0]).toBe(body.input[0]);
+    expect(hasMarker(out.input[2].output)).toBe(true);
+    expect(out.tools.map((t: J) => t.name)).toEqual(["list", "headroom_retrieve"]);
+  });
+
+  test("other APIs and non-object bodies pass through", async () => {
+    expect((await run("other", { messages: [] })).changed).toBe(false);
+    expect((await run("openai-chat", "text")).changed).toBe(false);
+    expect((await run("openai-responses", { input: "just a string" })).changed).toBe(false);
+  });
+});
+
+describe("never worse", () => {
+  const body = () => anthropicBody();
+
+  test("a compressor that throws forwards the original and sets failed", async () => {
+    const boom: Compressor = { kind: "boom", detect: () => true, compress: () => { throw new Error("bad day"); } };
+    const b = body();
+    const r = await compressRequest({ api: "anthropic-messages", body: b, mode: "token", headers: new Headers(), engine: { compressors: [boom] } });
+    expect(r.changed).toBe(false);
+    expect(r.failed).toBe(true);
+    expect(r.body).toBe(b);
+    expect(r.failure).toContain("bad day");
+  });
+
+  test("a compressor over its time budget forwards the original and sets failed", async () => {
+    const slow: Compressor = { kind: "slow", detect: () => true, compress: (t) => { const end = performance.now() + 30; while (performance.now() < end); return { text: t.slice(0, 10), summary: "cut" }; } };
+    const r = await compressRequest({ api: "anthropic-messages", body: body(), mode: "token", headers: new Headers(), engine: { compressors: [slow], budgetMs: 5 } });
+    expect(r.failed).toBe(true);
+    expect(r.changed).toBe(false);
+  });
+
+  test("a compression that does not make the text smaller is not used", async () => {
+    const grow: Compressor = { kind: "grow", detect: () => true, compress: (t) => ({ text: `${t}${t}`, summary: "bigger" }) };
+    const r = await compressRequest({ api: "anthropic-messages", body: body(), mode: "token", headers: new Headers(), engine: { compressors: [grow] } });
+    expect(r.changed).toBe(false);
+    expect(r.failed).toBeUndefined();
+  });
+
+  test("originals of compressed results are in the store", async () => {
+    const out = (await run("anthropic-messages", body())).body as J;
+    const hash = /"hash":"([0-9a-f]{24})"/.exec(out.messages[2].content[0].content)![1]!;
+    expect(originals.get(hash)).toBe(BIG);
+  });
+});
+
+test("the default compressors are json, search, log in that order", () => {
+  expect(DEFAULT_COMPRESSORS.map((c) => c.kind)).toEqual(["json", "search", "log"]);
+});
