@@ -238,3 +238,48 @@ describe("launchctl print", () => {
     expect(bad.problems.join(" ")).toContain("crash-looping (9 runs)");
   });
 });
+
+describe("launchd install against recorded answers", () => {
+  const { mkdtempSync, readFileSync, existsSync, rmSync } = require("node:fs") as typeof import("node:fs");
+
+  test("unloads a previous job, writes the plist, bootstraps; a failed bootstrap leaves no plist behind", async () => {
+    const home = mkdtempSync("/tmp/headroom-launchd-");
+    try {
+      const m = manifest({ workspaceDir: `${home}/.headroom` });
+      const file = `${home}/Library/LaunchAgents/com.headroom.default.plist`;
+      const ok = recordingRunner([{ match: ["launchctl", "bootout"], code: 3, stderr: "Boot-out failed: 3: No such process" }]);
+      const state = await launchdSupervisor(fast).install(context(m, { home, run: ok.run }));
+      expect(ok.argvs()).toEqual([
+        ["launchctl", "bootout", "gui/501/com.headroom.default"],
+        ["launchctl", "bootstrap", "gui/501", file],
+      ]);
+      expect(state).toMatchObject({ kind: "launchd", label: "com.headroom.default", domain: "gui/501", plist: file });
+      expect((parsePlist(readFileSync(file, "utf8")) as Dict).Label).toBe("com.headroom.default");
+
+      rmSync(file);
+      const bad = recordingRunner([{ match: ["launchctl", "bootstrap"], code: 1, stderr: "Bootstrap failed: 1: Operation not permitted" }]);
+      const err = await launchdSupervisor(fast).install(context(m, { home, run: bad.run })).catch((e) => e);
+      expect(err.message).toContain("Operation not permitted");
+      expect(existsSync(file)).toBe(false);
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+
+  test("uninstall boots the job out (already gone is fine) and deletes the plist", async () => {
+    const home = mkdtempSync("/tmp/headroom-launchd-");
+    try {
+      const m = manifest({ workspaceDir: `${home}/.headroom` });
+      await launchdSupervisor(fast).install(context(m, { home, run: recordingRunner().run }));
+      const rr = recordingRunner([{ match: ["launchctl", "bootout"], code: 3 }]);
+      await launchdSupervisor(fast).uninstall(context(m, { home, run: rr.run }));
+      expect(rr.argvs()).toEqual([["launchctl", "bootout", "gui/501/com.headroom.default"]]);
+      expect(existsSync(`${home}/Library/LaunchAgents/com.headroom.default.plist`)).toBe(false);
+      const denied = recordingRunner([{ match: ["launchctl", "bootout"], code: 1, stderr: "Boot-out failed: 1: Operation not permitted" }]);
+      const err = await launchdSupervisor(fast).uninstall(context(m, { home, run: denied.run })).catch((e) => e);
+      expect(err.message).toContain("Removing the launchd job was incomplete");
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,72 @@
+// `install apply --dry-run --os darwin|windows --json` through the compiled binary, on
+// this (Linux) host: the plans for the other systems render without consulting the host,
+// the plist parses with the `plist` package and the task XML with fast-xml-parser, and
+// nothing is written. The binary path has a space in it (HEADROOM_BIN via a symlink).
+import { afterAll, describe, expect, test } from "bun:test";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from "node:fs";
+import { join } from "node:path";
+import { XMLParser } from "fast-xml-parser";
+import { parse as parsePlist } from "plist";
+import { binPath, runBin } from "../../support/bin.ts";
+
+const home = mkdtempSync("/tmp/headroom-plat-dry-");
+const binDir = mkdtempSync("/tmp/headroom-plat-bin-");
+const spaced = join(binDir, "Head Room", "headroom");
+mkdirSync(join(binDir, "Head Room"));
+symlinkSync(binPath, spaced);
+const env = { HOME: home, HEADROOM_WORKSPACE_DIR: join(home, ".headroom"), HEADROOM_BIN: spaced, XDG_CONFIG_HOME: undefined, USER: "ada", USERNAME: "Ada", USERDOMAIN: "WS" };
+
+afterAll(() => {
+  rmSync(home, { recursive: true, force: true });
+  rmSync(binDir, { recursive: true, force: true });
+});
+
+type Plan = { manifest: Record<string, unknown>; files: { path: string; content: string }[]; commands: string[][] };
+
+async function plan(os: string, preset: string): Promise<Plan> {
+  const r = await runBin(["install", "apply", "--dry-run", "--json", "--os", os, "--preset", preset, "--providers", "manual", "--target", "claude", "--port", "18787", "--interval", "6", "--env", "NOTE=a & <b>"], { env });
+  expect(r.stderr).toBe("");
+  expect(r.code).toBe(0);
+  return JSON.parse(r.stdout) as Plan;
+}
+
+describe("dry-run for macOS", () => {
+  for (const preset of ["persistent-service", "persistent-task"]) {
+    test(preset, async () => {
+      const p = await plan("darwin", preset);
+      expect(p.manifest).toMatchObject({ os: "darwin", preset, binPath: spaced });
+      const f = p.files.find((x) => x.path.endsWith("/Library/LaunchAgents/com.headroom.default.plist"))!;
+      const job = parsePlist(f.content) as Record<string, unknown>;
+      expect(job.ProgramArguments).toEqual([spaced, "install", "agent", preset === "persistent-task" ? "ensure" : "run", "--profile", "default"]);
+      expect(job.EnvironmentVariables).toEqual({ HEADROOM_WORKSPACE_DIR: join(home, ".headroom"), NOTE: "a & <b>" });
+      if (preset === "persistent-task") expect(job.StartInterval).toBe(360);
+      else expect(job.KeepAlive).toBe(true);
+      expect(p.commands.at(-1)!.slice(0, 2)).toEqual(["launchctl", "bootstrap"]);
+      expect(readdirSync(home)).toEqual([]);
+    });
+  }
+});
+
+describe("dry-run for Windows", () => {
+  const parser = new XMLParser({ ignoreAttributes: false, parseTagValue: false });
+  for (const preset of ["persistent-service", "persistent-task"]) {
+    test(preset, async () => {
+      const p = await plan("windows", preset);
+      expect(p.manifest).toMatchObject({ os: "windows", preset });
+      const xmls = p.files.filter((x) => x.path.endsWith(".xml"));
+      expect(xmls.map((x) => x.path.split("/").pop())).toEqual(preset === "persistent-task" ? ["headroom-default.xml", "headroom-default-watchdog.xml"] : ["headroom-default.xml"]);
+      for (const x of xmls) {
+        const task = parser.parse(x.content).Task;
+        expect(task.Actions.Exec.Command).toBe(spaced);
+        expect(task.Actions.Exec.Arguments).toBe(`install agent ${preset === "persistent-task" ? "ensure" : "run"} --profile default`);
+        expect(task.Principals.Principal.UserId).toBe("WS\\Ada");
+      }
+      expect(p.commands.filter((c) => c[0] === "schtasks").map((c) => c.slice(0, 4))).toEqual(
+        preset === "persistent-task"
+          ? [["schtasks", "/Create", "/TN", "headroom-default"], ["schtasks", "/Create", "/TN", "headroom-default-watchdog"]]
+          : [["schtasks", "/Create", "/TN", "headroom-default"], ["schtasks", "/Run", "/TN", "headroom-default"]],
+      );
+      expect(readdirSync(home)).toEqual([]);
+    });
+  }
+});
