@@ -2,8 +2,9 @@
 // UTF-16 LE with a byte-order mark, declaring encoding="UTF-16". Pure: everything comes
 // from the manifest and the context (user name from its env), never from the host.
 //
-//   persistent-service  headroom-<p>           logon (user) or boot (system) trigger, runs
-//                                               `agent run`, restart on failure, no time limit
+//   persistent-service  headroom-<p>           logon (user) or boot (system) trigger plus a
+//                                               one-minute repetition, runs `agent run`, restart
+//                                               on failure, no time limit
 //   persistent-task     headroom-<p>           logon/boot trigger, runs `agent ensure`
 //                       headroom-<p>-watchdog  every N minutes, runs `agent ensure`
 //
@@ -17,6 +18,14 @@ import type { SupervisorContext } from "./types.ts";
 export const TASK_NAMESPACE = "http://schemas.microsoft.com/windows/2004/02/mit/task";
 /** SID of the LocalSystem account, which runs the system-scope tasks. */
 export const LOCAL_SYSTEM_SID = "S-1-5-18";
+/**
+ * RestartOnFailure only retries a task whose action failed to START (MS-TSCH 2.5.4.2); a
+ * process that exits later is not restarted by it, and Count is 1..255 (not 999). So the
+ * service task also has a one-minute repetition: with MultipleInstancesPolicy IgnoreNew it
+ * does nothing while the proxy runs, and starts it again within a minute after a crash.
+ */
+export const RESTART_COUNT = 255;
+
 /** A fixed start for the repeating trigger, so re-applying renders the same bytes. */
 export const REPEAT_START = "2000-01-01T00:00:00";
 
@@ -63,7 +72,7 @@ function el(name: string, value: string | number | boolean, indent: string): str
 
 interface TaskShape {
   description: string;
-  trigger: "logon" | "boot" | "repeat";
+  triggers: ("logon" | "boot" | { everyMinutes: number })[];
   argv: string[];
   restartOnFailure: boolean;
 }
@@ -77,13 +86,14 @@ function renderTaskXml(ctx: SupervisorContext, name: string, shape: TaskShape): 
   if (command.includes('"')) throw new HeadroomError(`The executable path ${command} contains a double quote, which Windows paths cannot hold.`);
   const args = windowsArguments(rest);
   const I = "  ";
-  const trigger: string[] =
-    shape.trigger === "repeat"
-      ? [`${I}${I}<TimeTrigger>`, `${I.repeat(3)}<Repetition>`, el("Interval", `PT${m.interval}M`, I.repeat(4)), el("StopAtDurationEnd", false, I.repeat(4)), `${I.repeat(3)}</Repetition>`, el("StartBoundary", REPEAT_START, I.repeat(3)), el("Enabled", true, I.repeat(3)), `${I}${I}</TimeTrigger>`]
-      : shape.trigger === "boot"
+  const trigger: string[] = shape.triggers.flatMap((t) =>
+    typeof t === "object"
+      ? [`${I}${I}<TimeTrigger>`, `${I.repeat(3)}<Repetition>`, el("Interval", `PT${t.everyMinutes}M`, I.repeat(4)), el("StopAtDurationEnd", false, I.repeat(4)), `${I.repeat(3)}</Repetition>`, el("StartBoundary", REPEAT_START, I.repeat(3)), el("Enabled", true, I.repeat(3)), `${I}${I}</TimeTrigger>`]
+      : t === "boot"
         ? [`${I}${I}<BootTrigger>`, el("Enabled", true, I.repeat(3)), `${I}${I}</BootTrigger>`]
         : // A non-administrator may only register a logon trigger for their own account, named explicitly.
-          [`${I}${I}<LogonTrigger>`, el("Enabled", true, I.repeat(3)), el("UserId", user, I.repeat(3)), `${I}${I}</LogonTrigger>`];
+          [`${I}${I}<LogonTrigger>`, el("Enabled", true, I.repeat(3)), el("UserId", user, I.repeat(3)), `${I}${I}</LogonTrigger>`],
+  );
   const principal = system
     ? [el("UserId", LOCAL_SYSTEM_SID, I.repeat(3)), el("RunLevel", "HighestAvailable", I.repeat(3))]
     : // S4U: runs as the user without a stored password, on a non-interactive desktop (no window).
@@ -121,8 +131,9 @@ function renderTaskXml(ctx: SupervisorContext, name: string, shape: TaskShape): 
     el("RunOnlyIfIdle", false, I.repeat(2)),
     el("WakeToRun", false, I.repeat(2)),
     el("ExecutionTimeLimit", "PT0S", I.repeat(2)),
-    el("Priority", 7, I.repeat(2)),
-    ...(shape.restartOnFailure ? [`${I}${I}<RestartOnFailure>`, el("Interval", "PT1M", I.repeat(3)), el("Count", 999, I.repeat(3)), `${I}${I}</RestartOnFailure>`] : []),
+    // 7 (Task Scheduler's default) is below-normal; a proxy on the request path runs at normal priority.
+    el("Priority", 5, I.repeat(2)),
+    ...(shape.restartOnFailure ? [`${I}${I}<RestartOnFailure>`, el("Interval", "PT1M", I.repeat(3)), el("Count", RESTART_COUNT, I.repeat(3)), `${I}${I}</RestartOnFailure>`] : []),
     `${I}</Settings>`,
     `${I}<Actions Context="Author">`,
     `${I}${I}<Exec>`,
@@ -146,11 +157,11 @@ export function taskDefinitions(ctx: SupervisorContext): TaskDefinition[] {
   if (m.preset === "persistent-task") {
     const argv = watchdogArgv(ctx);
     return [
-      def(serviceTaskName(m.profile), "startup", { description: `headroom watchdog ${when} (profile ${m.profile}, port ${m.port})`, trigger: atStart, argv, restartOnFailure: false }),
-      def(watchdogTaskName(m.profile), "watchdog", { description: `headroom watchdog every ${m.interval} min (profile ${m.profile}, port ${m.port})`, trigger: "repeat", argv, restartOnFailure: false }),
+      def(serviceTaskName(m.profile), "startup", { description: `headroom watchdog ${when} (profile ${m.profile}, port ${m.port})`, triggers: [atStart], argv, restartOnFailure: false }),
+      def(watchdogTaskName(m.profile), "watchdog", { description: `headroom watchdog every ${m.interval} min (profile ${m.profile}, port ${m.port})`, triggers: [{ everyMinutes: m.interval }], argv, restartOnFailure: false }),
     ];
   }
-  return [def(serviceTaskName(m.profile), "service", { description: `headroom proxy (profile ${m.profile}, port ${m.port})`, trigger: atStart, argv: runtimeArgv(ctx), restartOnFailure: true })];
+  return [def(serviceTaskName(m.profile), "service", { description: `headroom proxy (profile ${m.profile}, port ${m.port})`, triggers: [atStart, { everyMinutes: 1 }], argv: runtimeArgv(ctx), restartOnFailure: true })];
 }
 
 /** UTF-16 LE bytes with the FF FE byte-order mark. */

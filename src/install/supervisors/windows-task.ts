@@ -150,7 +150,9 @@ export function windows_taskSupervisor(opts: WindowsTaskOptions = {}): Superviso
         for (const name of names(ctx)) await checked(ctx, enableArgv(name, true), name);
         return;
       }
+      // `stop` disabled the task (so its one-minute repetition would not bring it back); enable, then run.
       const name = serviceTaskName(m.profile);
+      await checked(ctx, enableArgv(name, true), name);
       await checked(ctx, runArgv(name), name);
     },
 
@@ -161,7 +163,9 @@ export function windows_taskSupervisor(opts: WindowsTaskOptions = {}): Superviso
         await stopRuntime(ctx);
         return;
       }
-      await end(ctx, serviceTaskName(m.profile));
+      const name = serviceTaskName(m.profile);
+      await checked(ctx, enableArgv(name, false), name);
+      await end(ctx, name);
       await waitFree(ctx);
     },
 
@@ -171,10 +175,13 @@ export function windows_taskSupervisor(opts: WindowsTaskOptions = {}): Superviso
         await stopRuntime(ctx); // the caller runs agent ensure
         return;
       }
-      // End, wait until the old process has let go of the port, then run again.
+      // Disabled while it ends, so the repetition cannot start a second instance before the
+      // old process has let go of the port; then enabled and run again.
       const name = serviceTaskName(m.profile);
+      await checked(ctx, enableArgv(name, false), name);
       await end(ctx, name);
       await waitFree(ctx);
+      await checked(ctx, enableArgv(name, true), name);
       await checked(ctx, runArgv(name), name);
     },
 
@@ -220,9 +227,9 @@ export function windows_taskSupervisor(opts: WindowsTaskOptions = {}): Superviso
         const disabled = /disabled/i.test(status) || action.enabled === false;
         if (isFailureResult(q?.lastResult)) problems.push(`The last run of ${d.name} ended with ${hex(q!.lastResult!)}${q?.lastRunTime ? ` (${q.lastRunTime})` : ""}.`);
         if (d.role === "service") {
-          state = status;
+          state = disabled ? "disabled (stopped)" : status;
           running = /^running$/i.test(status);
-          if (disabled) problems.push(`The task ${d.name} is disabled.`);
+          if (disabled) problems.push(`The task ${d.name} is disabled (stopped by \`install stop\`); \`headroom install start\` enables and runs it.`);
         } else {
           if (d.role === "watchdog") state = disabled ? "paused" : status;
           if (disabled) {

@@ -33,7 +33,7 @@ const quiet = { waitPortFree: async () => true, stopRuntime: async () => {}, oth
 
 describe("task XML", () => {
   for (const scope of ["user", "system"] as const) {
-    test(`persistent-service, ${scope} scope: one hidden task with restart on failure, no time limit, running the exe directly`, () => {
+    test(`persistent-service, ${scope} scope: one hidden task with restart on failure and a one-minute repetition, no time limit, running the exe directly`, () => {
       const m = win({ scope, workspaceDir: scope === "system" ? "C:\\ProgramData\\headroom" : WS });
       const plan = windows_taskSupervisor().render(context(m, { isRoot: scope === "system" }));
       expect(plan.files.map((f) => f.path)).toEqual([`${m.workspaceDir}\\deploy\\default\\headroom-default.xml`]);
@@ -51,7 +51,10 @@ describe("task XML", () => {
         expect(t.Principals.Principal).toMatchObject({ UserId: "S-1-5-18", RunLevel: "HighestAvailable" });
       }
       const s = t.Settings;
-      expect(s.RestartOnFailure).toEqual({ Interval: "PT1M", Count: "999" });
+      // Count is an unsignedByte in the schema (1..255); RestartOnFailure only covers failures to start,
+      // so a one-minute repetition (ignored while running, IgnoreNew) brings a crashed proxy back.
+      expect(s.RestartOnFailure).toEqual({ Interval: "PT1M", Count: "255" });
+      expect(t.Triggers.TimeTrigger.Repetition).toEqual({ Interval: "PT1M", StopAtDurationEnd: "false" });
       expect(s.ExecutionTimeLimit).toBe("PT0S");
       expect(s.Hidden).toBe("true");
       expect(s.MultipleInstancesPolicy).toBe("IgnoreNew");
@@ -125,7 +128,7 @@ describe("schtasks lifecycle against recorded answers", () => {
   const m = win();
   const ctxWith = (run: SupervisorContext["run"], over: Partial<SupervisorContext> = {}) => context(m, { run, ...over });
 
-  test("start runs the task; stop ends it; restart ends, waits for the port, runs", async () => {
+  test("start enables and runs the task; stop disables and ends it; restart ends, waits for the port, runs", async () => {
     const rr = recordingRunner();
     const freed: number[] = [];
     const sup = windows_taskSupervisor({ ...quiet, waitPortFree: async (p) => { freed.push(p); return true; } });
@@ -134,9 +137,13 @@ describe("schtasks lifecycle against recorded answers", () => {
     await sup.stop(ctx);
     await sup.restart(ctx);
     expect(rr.argvs()).toEqual([
+      ["schtasks", "/Change", "/TN", "headroom-default", "/ENABLE"],
       ["schtasks", "/Run", "/TN", "headroom-default"],
+      ["schtasks", "/Change", "/TN", "headroom-default", "/DISABLE"],
       ["schtasks", "/End", "/TN", "headroom-default"],
+      ["schtasks", "/Change", "/TN", "headroom-default", "/DISABLE"],
       ["schtasks", "/End", "/TN", "headroom-default"],
+      ["schtasks", "/Change", "/TN", "headroom-default", "/ENABLE"],
       ["schtasks", "/Run", "/TN", "headroom-default"],
     ]);
     expect(freed).toEqual([8787, 8787]);
@@ -275,6 +282,16 @@ describe("status from schtasks /Query", () => {
     expect(f.running).toBe(false);
     expect(f.problems.join("\n")).toContain("ended with 0x00000001");
     expect(f.problems.join("\n")).toContain("C:\\old\\headroom.exe");
+  });
+
+  test("a disabled service task (after install stop) reads as stopped, with what to do", async () => {
+    const rr = recordingRunner([
+      { match: ["schtasks", "/Query", "/TN", "headroom-default", "/V"], stdout: `${CSV_HEADER}\r\n${csvRow("Disabled", 267014)}\r\n` },
+      { match: ["schtasks", "/Query", "/TN", "headroom-default", "/XML"], stdout: registeredXml(BIN.replace(/&/g, "&amp;"), "install agent run --profile default").replace("</IdleSettings><Enabled>true", "</IdleSettings><Enabled>false") },
+    ]);
+    const s = await windows_taskSupervisor(quiet).status(context(win(), { run: rr.run }));
+    expect(s).toMatchObject({ installed: true, running: false, state: "disabled (stopped)" });
+    expect(s.problems).toEqual(["The task headroom-default is disabled (stopped by `install stop`); `headroom install start` enables and runs it."]);
   });
 
   test("a task that is not registered, and access denied, each get a line", async () => {
