@@ -9,7 +9,7 @@ import { isObj, type ApiAdapter, type Json } from "./apis/types.ts";
 import { conversationKey, conversations, itemHash } from "./conversations.ts";
 import { CompressionFailure, compressToolText, isCandidate, type Compression, type EngineOptions } from "./engine.ts";
 import { queryTerms } from "./query.ts";
-import { estimateTokens, type TokenProfile } from "./tokens.ts";
+import { estimateBodyTokens, type TokenProfile } from "./tokens.ts";
 
 export type ApiKind = "anthropic-messages" | "openai-chat" | "openai-responses" | "other";
 
@@ -77,11 +77,10 @@ export async function compressRequest(input: CompressInput): Promise<CompressRes
   const adapter = ADAPTERS[api];
   const list = adapter.list(body);
   const profile = profileOf(api, body);
-  // Fast path: nothing long enough to compress, nothing to serialize.
-  if (!list || list.length === 0 || !hasCandidate(adapter, list)) return unchanged(body, 0);
+  // Fast path: no tool output long enough to compress; a cheap walk gives the estimate.
+  const tokensBefore = estimateBodyTokens(body, profile);
+  if (!list || list.length === 0 || !hasCandidate(adapter, list)) return unchanged(body, tokensBefore);
 
-  const original = JSON.stringify(body);
-  const tokensBefore = estimateTokens(original, profile);
   const ctx = { queryTerms: queryTerms(adapter.queryText(body, list)) };
   const opts: EngineOptions = { profile, ...input.engine };
   const savedByKind: Record<string, number> = {};
@@ -137,7 +136,7 @@ export async function compressRequest(input: CompressInput): Promise<CompressRes
     return unchanged(body, tokensBefore);
   }
   const next = adapter.withRetrieveTool(adapter.withList(body, out));
-  const tokensAfter = estimateTokens(JSON.stringify(next), profile);
+  const tokensAfter = estimateBodyTokens(next, profile);
   // Never worse: a request that did not get smaller goes out as it came.
   if (tokensAfter >= tokensBefore) {
     remember(list);

@@ -19,3 +19,24 @@ export function profileFor(text: string, fallback: TokenProfile): TokenProfile {
 export const SIZE_FLOOR_TOKENS = 500;
 /** The shortest string that can reach the floor at the densest ratio (JSON). */
 export const SIZE_FLOOR_CHARS = Math.floor(SIZE_FLOOR_TOKENS * CHARS_PER_TOKEN.json);
+
+/** Characters of a parsed JSON body (strings, keys, a few per scalar), without serializing it. */
+export function bodyChars(value: unknown): number {
+  if (typeof value === "string") return value.length + 2;
+  if (Array.isArray(value)) {
+    let n = 2;
+    for (const item of value) n += bodyChars(item) + 1;
+    return n;
+  }
+  if (typeof value === "object" && value !== null) {
+    let n = 2;
+    for (const key in value) n += key.length + 4 + bodyChars((value as Record<string, unknown>)[key]);
+    return n;
+  }
+  return 4;
+}
+
+/** Token estimate of a whole request body. */
+export function estimateBodyTokens(body: unknown, profile: TokenProfile): number {
+  return Math.ceil(bodyChars(body) / CHARS_PER_TOKEN[profile]);
+}
