@@ -45,6 +45,7 @@ export function renderLaunchd(ctx: SupervisorContext): SupervisorPlan {
     files: [{ path, content: renderLaunchdPlist(ctx), mode: 0o644 }],
     commands: [
       ["launchctl", "bootout", launchdTarget(m, ctx.uid)],
+      ["launchctl", "enable", launchdTarget(m, ctx.uid)],
       ["launchctl", "bootstrap", launchdDomain(m, ctx.uid), path],
     ],
   };
@@ -75,7 +76,13 @@ export function launchdSupervisor(opts: LaunchdOptions = {}): Supervisor {
       const r = await launchctl(ctx, argv);
       if (r.code === 0) return;
       if (r.code !== LAUNCHCTL_EIO || waited >= retryMs) {
-        const hint = r.code === LAUNCHCTL_EIO ? "launchd kept answering EIO; check `launchctl print` for the label and try again." : undefined;
+        const target = launchdTarget(ctx.manifest, ctx.uid);
+        const hint =
+          r.code === LAUNCHCTL_EIO
+            ? `launchd kept answering EIO: check \`launchctl print ${target}\` and \`launchctl print-disabled ${launchdDomain(ctx.manifest, ctx.uid)}\` (a disabled job is enabled with \`launchctl enable ${target}\`).`
+            : ctx.manifest.scope === "user"
+              ? `A LaunchAgent needs the logged-in user's ${launchdDomain(ctx.manifest, ctx.uid)} domain; without a desktop login (e.g. over SSH), use --scope system with sudo.`
+              : undefined;
         throw new HeadroomError(`\`launchctl ${argv.join(" ")}\` failed: ${firstLine(r)}.`, hint);
       }
       await sleep(delayMs);
@@ -118,6 +125,9 @@ export function launchdSupervisor(opts: LaunchdOptions = {}): Supervisor {
       await bootout(ctx);
       const files: FileChange[] = writePlanFiles(plan.files);
       try {
+        // apply is an explicit request to run it: clear a `launchctl disable` left in the override database.
+        const en = await launchctl(ctx, ["enable", launchdTarget(m, ctx.uid)]);
+        if (en.code !== 0) throw new HeadroomError(`\`launchctl enable ${launchdTarget(m, ctx.uid)}\` failed: ${firstLine(en)}.`);
         await bootstrap(ctx);
       } catch (err) {
         undoFileChanges(files, { restorePrevious: true });

@@ -46,6 +46,7 @@ describe("launchd plist", () => {
       const domain = m.scope === "system" ? "system" : "gui/501";
       expect(plan.commands).toEqual([
         ["launchctl", "bootout", `${domain}/com.headroom.default`],
+        ["launchctl", "enable", `${domain}/com.headroom.default`],
         ["launchctl", "bootstrap", domain, c.path],
       ]);
     });
@@ -77,7 +78,7 @@ describe("launchd plist", () => {
     const m = manifest();
     const plan = launchdSupervisor().render(context(m, { home: "/nonexistent/home", uid: 777 }));
     expect(plan.files[0]!.path).toBe("/nonexistent/home/Library/LaunchAgents/com.headroom.default.plist");
-    expect(plan.commands[1]).toEqual(["launchctl", "bootstrap", "gui/777", plan.files[0]!.path]);
+    expect(plan.commands[2]).toEqual(["launchctl", "bootstrap", "gui/777", plan.files[0]!.path]);
   });
 });
 
@@ -251,6 +252,7 @@ describe("launchd install against recorded answers", () => {
       const state = await launchdSupervisor(fast).install(context(m, { home, run: ok.run }));
       expect(ok.argvs()).toEqual([
         ["launchctl", "bootout", "gui/501/com.headroom.default"],
+        ["launchctl", "enable", "gui/501/com.headroom.default"],
         ["launchctl", "bootstrap", "gui/501", file],
       ]);
       expect(state).toMatchObject({ kind: "launchd", label: "com.headroom.default", domain: "gui/501", plist: file });
