@@ -42,6 +42,9 @@ export interface WindowsTaskOptions {
   otherProfiles?: (ctx: SupervisorContext) => boolean;
 }
 
+/** HRESULT of ERROR_LOGON_TYPE_NOT_GRANTED (1385): an S4U task whose account may not log on as a batch job. */
+export const ERROR_LOGON_TYPE_NOT_GRANTED = 0x80070569;
+
 const defaultWaitPortFree = async (port: number) => (await waitFor(async () => !(await isPortOpen(port, "127.0.0.1", 300)), 15_000, 50)) !== null;
 
 function defaultOtherProfiles(ctx: SupervisorContext): boolean {
@@ -225,7 +228,9 @@ export function windows_taskSupervisor(opts: WindowsTaskOptions = {}): Superviso
           problems.push(`The task ${d.name} runs \`${action.command} ${action.arguments ?? ""}\`, not this deployment's \`${d.command} ${d.arguments}\`; re-apply the profile.`);
         }
         const disabled = /disabled/i.test(status) || action.enabled === false;
-        if (isFailureResult(q?.lastResult)) problems.push(`The last run of ${d.name} ended with ${hex(q!.lastResult!)}${q?.lastRunTime ? ` (${q.lastRunTime})` : ""}.`);
+        if (q?.lastResult === ERROR_LOGON_TYPE_NOT_GRANTED) {
+          problems.push(`Windows refused to start ${d.name} because the account lacks the "Log on as a batch job" right; grant it, or re-apply with --scope system from a terminal opened with "Run as administrator".`);
+        } else if (isFailureResult(q?.lastResult)) problems.push(`The last run of ${d.name} ended with ${hex(q!.lastResult!)}${q?.lastRunTime ? ` (${q.lastRunTime})` : ""}.`);
         if (d.role === "service") {
           state = disabled ? "disabled (stopped)" : status;
           running = /^running$/i.test(status);

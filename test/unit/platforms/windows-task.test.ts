@@ -282,6 +282,12 @@ describe("status from schtasks /Query", () => {
     expect(f.running).toBe(false);
     expect(f.problems.join("\n")).toContain("ended with 0x00000001");
     expect(f.problems.join("\n")).toContain("C:\\old\\headroom.exe");
+
+    const batch = recordingRunner([
+      { match: ["schtasks", "/Query", "/TN", "headroom-default", "/V"], stdout: `${CSV_HEADER}\r\n${csvRow("Ready", -2147023511)}\r\n` },
+    ]);
+    const b = await windows_taskSupervisor(quiet).status(context(m, { run: batch.run }));
+    expect(b.problems).toEqual([expect.stringContaining('"Log on as a batch job" right')]);
   });
 
   test("a disabled service task (after install stop) reads as stopped, with what to do", async () => {
