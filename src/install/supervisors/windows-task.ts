@@ -125,10 +125,11 @@ export function windows_taskSupervisor(opts: WindowsTaskOptions = {}): Superviso
         pinned = await applyPin(ctx, pin);
         state.workspacePin = pinned;
       }
-      const files: FileChange[] = writePlanFiles(plan.files);
-      state.files = files;
+      let files: FileChange[] = [];
       const created: TaskDefinition[] = [];
       try {
+        files = writePlanFiles(plan.files);
+        state.files = files;
         for (const d of defs) {
           await checked(ctx, createArgv(d.name, d.file), d.name);
           created.push(d);
