@@ -64,6 +64,19 @@ async function once(base: string): Promise<number> {
 
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) * p)]!;
 
+// In-process: the fast path of compressRequest alone on the parsed body.
+{
+  const { compressRequest } = await import("../../src/proxy/compress/index.ts");
+  const parsed = JSON.parse(body);
+  const times: number[] = [];
+  for (let i = 0; i < 2000; i++) {
+    const t0 = performance.now();
+    await compressRequest({ api: "anthropic-messages", body: parsed, mode: "token", headers: new Headers() });
+    if (i >= 200) times.push(performance.now() - t0);
+  }
+  console.log(`compressRequest fast path (in-process): p50 ${(pct(times, 0.5) * 1000).toFixed(1)} µs, p90 ${(pct(times, 0.9) * 1000).toFixed(1)} µs`);
+}
+
 const on = await startProxy([]);
 const off = await startProxy(["--no-optimize"]);
 try {
