@@ -35,6 +35,7 @@ async function freePort(): Promise<number> {
 }
 
 const dirs: string[] = [];
+const procs: ReturnType<typeof Bun.spawn>[] = [];
 async function startProxy(extra: string[]) {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), "headroom-bench-"));
@@ -44,6 +45,7 @@ async function startProxy(extra: string[]) {
     stdout: "ignore",
     stderr: "ignore",
   });
+  procs.push(proc);
   const deadline = Date.now() + 15_000;
   for (;;) {
     try {
@@ -77,9 +79,9 @@ const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.floo
   console.log(`compressRequest fast path (in-process): p50 ${(pct(times, 0.5) * 1000).toFixed(1)} µs, p90 ${(pct(times, 0.9) * 1000).toFixed(1)} µs`);
 }
 
-const on = await startProxy([]);
-const off = await startProxy(["--no-optimize"]);
 try {
+  const on = await startProxy([]);
+  const off = await startProxy(["--no-optimize"]);
   const targets = { direct: `http://127.0.0.1:${upstream.port}`, "compression on": on.url, "--no-optimize": off.url };
   const samples: Record<string, number[]> = { direct: [], "compression on": [], "--no-optimize": [] };
   for (let i = 0; i < WARMUP + ROUNDS; i++) {
@@ -94,9 +96,8 @@ try {
   console.log(`compression on minus --no-optimize at p50: ${diff.toFixed(3)} ms (target within 0.5 ms)`);
   console.log(`proxy overhead over direct at p50: ${(pct(samples["compression on"]!, 0.5) - pct(samples.direct!, 0.5)).toFixed(3)} ms (upstream Python reports 52 ms in the field)`);
 } finally {
-  on.proc.kill();
-  off.proc.kill();
-  await Promise.all([on.proc.exited, off.proc.exited]);
+  for (const p of procs) p.kill();
+  await Promise.all(procs.map((p) => p.exited));
   upstream.stop(true);
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 }
