@@ -1,0 +1,158 @@
+// install.ps1 cannot run here (no PowerShell on Linux CI), so it is checked as text: it
+// tokenizes with balanced brackets, every Headroom function it calls is defined, it uses
+// the same defaults, names and checksum format as the release, and it does what the
+// contract asks (Get-FileHash, user PATH, LOCALAPPDATA, no `exit` that would close an
+// `irm | iex` window). When pwsh is present, PowerShell's own parser checks it too.
+// install.sh's defaults are checked against the same constants.
+import { describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseChecksums } from "../../../scripts/distribution/checksums.ts";
+import { archiveName, DEFAULT_DOWNLOAD_BASE, DEFAULT_LATEST_URL } from "../../../scripts/distribution/naming.ts";
+import { repoRoot } from "../../support/bin.ts";
+
+const ps1Path = join(repoRoot, "scripts", "install.ps1");
+const ps1 = readFileSync(ps1Path, "utf8");
+const sh = readFileSync(join(repoRoot, "scripts", "install.sh"), "utf8");
+
+/** PowerShell code with comments removed and string contents blanked (quotes kept). */
+function codeOnly(src: string): string {
+  let out = "";
+  let i = 0;
+  const n = src.length;
+  while (i < n) {
+    const c = src[i]!;
+    if (c === "<" && src[i + 1] === "#") {
+      const end = src.indexOf("#>", i + 2);
+      if (end < 0) throw new Error("unterminated block comment");
+      i = end + 2;
+    } else if (c === "#") {
+      while (i < n && src[i] !== "\n") i++;
+    } else if (c === "'") {
+      out += "'";
+      i++;
+      for (;;) {
+        if (i >= n) throw new Error("unterminated single-quoted string");
+        if (src[i] === "'" && src[i + 1] === "'") { i += 2; continue; }
+        if (src[i] === "'") { i++; break; }
+        i++;
+      }
+      out += "'";
+    } else if (c === '"') {
+      out += '"';
+      i++;
+      for (;;) {
+        if (i >= n) throw new Error("unterminated double-quoted string");
+        const d = src[i]!;
+        if (d === "`") { i += 2; continue; }
+        if (d === '"' && src[i + 1] === '"') { i += 2; continue; }
+        if (d === '"') { i++; break; }
+        if (d === "$" && src[i + 1] === "(") {
+          // A subexpression: its code counts, with its own brackets balanced.
+          let depth = 0;
+          let j = i + 1;
+          for (; j < n; j++) {
+            if (src[j] === "(") depth++;
+            else if (src[j] === ")" && --depth === 0) break;
+          }
+          out += codeOnly(src.slice(i + 1, j + 1));
+          i = j + 1;
+          continue;
+        }
+        i++;
+      }
+      out += '"';
+    } else {
+      out += c;
+      i++;
+    }
+  }
+  return out;
+}
+
+describe("install.ps1", () => {
+  const code = codeOnly(ps1);
+
+  test("brackets balance outside strings and comments", () => {
+    const pairs: Record<string, string> = { ")": "(", "}": "{", "]": "[" };
+    const stack: string[] = [];
+    for (const ch of code) {
+      if ("({[".includes(ch)) stack.push(ch);
+      else if (ch in pairs) expect(`${stack.pop()}${ch}`).toBe(`${pairs[ch]}${ch}`);
+    }
+    expect(stack).toEqual([]);
+  });
+
+  test("every Headroom function it calls is defined, and the entry point is called once", () => {
+    const defined = new Set([...code.matchAll(/^\s*function\s+([A-Za-z]+-Headroom[A-Za-z]*)/gm)].map((m) => m[1]!));
+    const used = new Set([...code.matchAll(/\b([A-Z][a-z]+-Headroom[A-Za-z]*)\b/g)].map((m) => m[1]!));
+    expect([...used].filter((f) => !defined.has(f))).toEqual([]);
+    expect([...defined].sort()).toEqual([
+      "Add-HeadroomToUserPath", "Get-HeadroomExpectedHash", "Get-HeadroomTarget", "Install-Headroom",
+      "Invoke-HeadroomDownload", "Test-HeadroomPathContains", "Write-HeadroomInfo",
+    ]);
+    expect(code.match(/^\s*Install-Headroom\s*$/gm)).toHaveLength(1);
+  });
+
+  test("uses the release's download base, latest pointer and archive name", () => {
+    expect(ps1).toContain(`$HeadroomDefaultBase = '${DEFAULT_DOWNLOAD_BASE}'`);
+    expect(ps1).toContain(`$HeadroomDefaultLatest = '${DEFAULT_LATEST_URL}'`);
+    const template = /\$archive = "([^"]+)"/.exec(ps1)![1]!;
+    expect(template.replace("$version", "1.2.3").replace("$target", "windows-x64")).toBe(archiveName("1.2.3", "windows-x64"));
+    expect(ps1).toContain(`"$base/$version/$archive"`);
+    expect(ps1).toContain(`"$base/$version/SHA256SUMS"`);
+  });
+
+  test("reads SHA256SUMS lines as the release writes them", () => {
+    const pattern = /\$line -match '([^']+)'/.exec(ps1)![1]!;
+    const re = new RegExp(pattern);
+    const sums = readFileSync(join(repoRoot, "test", "fixtures", "distribution", "SHA256SUMS"), "utf8");
+    const zipName = archiveName("0.1.0", "windows-x64");
+    const line = sums.split("\n").find((l) => re.exec(l)?.[2] === zipName)!;
+    expect(re.exec(line)![1]!.toLowerCase()).toBe(parseChecksums(sums).get(zipName)!);
+  });
+
+  test("verifies with Get-FileHash, installs into LOCALAPPDATA, adds the folder to the user PATH", () => {
+    expect(ps1).toContain("Get-FileHash -LiteralPath $archivePath -Algorithm SHA256");
+    expect(ps1).toContain("if ($actual -ne $expected)");
+    expect(ps1).toContain("Join-Path $env:LOCALAPPDATA 'headroom\\bin'");
+    expect(ps1).toContain("[Environment]::GetEnvironmentVariable('Path', 'User')");
+    expect(ps1).toContain("[Environment]::SetEnvironmentVariable('Path', $newPath, 'User')");
+    expect(ps1).toContain("Expand-Archive -LiteralPath $archivePath");
+    // Checksum is checked before anything is unpacked or copied.
+    expect(ps1.indexOf("Get-FileHash")).toBeLessThan(ps1.indexOf("Expand-Archive"));
+    expect(ps1.indexOf("Expand-Archive")).toBeLessThan(ps1.indexOf("Copy-Item"));
+    for (const v of ["HEADROOM_VERSION", "HEADROOM_INSTALL_DIR", "HEADROOM_DOWNLOAD_URL", "HEADROOM_INSTALL_OS", "HEADROOM_INSTALL_ARCH"]) {
+      expect(code).toContain(`$env:${v}`);
+      expect(ps1.split("\n").filter((l) => l.startsWith("#")).join("\n")).toContain(v);
+    }
+  });
+
+  test("never exits the caller's shell when piped into iex", () => {
+    const exits = code.split("\n").filter((l) => /\bexit\b/.test(l));
+    expect(exits.map((l) => l.trim())).toEqual(["if ($PSCommandPath) { exit 1 }"]);
+  });
+
+  const pwsh = Bun.which("pwsh");
+  if (!pwsh) console.warn("install.ps1: pwsh is not installed; only the text checks ran (PowerShell's parser did not).");
+  test.skipIf(!pwsh)("PowerShell's parser reports no errors", () => {
+    const cmd = `$e = $null; [void][System.Management.Automation.Language.Parser]::ParseFile('${ps1Path}', [ref]$null, [ref]$e); $e.Count`;
+    const r = Bun.spawnSync([pwsh!, "-NoProfile", "-NonInteractive", "-Command", cmd], { stdout: "pipe", stderr: "pipe" });
+    expect(r.stdout.toString().trim()).toBe("0");
+  });
+});
+
+describe("install.sh", () => {
+  test("uses the release's download base and latest pointer", () => {
+    expect(sh).toContain(`HEADROOM_DEFAULT_BASE="${DEFAULT_DOWNLOAD_BASE}"`);
+    expect(sh).toContain(`HEADROOM_DEFAULT_LATEST="${DEFAULT_LATEST_URL}"`);
+    expect(sh).toContain('archive="headroom-$version-$target.tar.gz"');
+  });
+
+  test("runs nothing until its last line (a cut-off download executes nothing)", () => {
+    const lines = sh.trimEnd().split("\n");
+    expect(lines.at(-1)).toBe('main "$@"');
+    const topLevel = lines.filter((l) => /^[a-z_]+=|^[a-z]/.test(l) && !/^[a-z0-9_]+\(\) \{$/.test(l) && !l.startsWith("set -eu"));
+    expect(topLevel).toEqual(['main "$@"']);
+  });
+});
