@@ -42,6 +42,11 @@ export interface WindowsTaskOptions {
   otherProfiles?: (ctx: SupervisorContext) => boolean;
 }
 
+/** schtasks may write UTF-16 when its output is redirected; read as UTF-8 that leaves NULs between the characters. */
+export function consoleText(s: string): string {
+  return s.replace(/^\uFEFF/, "").replace(/\u0000/g, "");
+}
+
 /** HRESULT of ERROR_LOGON_TYPE_NOT_GRANTED (1385): an S4U task whose account may not log on as a batch job. */
 export const ERROR_LOGON_TYPE_NOT_GRANTED = 0x80070569;
 
@@ -220,12 +225,12 @@ export function windows_taskSupervisor(opts: WindowsTaskOptions = {}): Superviso
           problems.push(isAccessDenied(csv) ? schtasksError(queryCsvArgv(d.name), d.name, csv).message : `The scheduled task ${d.name} is not registered.`);
           continue;
         }
-        const q = parseQueryCsv(csv.stdout);
+        const q = parseQueryCsv(consoleText(csv.stdout));
         const xml = await schtasks(ctx, queryXmlArgv(d.name));
-        const action = xml.code === 0 ? parseRegisteredAction(xml.stdout) : {};
+        const action = xml.code === 0 ? parseRegisteredAction(consoleText(xml.stdout)) : {};
         details[d.name] = { status: q?.status, lastRunTime: q?.lastRunTime, lastResult: q?.lastResult, nextRunTime: q?.nextRunTime, command: action.command, arguments: action.arguments };
         const status = q?.status ?? "unknown";
-        if (action.command !== undefined && (!samePath(action.command, d.command) || action.arguments !== d.arguments)) {
+        if (action.command !== undefined && !action.command.includes("\uFFFD") && (!samePath(action.command, d.command) || action.arguments !== d.arguments)) {
           problems.push(`The task ${d.name} runs \`${action.command} ${action.arguments ?? ""}\`, not this deployment's \`${d.command} ${d.arguments}\`; re-apply the profile.`);
         }
         const disabled = /disabled/i.test(status) || action.enabled === false;

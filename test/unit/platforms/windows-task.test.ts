@@ -283,6 +283,16 @@ describe("status from schtasks /Query", () => {
     expect(f.problems.join("\n")).toContain("ended with 0x00000001");
     expect(f.problems.join("\n")).toContain("C:\\old\\headroom.exe");
 
+    // schtasks writing UTF-16 into the pipe reads the same
+    const wide = (t: string) => new TextDecoder().decode(new Uint8Array(Buffer.from(t, "utf16le")));
+    const utf16 = recordingRunner([
+      { match: ["schtasks", "/Query", "/TN", "headroom-default", "/V"], stdout: wide(`${CSV_HEADER}\r\n${csvRow("Running", 267009)}\r\n`) },
+      { match: ["schtasks", "/Query", "/TN", "headroom-default", "/XML"], stdout: wide(registeredXml("C:\\old\\headroom.exe", args)) },
+    ]);
+    const u = await windows_taskSupervisor(quiet).status(context(m, { run: utf16.run }));
+    expect(u.running).toBe(true);
+    expect(u.problems.join("\n")).toContain("C:\\old\\headroom.exe");
+
     const batch = recordingRunner([
       { match: ["schtasks", "/Query", "/TN", "headroom-default", "/V"], stdout: `${CSV_HEADER}\r\n${csvRow("Ready", -2147023511)}\r\n` },
     ]);
