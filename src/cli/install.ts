@@ -178,6 +178,8 @@ export default defineCommand({
           async run({ args }) {
             const { agentRun } = await import("../install/agent.ts");
             await agentRun(profileOf(args));
+            // Drained and stopped: exit now rather than wait for stray timers.
+            process.exit(0);
           },
         }),
         ensure: defineCommand({
