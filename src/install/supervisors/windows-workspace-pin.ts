@@ -31,7 +31,8 @@ export function samePath(a: string, b: string): boolean {
 export function workspacePin(ctx: SupervisorContext): WorkspacePin | null {
   const m = ctx.manifest;
   if (m.scope === "system") return { scope: "Machine", value: m.workspaceDir };
-  if (samePath(m.workspaceDir, winJoin(ctx.home, ".headroom"))) return null;
+  // The task's process has no HOME of its own; its default workspace is %USERPROFILE%\.headroom.
+  if (samePath(m.workspaceDir, winJoin(ctx.env.USERPROFILE || ctx.home, ".headroom"))) return null;
   return { scope: "User", value: m.workspaceDir };
 }
 

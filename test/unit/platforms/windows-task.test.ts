@@ -113,8 +113,11 @@ describe("task XML", () => {
     const m = win({ workspaceDir: "c:/users/ada/.headroom/" });
     const plan = windows_taskSupervisor().render(context(m));
     expect(plan.commands.some((c) => c[0] === "powershell.exe")).toBe(false);
-    const other = windows_taskSupervisor().render(context(win(), { home: "C:\\Users\\Bob" }));
+    const other = windows_taskSupervisor().render(context(win(), { home: "C:\\Users\\Bob", env: { USERNAME: "Bob", USERPROFILE: "C:\\Users\\Bob" } }));
     expect(other.commands[0]![0]).toBe("powershell.exe");
+    // HOME (e.g. from Git Bash) does not count: the task runs without it, from %USERPROFILE%
+    const gitBash = windows_taskSupervisor().render(context(win({ workspaceDir: "C:\\home\\ada\\.headroom" }), { home: "C:\\home\\ada" }));
+    expect(gitBash.commands[0]!.at(-1)).toBe("[Environment]::SetEnvironmentVariable('HEADROOM_WORKSPACE_DIR', 'C:\\home\\ada\\.headroom', 'User')");
   });
 });
 
