@@ -137,10 +137,11 @@ export async function removeDeployment(m: Manifest, env: Env = process.env, opts
   const b = bind(m, env, opts);
   const problems: string[] = [];
   let uninstalled = true;
+  let stopError: string | null = null;
   try {
     await b.sup.stop(b.ctx, {});
   } catch (err) {
-    problems.push(`stop: ${errorMessage(err)}`);
+    stopError = errorMessage(err); // only a problem if the runtime is still there below
   }
   try {
     await b.sup.uninstall(b.ctx);
@@ -151,7 +152,7 @@ export async function removeDeployment(m: Manifest, env: Env = process.env, opts
   const p = await probePort(m.port, m.host, 500);
   if (p.open && p.profile === m.profile) await stopRuntimeProcess(m, b.env);
   if (!(await portFree(m.port, 5000)) && (await probePort(m.port, m.host, 500)).profile === m.profile) {
-    problems.push(`port ${m.port} is still served by this profile`);
+    problems.push(`port ${m.port} is still served by this profile${stopError ? ` (stop: ${stopError})` : ""}`);
   }
   const { failed } = await revertWiring(m.changes);
   for (const f of failed) problems.push(`${f.record.path}: ${f.error}`);

@@ -2,7 +2,7 @@
 // XDG_RUNTIME_DIR): apply, crash recovery, stop/start/restart, status, refusals,
 // rollback of a failed re-apply, and remove. Runs against the compiled binary.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type UserManager, startUserManager, systemdSkipReason } from "../support/systemd.ts";
 import { binPath, freePort, health, healthyAs, hr, isOneSentence, killAll, runtimePids, until } from "./install-support.ts";
@@ -237,6 +237,31 @@ describe.skipIf(skip !== null)("install persistent-service on systemd", () => {
     }, 30_000, 200);
     expect(looping).not.toBeNull();
     expect(looping.healthy).toBe(false);
+  }, 60_000);
+
+  test("a remove step that fails is reported, the rest still runs, and the folder is kept for a second remove", async () => {
+    const home2 = join(sd.home, "h2");
+    mkdirSync(home2, { recursive: true });
+    const env2 = { ...env, HOME: home2, XDG_CONFIG_HOME: join(sd.home, ".config") }; // the manager reads units from there
+    const p2 = await freePort();
+    expect((await hr(["install", "apply", "--profile", "stubborn", "--providers", "manual", "--target", "claude", "--port", String(p2)], env2)).code).toBe(0);
+    const shellFile = join(home2, ".profile");
+    const saved = readFileSync(shellFile);
+    rmSync(shellFile);
+    mkdirSync(shellFile); // the edited file is now something that cannot be restored
+    const r = await hr(["install", "remove", "--profile", "stubborn"], env2);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(shellFile);
+    expect(r.stderr).toContain("kept");
+    expect(await health(p2)).toBeNull(); // the runtime and the unit still went away
+    expect(existsSync(join(sd.home, ".config/systemd/user/headroom-stubborn.service"))).toBe(false);
+    expect(existsSync(join(ws, "deploy", "stubborn", "manifest.json"))).toBe(true);
+    rmSync(shellFile, { recursive: true });
+    writeFileSync(shellFile, saved);
+    const again = await hr(["install", "remove", "--profile", "stubborn"], env2);
+    expect(again.code).toBe(0);
+    expect(again.stderr).toBe("");
+    expect(existsSync(join(ws, "deploy", "stubborn"))).toBe(false);
   }, 60_000);
 
   test("remove leaves no unit, no profile folder and nothing listening", async () => {
