@@ -154,7 +154,7 @@ main() {
   dest="$dir/headroom"
   previous=""
   if [ -x "$dest" ]; then
-    previous=$("$dest" --version 2>/dev/null || true)
+    previous=$("$dest" --version </dev/null 2>/dev/null || true)
   fi
 
   # Copy next to the destination, then rename over it: the swap is atomic, and a running
@@ -163,7 +163,7 @@ main() {
   cp "$tmp/unpacked/headroom" "$staged" || { rm -f "$staged"; fail "cannot write to $dir; set HEADROOM_INSTALL_DIR to a folder you can write to."; }
   chmod 755 "$staged"
   if [ -z "${HEADROOM_INSTALL_OS:-}${HEADROOM_INSTALL_ARCH:-}" ]; then
-    if ! "$staged" --version >/dev/null 2>&1; then
+    if ! "$staged" --version </dev/null >/dev/null 2>&1; then
       rm -f "$staged"
       fail "the downloaded headroom $version does not run on this machine ($uname_s $uname_m); nothing was installed."
     fi

@@ -89,6 +89,20 @@ describe.skipIf(!!skip)("install.sh", () => {
     expect(readdirSync(join(home, ".local", "bin"))).toEqual(["headroom"]);
   });
 
+  test("runs as `curl -fsSL <url>/install.sh | sh` (the script arriving on standard input)", async () => {
+    const home = sandbox("piped");
+    const url = `${server.url}/${pkg.version}/install.sh`;
+    const proc = Bun.spawn([posixShell, "-c", `curl -fsSL '${url}' | ${posixShell}`], {
+      env: { HOME: home, PATH: "/usr/local/bin:/usr/bin:/bin", SHELL: "/bin/zsh", HEADROOM_DOWNLOAD_URL: server.url },
+      cwd: home, stdout: "pipe", stderr: "pipe",
+    });
+    const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+    expect(await version(join(home, ".local", "bin", "headroom"))).toBe(pkg.version);
+    expect(stdout).toContain(`>> ~/.zshrc`);
+  });
+
   test("HEADROOM_INSTALL_DIR on PATH: installs there with no PATH hint", async () => {
     const home = sandbox("custom-dir");
     const dir = join(home, "tools", "bin");
