@@ -1,0 +1,324 @@
+// End to end through the compiled proxy against a local scripted upstream (Anthropic and
+// OpenAI shapes, SSE included): the upstream sees compressed tool results, earlier turns
+// keep their bytes turn after turn (token and cache mode), and a headroom_retrieve call
+// the upstream makes is answered by the proxy and never reaches the client.
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { binPath } from "../support/bin.ts";
+import { buildCorpus, type CorpusItem } from "../../bench/compression/corpus.ts";
+
+type J = Record<string, any>;
+
+// ------------------------------------------------------------------ scripted upstream
+interface Seen {
+  path: string;
+  body: J;
+  headers: Headers;
+}
+type Script = (seen: Seen) => Response;
+const seen: Seen[] = [];
+const scripts: Script[] = [];
+
+function defaultAnswer(s: Seen): Response {
+  if (s.path.startsWith("/v1/messages")) {
+    if (s.body.stream) return sse(anthropicEvents("msg_default", [{ type: "text", text: "default answer" }], "end_turn"));
+    return Response.json({ id: "msg_default", type: "message", role: "assistant", content: [{ type: "text", text: "default answer" }], stop_reason: "end_turn", usage: { input_tokens: 10, output_tokens: 2 } });
+  }
+  if (s.path.startsWith("/v1/responses")) return Response.json({ id: "resp", object: "response", output: [{ type: "message", role: "assistant", content: [{ type: "output_text", text: "default answer" }] }] });
+  return Response.json({ id: "chat", object: "chat.completion", choices: [{ index: 0, message: { role: "assistant", content: "default answer" }, finish_reason: "stop" }] });
+}
+
+const upstream = Bun.serve({
+  port: 0,
+  hostname: "127.0.0.1",
+  async fetch(req) {
+    const url = new URL(req.url);
+    const s: Seen = { path: url.pathname, body: (await req.json()) as J, headers: req.headers };
+    seen.push(s);
+    return (scripts.shift() ?? defaultAnswer)(s);
+  },
+});
+
+function sse(events: [string | undefined, unknown][]): Response {
+  const text = events.map(([e, d]) => `${e ? `event: ${e}\n` : ""}data: ${typeof d === "string" ? d : JSON.stringify(d)}\n\n`).join("");
+  return new Response(text, { headers: { "content-type": "text/event-stream" } });
+}
+
+function anthropicEvents(id: string, blocks: J[], stop: string): [string, unknown][] {
+  const out: [string, unknown][] = [["message_start", { type: "message_start", message: { id, type: "message", role: "assistant", content: [], usage: { input_tokens: 10, output_tokens: 1 } } }]];
+  blocks.forEach((b, index) => {
+    if (b.type === "text") {
+      out.push(["content_block_start", { type: "content_block_start", index, content_block: { type: "text", text: "" } }]);
+      out.push(["content_block_delta", { type: "content_block_delta", index, delta: { type: "text_delta", text: b.text } }]);
+    } else {
+      out.push(["content_block_start", { type: "content_block_start", index, content_block: { type: "tool_use", id: b.id, name: b.name, input: {} } }]);
+      out.push(["content_block_delta", { type: "content_block_delta", index, delta: { type: "input_json_delta", partial_json: JSON.stringify(b.input) } }]);
+    }
+    out.push(["content_block_stop", { type: "content_block_stop", index }]);
+  });
+  out.push(["message_delta", { type: "message_delta", delta: { stop_reason: stop }, usage: { output_tokens: 5 } }]);
+  out.push(["message_stop", { type: "message_stop" }]);
+  return out;
+}
+
+function parseSse(text: string): { event?: string; data: any }[] {
+  return text.split("\n\n").filter((c) => c.trim()).map((chunk) => {
+    const event = /^event: (.*)$/m.exec(chunk)?.[1];
+    const data = /^data: (.*)$/m.exec(chunk)![1]!;
+    return { event, data: data === "[DONE]" ? data : JSON.parse(data) };
+  });
+}
+
+// The marker sits inside a JSON string, so its quotes may be escaped.
+const HASH_RE = /headroom_retrieve \{\\?"hash\\?":\\?"([0-9a-f]{24})\\?"\}/;
+function firstHash(body: J): string {
+  const m = HASH_RE.exec(JSON.stringify(body));
+  if (!m) throw new Error("the upstream saw no marker");
+  return m[1]!;
+}
+
+// ------------------------------------------------------------------ proxies
+const homes: string[] = [];
+const procs: ReturnType<typeof Bun.spawn>[] = [];
+
+async function freePort(): Promise<number> {
+  const s = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response() });
+  const p = s.port!;
+  s.stop(true);
+  return p;
+}
+
+async function startProxy(extra: string[]): Promise<string> {
+  const home = mkdtempSync(join(tmpdir(), "headroom-e2e-compress-"));
+  homes.push(home);
+  const port = await freePort();
+  const base = `http://127.0.0.1:${upstream.port}`;
+  const proc = Bun.spawn([binPath, "proxy", "--port", String(port), "--anthropic-api-url", base, "--openai-api-url", base, ...extra], {
+    env: { ...process.env, HOME: home, HEADROOM_WORKSPACE_DIR: join(home, "ws"), HEADROOM_TELEMETRY: "0" },
+    stdout: "ignore",
+    stderr: "pipe",
+  });
+  procs.push(proc);
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}/readyz`)).ok) return `http://127.0.0.1:${port}`;
+    } catch {}
+    if (proc.exitCode !== null || Date.now() > deadline) throw new Error(`the proxy did not start: ${await new Response(proc.stderr as ReadableStream).text()}`);
+    await Bun.sleep(50);
+  }
+}
+
+let token = "";
+let cache = "";
+let corpus: CorpusItem[] = [];
+let ISSUES = "";
+let LOG = "";
+let SEARCH = "";
+
+beforeAll(async () => {
+  if (!existsSync(binPath)) throw new Error(`no binary at ${binPath}; run bun scripts/build.ts first (or set HEADROOM_TEST_BIN)`);
+  corpus = buildCorpus();
+  ISSUES = corpus.find((c) => c.name === "issues-100.json")!.text;
+  LOG = corpus.find((c) => c.name === "bun-test.log")!.text;
+  SEARCH = corpus.find((c) => c.name === "search-100.json")!.text;
+  [token, cache] = await Promise.all([startProxy([]), startProxy(["--mode", "cache"])]);
+});
+
+afterAll(async () => {
+  for (const p of procs) p.kill();
+  await Promise.all(procs.map((p) => p.exited));
+  upstream.stop(true);
+  for (const h of homes) rmSync(h, { recursive: true, force: true });
+});
+
+beforeEach(() => {
+  seen.length = 0;
+  scripts.length = 0;
+});
+
+const anthropicHeaders = { "content-type": "application/json", "x-api-key": "sk-ant-test", "anthropic-version": "2023-06-01" };
+
+async function post(base: string, path: string, body: J, headers: Record<string, string> = anthropicHeaders): Promise<Response> {
+  return fetch(`${base}${path}`, { method: "POST", headers, body: JSON.stringify(body) });
+}
+
+// A conversation that grows by one tool round per turn.
+function conversation(turns: number, stream = false, tag = ""): J {
+  const outputs = [ISSUES, LOG, SEARCH];
+  const messages: J[] = [{ role: "user", content: `Which issue is about the login page flickering on Safari? ${tag}` }];
+  for (let t = 0; t < turns; t++) {
+    messages.push({ role: "assistant", content: [{ type: "tool_use", id: `toolu_${t}`, name: "run", input: { step: t } }] });
+    messages.push({ role: "user", content: [{ type: "tool_result", tool_use_id: `toolu_${t}`, content: outputs[t % 3] }] });
+  }
+  return { model: "claude-sonnet-4-5", max_tokens: 512, system: "You are a coding agent.", messages, tools: [{ name: "run", description: "runs", input_schema: { type: "object" } }], ...(stream ? { stream: true } : {}) };
+}
+
+describe("Anthropic, token mode", () => {
+  test("earlier tool results reach the upstream compressed, with the same bytes turn after turn", async () => {
+    const views: J[] = [];
+    for (let turns = 1; turns <= 3; turns++) {
+      const res = await post(token, "/v1/messages", conversation(turns, false, "t1"));
+      expect(res.status).toBe(200);
+      await res.text();
+      views.push(seen.at(-1)!.body);
+    }
+    // Turn 1: the only tool result is live (last message) and goes out as it is.
+    expect(views[0]!.messages[2].content[0].content).toBe(ISSUES);
+    // Turn 2 on: it is compressed; the live one is not.
+    const compressed = views[1]!.messages[2].content[0].content as string;
+    expect(compressed).toContain("Login page flickers on Safari 17");
+    expect(compressed.length).toBeLessThan(ISSUES.length / 5);
+    expect(views[1]!.messages[4].content[0].content).toBe(LOG);
+    expect(views[1]!.tools.map((t: J) => t.name)).toEqual(["run", "headroom_retrieve"]);
+    // Turn 3: everything turn 2 had already compressed is byte-identical.
+    expect(JSON.stringify(views[2]!.messages.slice(0, 4))).toBe(JSON.stringify(views[1]!.messages.slice(0, 4)));
+    expect(JSON.stringify(views[2]!.tools)).toBe(JSON.stringify(views[1]!.tools));
+    expect(views[2]!.messages[4].content[0].content).toContain("(fail) rejects an expired session token");
+    expect(views[2]!.system).toBe("You are a coding agent.");
+    expect(views[2]!.messages[0].content).toBe(conversation(1, false, "t1").messages[0].content);
+  });
+
+  test("a headroom_retrieve call is answered by the proxy; the client gets only the final answer", async () => {
+    scripts.push((s) => Response.json({ id: "m1", type: "message", role: "assistant", content: [{ type: "text", text: "Let me see all rows." }, { type: "tool_use", id: "toolu_r", name: "headroom_retrieve", input: { hash: firstHash(s.body) } }], stop_reason: "tool_use", usage: { input_tokens: 5, output_tokens: 5 } }));
+    scripts.push(() => Response.json({ id: "m2", type: "message", role: "assistant", content: [{ type: "text", text: "Issue 1262." }], stop_reason: "end_turn", usage: { input_tokens: 5, output_tokens: 5 } }));
+    const res = await post(token, "/v1/messages", conversation(2, false, "t2"));
+    const text = await res.text();
+    expect(res.status).toBe(200);
+    expect(text).not.toContain("headroom_retrieve");
+    const msg = JSON.parse(text) as J;
+    expect(msg.content.map((b: J) => b.text)).toEqual(["Let me see all rows.", "Issue 1262."]);
+    expect(msg.stop_reason).toBe("end_turn");
+    expect(seen).toHaveLength(2);
+    const followUp = seen[1]!.body.messages;
+    expect(followUp.at(-1).content[0]).toEqual({ type: "tool_result", tool_use_id: "toolu_r", content: ISSUES });
+    expect(Number(res.headers.get("x-headroom-tokens-saved"))).toBeGreaterThan(0);
+  });
+
+  test("streamed: retrieval resolved inside one valid client stream; no headroom_retrieve reaches the client", async () => {
+    scripts.push((s) => sse(anthropicEvents("m1", [{ type: "text", text: "Checking." }, { type: "tool_use", id: "toolu_r", name: "headroom_retrieve", input: { hash: firstHash(s.body) } }], "tool_use")));
+    scripts.push(() => sse(anthropicEvents("m2", [{ type: "text", text: "It is issue 1262." }], "end_turn")));
+    const res = await post(token, "/v1/messages", conversation(2, true, "t3"));
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toContain("text/event-stream");
+    const text = await res.text();
+    expect(text).not.toContain("headroom_retrieve");
+    const events = parseSse(text);
+    expect(events.filter((e) => e.event === "message_start")).toHaveLength(1);
+    expect(events.at(-1)!.event).toBe("message_stop");
+    expect(events.filter((e) => e.event === "content_block_start").map((e) => e.data.index)).toEqual([0, 1]);
+    expect(events.filter((e) => e.event === "content_block_delta").map((e) => e.data.delta.text)).toEqual(["Checking.", "It is issue 1262."]);
+    expect(seen).toHaveLength(2);
+    expect(seen[1]!.body.stream).toBe(true);
+    expect(seen[1]!.body.messages.at(-1).content[0].content).toBe(ISSUES);
+  });
+
+  test("streamed without retrieval: events pass through as the upstream sent them", async () => {
+    const events = anthropicEvents("m1", [{ type: "text", text: "Plain." }], "end_turn");
+    scripts.push(() => sse(events));
+    const res = await post(token, "/v1/messages", conversation(2, true, "t4"));
+    const expected = events.map(([e, d]) => `event: ${e}\ndata: ${JSON.stringify(d)}\n\n`).join("");
+    expect(await res.text()).toBe(expected);
+  });
+
+  test("x-headroom-bypass: true forwards the tool results untouched", async () => {
+    const body = conversation(3, false, "t5");
+    await (await post(token, "/v1/messages", body, { ...anthropicHeaders, "x-headroom-bypass": "true" })).text();
+    expect(JSON.stringify(seen[0]!.body)).toBe(JSON.stringify(body));
+  });
+});
+
+describe("Anthropic, cache mode", () => {
+  test("new tool results are compressed once (the last one too) and earlier turns never change", async () => {
+    const views: J[] = [];
+    for (let turns = 1; turns <= 3; turns++) {
+      await (await post(cache, "/v1/messages", conversation(turns, turns === 2, "c1"))).text();
+      views.push(seen.at(-1)!.body);
+    }
+    expect(views[0]!.messages[2].content[0].content).toContain("headroom_retrieve");
+    for (let t = 1; t < views.length; t++) {
+      const prev = views[t - 1]!.messages;
+      expect(JSON.stringify(views[t]!.messages.slice(0, prev.length))).toBe(JSON.stringify(prev));
+      expect(JSON.stringify(views[t]!.tools)).toBe(JSON.stringify(views[t - 1]!.tools));
+    }
+  });
+});
+
+describe("OpenAI", () => {
+  const openaiHeaders = { "content-type": "application/json", authorization: "Bearer sk-test" };
+
+  test("chat completions: tool messages compressed, retrieval answered inside the proxy", async () => {
+    scripts.push((s) => Response.json({ id: "c1", object: "chat.completion", choices: [{ index: 0, message: { role: "assistant", content: null, tool_calls: [{ id: "call_r", type: "function", function: { name: "headroom_retrieve", arguments: JSON.stringify({ hash: firstHash(s.body) }) } }] }, finish_reason: "tool_calls" }] }));
+    scripts.push(() => Response.json({ id: "c2", object: "chat.completion", choices: [{ index: 0, message: { role: "assistant", content: "Issue 1262." }, finish_reason: "stop" }] }));
+    const body = {
+      model: "gpt-4.1",
+      messages: [
+        { role: "system", content: "You are a coding agent." },
+        { role: "user", content: "Which issue is about the login page flickering on Safari?" },
+        { role: "assistant", content: null, tool_calls: [{ id: "call_1", type: "function", function: { name: "list", arguments: "{}" } }] },
+        { role: "tool", tool_call_id: "call_1", content: ISSUES },
+        { role: "user", content: "Go on." },
+      ],
+    };
+    const res = await post(token, "/v1/chat/completions", body, openaiHeaders);
+    const text = await res.text();
+    expect(text).not.toContain("headroom_retrieve");
+    expect((JSON.parse(text) as J).choices[0].message.content).toBe("Issue 1262.");
+    expect(seen[0]!.body.messages[3].content).toContain("headroom_retrieve");
+    expect(seen[0]!.body.messages[3].content.length).toBeLessThan(ISSUES.length / 5);
+    expect(seen[0]!.body.tools.at(-1).function.name).toBe("headroom_retrieve");
+    expect(seen[1]!.body.messages.at(-1)).toEqual({ role: "tool", tool_call_id: "call_r", content: ISSUES });
+  });
+
+  test("responses: function_call_output compressed, streamed retrieval answered inside one stream", async () => {
+    let seq = 0;
+    const ev = (type: string, extra: J) => [type, { type, sequence_number: seq++, ...extra }] as [string, unknown];
+    scripts.push((s) => {
+      seq = 0;
+      const item = { type: "function_call", id: "fc_1", call_id: "call_r", name: "headroom_retrieve", arguments: JSON.stringify({ hash: firstHash(s.body) }) };
+      return sse([ev("response.created", { response: { id: "r1" } }), ev("response.output_item.added", { output_index: 0, item }), ev("response.output_item.done", { output_index: 0, item }), ev("response.completed", { response: { id: "r1", output: [item] } })]);
+    });
+    scripts.push(() => {
+      seq = 0;
+      const item = { type: "message", id: "m1", role: "assistant", content: [{ type: "output_text", text: "Issue 1262." }] };
+      return sse([ev("response.created", { response: { id: "r2" } }), ev("response.output_item.added", { output_index: 0, item }), ev("response.output_text.delta", { output_index: 0, delta: "Issue 1262." }), ev("response.output_item.done", { output_index: 0, item }), ev("response.completed", { response: { id: "r2", output: [item] } })]);
+    });
+    const body = {
+      model: "gpt-5",
+      stream: true,
+      input: [
+        { role: "user", content: "Which issue is about the login page flickering on Safari?" },
+        { type: "function_call", call_id: "call_1", name: "list", arguments: "{}" },
+        { type: "function_call_output", call_id: "call_1", output: ISSUES },
+        { role: "user", content: "Go on." },
+      ],
+    };
+    const res = await post(token, "/v1/responses", body, openaiHeaders);
+    const text = await res.text();
+    expect(text).not.toContain("headroom_retrieve");
+    const events = parseSse(text);
+    expect(events.map((e) => e.data.sequence_number)).toEqual(events.map((_, i) => i));
+    expect(events.at(-1)!.event).toBe("response.completed");
+    expect(seen[0]!.body.input[2].output).toContain("headroom_retrieve");
+    expect(seen[1]!.body.input.at(-1)).toEqual({ type: "function_call_output", call_id: "call_r", output: ISSUES });
+  });
+});
+
+describe("compress and retrieve routes", () => {
+  test("POST /v1/compress compresses without calling the upstream; /v1/retrieve returns the original", async () => {
+    const res = await post(token, "/v1/compress", { api: "anthropic", messages: conversation(2, false, "r1").messages });
+    expect(res.status).toBe(200);
+    const out = (await res.json()) as J;
+    expect(out.changed).toBe(true);
+    expect(out.tokens_saved).toBeGreaterThan(0);
+    expect(out.tokens_after).toBeLessThan(out.tokens_before);
+    expect(seen).toHaveLength(0);
+    const hash = firstHash(out.messages);
+    const got = (await (await fetch(`${token}/v1/retrieve/${hash}`)).json()) as J;
+    expect(got.original).toBe(ISSUES);
+    const posted = (await (await post(token, "/v1/retrieve", { hash })).json()) as J;
+    expect(posted.original).toBe(ISSUES);
+  });
+});
