@@ -12,10 +12,17 @@ export function queryTerms(text: string): string[] {
     const t = raw.replace(/^[#./-]+|[./-]+$/g, "");
     if (t.length < 3 && !/^\d+$/.test(t)) continue;
     if (STOPWORDS.has(t)) continue;
-    terms.add(t);
+    terms.add(stem(t));
     if (terms.size >= 32) break;
   }
   return [...terms];
+}
+
+/** A light stem so that "flickering" finds "flickers" (matching is by substring). */
+export function stem(term: string): string {
+  if (!/^[a-z]+$/.test(term)) return term;
+  const m = /^(.{4,}?)(ing|ed|es|s)$/.exec(term);
+  return m ? m[1]! : term;
 }
 
 /** How many of the terms occur in the (lower-cased) text. */

@@ -5,6 +5,9 @@ import { logCompressor } from "../../../src/proxy/compress/compressors/log.ts";
 import { searchCompressor } from "../../../src/proxy/compress/compressors/search.ts";
 import { looksLikeCode } from "../../../src/proxy/compress/compressors/lines.ts";
 import { queryTerms } from "../../../src/proxy/compress/query.ts";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { repoRoot } from "../../support/bin.ts";
 
 const none = { queryTerms: [] as string[] };
 
@@ -41,6 +44,12 @@ describe("JSON arrays of objects", () => {
     expect(jsonArrayCompressor.compress("[INFO] starting\n[INFO] done", none)).toBeNull();
   });
 
+  test("question terms are lightly stemmed: flickering finds flickers", () => {
+    const data = rows.map((r) => ({ ...r }));
+    data[30]!.name = "login flickers on Safari";
+    expect(selectRows(data, { queryTerms: queryTerms("the flickering problem") })).toContain(30);
+  });
+
   test("a term found in most rows does not select rows", () => {
     const kept = selectRows(rows, { queryTerms: ["fine"] });
     expect(kept).toEqual([0, 1, 2, 58, 59]);
@@ -71,6 +80,10 @@ describe("build and test logs", () => {
     expect(logCompressor.detect(Array.from({ length: 40 }, (_, i) => `const x${i} = f(${i});`).join("\n"))).toBe(false);
     expect(logCompressor.detect(Array.from({ length: 40 }, (_, i) => `src/a.ts:${i}: const x = 1`).join("\n"))).toBe(false);
     expect(logCompressor.detect("short\nlog")).toBe(false);
+    // Prose (documentation read by a tool) has no log signals and no repeated shape.
+    const prose = readFileSync(join(repoRoot, "docs/compression.md"), "utf8");
+    expect(logCompressor.detect(prose)).toBe(false);
+    expect(logCompressor.detect(Array.from({ length: 40 }, (_, i) => `2026-11-24 10:${String(i).padStart(2, "0")}:00 worker ${i} started`).join("\n"))).toBe(true);
   });
 
   test("keeps errors with context, warnings, bounded stack traces and summary lines; drops noise", () => {

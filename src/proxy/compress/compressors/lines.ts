@@ -36,3 +36,38 @@ export function looksLikeSearch(lines: string[]): boolean {
   }
   return nonEmpty >= 10 && hits / nonEmpty >= 0.7;
 }
+
+/** Lines that only logs and command output look like. */
+const LOG_SIGNAL = new RegExp(
+  [
+    String.raw`\b\d{1,2}:\d{2}:\d{2}\b`, // timestamps
+    String.raw`\b(TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|FATAL|CRITICAL)\b`, // levels
+    String.raw`^\s*(\(pass\)|\(fail\)|\(skip\)|✓|✔|✗|✘|×|PASS\b|FAIL\b|ok \d|not ok \d)`, // test runners
+    String.raw`:\d+:\d+:?\s+(error|warning|note)\b|\berror\s?TS\d+`, // compiler diagnostics
+    String.raw`^\s*(npm|yarn|pnpm|added \d|Downloading|Collecting|Installing|Compiling|Building|Linking|Step \d|#\d+ |Running|Finished|Fetching|Resolving|Unpacking|Setting up|Get:\d|Hit:\d)`, // tools
+    String.raw`^[-dlcbps][rwxsStT-]{9}[.+@]?\s`, // ls -l
+    String.raw`^\s*\d+\s+\S+\s+\d+(\.\d+)?\s+\d+(\.\d+)?\s`, // ps / top
+    String.raw`^\s*\[[^\]]{1,40}\]`, // [INFO] / [12/40] prefixes
+  ].join("|"),
+);
+
+/**
+ * Log-like: many lines carry log signals, or the lines repeat the same shape (numbers
+ * aside). Prose and data files have neither and pass through.
+ */
+export function looksLikeLog(lines: string[]): boolean {
+  let signals = 0;
+  let nonEmpty = 0;
+  const shapes = new Map<string, number>();
+  for (const line of lines) {
+    if (line.trim() === "") continue;
+    nonEmpty++;
+    if (LOG_SIGNAL.test(line)) signals++;
+    const shape = normalizeLine(line).replace(/[a-z]+/gi, "w").slice(0, 40);
+    shapes.set(shape, (shapes.get(shape) ?? 0) + 1);
+  }
+  if (nonEmpty === 0) return false;
+  let repeated = 0;
+  for (const n of shapes.values()) if (n > 1) repeated += n;
+  return signals / nonEmpty >= 0.2 || repeated / nonEmpty >= 0.6;
+}

@@ -2,7 +2,7 @@
 // context, stack traces and warnings (bounded), summary lines, lines matching the question,
 // the first and last lines; repeated lines collapse into one with a count.
 import { ERROR_WORDS, matchCount } from "../query.ts";
-import { looksLikeCode, looksLikeSearch, normalizeLine, splitLines } from "./lines.ts";
+import { looksLikeCode, looksLikeLog, looksLikeSearch, normalizeLine, splitLines } from "./lines.ts";
 import type { Compressor, CompressorOutput } from "./types.ts";
 
 const MIN_LINES = 30;
@@ -29,7 +29,7 @@ export const logCompressor: Compressor = {
     const lines = splitLines(text);
     if (lines.length < MIN_LINES) return false;
     const sample = lines.length > 400 ? [...lines.slice(0, 200), ...lines.slice(-200)] : lines;
-    return !looksLikeCode(sample) && !looksLikeSearch(sample);
+    return !looksLikeCode(sample) && !looksLikeSearch(sample) && looksLikeLog(sample);
   },
   compress(text, ctx): CompressorOutput | null {
     const lines = splitLines(text);
