@@ -24,7 +24,8 @@ export function looksLikeCode(lines: string[]): boolean {
   return nonEmpty > 0 && code / nonEmpty >= 0.45;
 }
 
-export const SEARCH_LINE = /^(?:\.\/)?([^\s:][^:\n]*?):(\d+)[:-](.*)$/;
+/** `path:line:` or `path:line-` (context lines); a path has no spaces here. */
+export const SEARCH_LINE = /^(?:\.\/)?([^\s:][^:\s]*?):(\d+)[:-](.*)$/;
 
 export function looksLikeSearch(lines: string[]): boolean {
   let hits = 0;
