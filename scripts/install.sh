@@ -78,6 +78,7 @@ sha256_of() {
 
 # Prints the directory as an absolute path ("~/" expanded).
 absolute_dir() {
+  # shellcheck disable=SC2088 # a literal "~" that the caller's shell did not expand
   case "$1" in
     "~") echo "$HOME" ;;
     "~/"*) echo "$HOME/${1#"~/"}" ;;
@@ -121,7 +122,9 @@ main() {
   if [ -n "${HEADROOM_DOWNLOAD_URL:-}" ]; then latest_url="$base/latest"; else latest_url=$HEADROOM_DEFAULT_LATEST; fi
 
   tmp=$(mktemp -d 2>/dev/null || mktemp -d -t headroom-install)
-  [ -n "$tmp" ] && [ -d "$tmp" ] || fail "could not create a temporary folder; check that /tmp (or \$TMPDIR) is writable."
+  if [ -z "$tmp" ] || [ ! -d "$tmp" ]; then
+    fail "could not create a temporary folder; check that /tmp (or \$TMPDIR) is writable."
+  fi
   trap 'rm -rf "$tmp"' EXIT
   trap 'rm -rf "$tmp"; exit 1' INT TERM HUP
 
@@ -152,6 +155,7 @@ main() {
   dir=$(absolute_dir "${HEADROOM_INSTALL_DIR:-$HOME/.local/bin}")
   mkdir -p "$dir" || fail "cannot create $dir; set HEADROOM_INSTALL_DIR to a folder you can write to."
   dest="$dir/headroom"
+  [ ! -d "$dest" ] || fail "$dest is a folder; move it away or set HEADROOM_INSTALL_DIR to another folder."
   previous=""
   if [ -x "$dest" ]; then
     previous=$("$dest" --version </dev/null 2>/dev/null || true)

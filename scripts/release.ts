@@ -57,7 +57,7 @@ export async function buildRelease(opts: ReleaseOptions): Promise<ReleaseResult>
   const version = pkg.version;
   if (!isValidVersion(version)) throw new Error(`package.json version "${version}" cannot name a release folder.`);
   const known = TARGETS.map((t) => t.name as string);
-  const targets = opts.targets ?? known;
+  const targets = opts.targets ? [...new Set(opts.targets)] : known;
   for (const t of targets) if (!known.includes(t)) throw new Error(`unknown target "${t}" (known: ${known.join(", ")}).`);
 
   const outDir = resolve(opts.outDir);

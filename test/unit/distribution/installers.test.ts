@@ -149,6 +149,14 @@ describe("install.sh", () => {
     expect(sh).toContain('archive="headroom-$version-$target.tar.gz"');
   });
 
+  const shellcheck = Bun.which("shellcheck");
+  if (!shellcheck) console.warn("install.sh: shellcheck is not installed; the lint check did not run.");
+  test.skipIf(!shellcheck)("passes shellcheck as POSIX sh", () => {
+    const r = Bun.spawnSync([shellcheck!, "-s", "sh", join(repoRoot, "scripts", "install.sh")], { stdout: "pipe", stderr: "pipe" });
+    expect(r.stdout.toString() + r.stderr.toString()).toBe("");
+    expect(r.exitCode).toBe(0);
+  });
+
   test("runs nothing until its last line (a cut-off download executes nothing)", () => {
     const lines = sh.trimEnd().split("\n");
     expect(lines.at(-1)).toBe('main "$@"');
