@@ -5,7 +5,7 @@ import { jsonArrayCompressor } from "./compressors/json-array.ts";
 import { logCompressor } from "./compressors/log.ts";
 import { searchCompressor } from "./compressors/search.ts";
 import type { Compressor, CompressorContext } from "./compressors/types.ts";
-import { contentHash } from "./hash.ts";
+import { contentHash, quickKey } from "./hash.ts";
 import { hasMarker, marker } from "./marker.ts";
 import { originals, type OriginalStore } from "./store.ts";
 import { SIZE_FLOOR_CHARS, SIZE_FLOOR_TOKENS, estimateTokens, profileFor, type TokenProfile } from "./tokens.ts";
@@ -42,7 +42,7 @@ export class CompressionFailure extends Error {
   }
 }
 
-/** Results by original hash (null: looked at, not worth compressing). Bounded, oldest first out. */
+/** Results by a quick key of the original (null: looked at, not worth compressing). Bounded, oldest first out. */
 class Memo {
   private map = new Map<string, Omit<Compression, "tokensBefore" | "tokensAfter"> | null>();
   private chars = 0;
@@ -50,17 +50,22 @@ class Memo {
     private maxEntries = 8192,
     private maxChars = 32 * 1024 * 1024,
   ) {}
-  get(hash: string) {
-    return this.map.get(hash);
+  get(key: string) {
+    const value = this.map.get(key);
+    if (value !== undefined) {
+      this.map.delete(key);
+      this.map.set(key, value);
+    }
+    return value;
   }
-  has(hash: string) {
-    return this.map.has(hash);
+  has(key: string) {
+    return this.map.has(key);
   }
-  set(hash: string, value: Omit<Compression, "tokensBefore" | "tokensAfter"> | null) {
-    const old = this.map.get(hash);
+  set(key: string, value: Omit<Compression, "tokensBefore" | "tokensAfter"> | null) {
+    const old = this.map.get(key);
     if (old) this.chars -= old.text.length;
-    this.map.delete(hash);
-    this.map.set(hash, value);
+    this.map.delete(key);
+    this.map.set(key, value);
     if (value) this.chars += value.text.length;
     for (const [k, v] of this.map) {
       if (this.map.size <= this.maxEntries && this.chars <= this.maxChars) break;
@@ -106,13 +111,15 @@ export function compressToolText(text: string, ctx: CompressorContext, opts: Eng
   const compressors = opts.compressors ?? DEFAULT_COMPRESSORS;
   const store = opts.store ?? originals;
   const memo = memoFor(compressors);
-  const hash = contentHash(text);
-  if (memo.has(hash)) {
-    const hit = memo.get(hash);
+  // Seen before: the same bytes again (and the original kept retrievable).
+  const key = quickKey(text);
+  if (memo.has(key)) {
+    const hit = memo.get(key);
     if (!hit) return null;
-    store.put(hash, text);
+    store.put(hit.hash, text); // refreshes the TTL while the conversation goes on
     return { ...hit, tokensBefore, tokensAfter: estimateTokens(hit.text, profile) };
   }
+  const hash = contentHash(text);
   const budget = opts.budgetMs ?? DEFAULT_BUDGET_MS;
   for (const compressor of compressors) {
     if (!compressor.detect(text)) continue;
@@ -130,10 +137,10 @@ export function compressToolText(text: string, ctx: CompressorContext, opts: Eng
     const tokensAfter = estimateTokens(compressed, profile);
     if (tokensAfter >= tokensBefore) continue;
     const result = { text: compressed, kind: compressor.kind, hash };
-    memo.set(hash, result);
+    memo.set(key, result);
     store.put(hash, text);
     return { ...result, tokensBefore, tokensAfter };
   }
-  memo.set(hash, null);
+  memo.set(key, null);
   return null;
 }

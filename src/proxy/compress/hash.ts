@@ -7,3 +7,8 @@ export function contentHash(text: string): string {
 }
 
 export const HASH_PATTERN = /^[0-9a-f]{24}$/;
+
+/** A fast, non-cryptographic key (wyhash + length) for remembering results per content. */
+export function quickKey(text: string): string {
+  return `${Bun.hash(text).toString(36)}:${text.length}`;
+}
