@@ -1,7 +1,7 @@
 // Cache mode's memory: per conversation, what each earlier message was (hash of the
 // client's version) and the exact object forwarded for it, so that a prefix the provider
 // has cached is forwarded byte-identical on the next turn. Bounded, least recently used out.
-import { contentHash } from "./hash.ts";
+import { contentHash, quickKey } from "./hash.ts";
 
 export interface ConversationState {
   originals: string[];
@@ -38,7 +38,7 @@ export class ConversationCache {
 export const conversations = new ConversationCache();
 
 export function itemHash(item: unknown): string {
-  return contentHash(JSON.stringify(item) ?? "");
+  return quickKey(JSON.stringify(item) ?? "");
 }
 
 /** A conversation is named by its API, system prompt and first message. */
