@@ -48,9 +48,11 @@ const retrieveUse = (id = "r1") => ({ type: "tool_use", id, name: "headroom_retr
 
 describe("Anthropic JSON", () => {
   test("retrieval-only: answered with the original and resent; the client gets the final answer", async () => {
-    const first = json({ id: "m1", type: "message", role: "assistant", content: [{ type: "text", text: "Let me look." }, retrieveUse()], stop_reason: "tool_use" });
-    const { r, out } = call("anthropic-messages", aBody, first, [json({ id: "m2", type: "message", content: [{ type: "text", text: "Found it." }], stop_reason: "end_turn" })]);
+    const first = json({ id: "m1", type: "message", role: "assistant", content: [{ type: "text", text: "Let me look." }, retrieveUse()], stop_reason: "tool_use", usage: { input_tokens: 100, output_tokens: 7, service_tier: "standard" } });
+    const { r, out } = call("anthropic-messages", aBody, first, [json({ id: "m2", type: "message", content: [{ type: "text", text: "Found it." }], stop_reason: "end_turn", usage: { input_tokens: 400, output_tokens: 3, service_tier: "standard" } })]);
     const msg = (await (await out).json()) as J;
+    // Usage covers both rounds: the client's request cost both.
+    expect(msg.usage).toEqual({ input_tokens: 500, output_tokens: 10, service_tier: "standard" });
     expect(msg.content).toEqual([{ type: "text", text: "Let me look." }, { type: "text", text: "Found it." }]);
     expect(r.sent).toHaveLength(1);
     const msgs = r.sent[0]!.messages;

@@ -1,7 +1,7 @@
 // Anthropic Messages: answering headroom_retrieve tool_use blocks inside the proxy, for
 // plain JSON responses and for SSE streams (see docs/compression.md, "Streams").
 import { isObj, type Json } from "../apis/types.ts";
-import { MAX_ROUNDS, isRetrieveName, jsonResponse, rebuiltHeaders, resolveHash, textResponse } from "./common.ts";
+import { MAX_ROUNDS, addUsage, isRetrieveName, jsonResponse, rebuiltHeaders, resolveHash, textResponse } from "./common.ts";
 import { clientStream, formatEvent, readEvents } from "./sse.ts";
 import type { RetrievalContext } from "./index.ts";
 
@@ -25,6 +25,7 @@ export async function anthropicJson(ctx: RetrievalContext): Promise<Response> {
   let body = ctx.body as Json;
   let response = ctx.response;
   const earlier: unknown[] = [];
+  let usage: Json | undefined;
   for (let round = 0; ; round++) {
     if (!response.ok) return response;
     const text = await response.text();
@@ -34,13 +35,14 @@ export async function anthropicJson(ctx: RetrievalContext): Promise<Response> {
     } catch {
       return textResponse(response, text);
     }
+    usage = addUsage(usage, msg.usage);
     const content = Array.isArray(msg.content) ? msg.content : [];
     const calls = content.filter(isRetrieveBlock) as Json[];
     if (calls.length === 0 && earlier.length === 0) return textResponse(response, text);
     const kept = content.filter((b) => !isRetrieveBlock(b));
     const others = kept.some((b) => isObj(b) && b.type === "tool_use");
     if (calls.length === 0 || others || round + 1 >= MAX_ROUNDS) {
-      const out: Json = { ...msg, content: [...earlier, ...kept] };
+      const out: Json = { ...msg, content: [...earlier, ...kept], ...(usage ? { usage } : {}) };
       if (!others && out.stop_reason === "tool_use") out.stop_reason = "end_turn";
       return jsonResponse(response, out);
     }

@@ -44,3 +44,14 @@ export function jsonResponse(from: Response, data: unknown): Response {
 export function textResponse(from: Response, text: string): Response {
   return new Response(text, { status: from.status, statusText: from.statusText, headers: rebuiltHeaders(from.headers) });
 }
+
+/** Sums the numeric usage fields of the rounds the client did not see into the final usage. */
+export function addUsage(total: Record<string, unknown> | undefined, next: unknown): Record<string, unknown> | undefined {
+  if (typeof next !== "object" || next === null) return total;
+  const out: Record<string, unknown> = { ...(next as Record<string, unknown>) };
+  if (!total) return out;
+  for (const [k, v] of Object.entries(total)) {
+    if (typeof v === "number" && typeof out[k] === "number") out[k] = (out[k] as number) + v;
+  }
+  return out;
+}

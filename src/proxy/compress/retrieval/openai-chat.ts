@@ -1,6 +1,6 @@
 // OpenAI Chat Completions: answering headroom_retrieve tool calls inside the proxy.
 import { isObj, type Json } from "../apis/types.ts";
-import { MAX_ROUNDS, isRetrieveName, jsonResponse, rebuiltHeaders, resolveHash, textResponse } from "./common.ts";
+import { MAX_ROUNDS, addUsage, isRetrieveName, jsonResponse, rebuiltHeaders, resolveHash, textResponse } from "./common.ts";
 import { clientStream, formatEvent, readEvents } from "./sse.ts";
 import type { RetrievalContext } from "./index.ts";
 
@@ -34,6 +34,7 @@ export async function openaiChatJson(ctx: RetrievalContext): Promise<Response> {
   let body = ctx.body as Json;
   let response = ctx.response;
   let earlierText = "";
+  let usage: Json | undefined;
   for (let round = 0; ; round++) {
     if (!response.ok) return response;
     const text = await response.text();
@@ -43,6 +44,7 @@ export async function openaiChatJson(ctx: RetrievalContext): Promise<Response> {
     } catch {
       return textResponse(response, text);
     }
+    usage = addUsage(usage, msg.usage);
     const choice = Array.isArray(msg.choices) && isObj(msg.choices[0]) ? (msg.choices[0] as Json) : null;
     const message = choice && isObj(choice.message) ? choice.message : null;
     const toolCalls = message && Array.isArray(message.tool_calls) ? message.tool_calls : [];
@@ -56,7 +58,7 @@ export async function openaiChatJson(ctx: RetrievalContext): Promise<Response> {
       else delete nextMessage.tool_calls;
       const nextChoice: Json = { ...choice, message: nextMessage };
       if (kept.length === 0 && nextChoice.finish_reason === "tool_calls") nextChoice.finish_reason = "stop";
-      return jsonResponse(response, { ...msg, choices: [nextChoice, ...(msg.choices as unknown[]).slice(1)] });
+      return jsonResponse(response, { ...msg, choices: [nextChoice, ...(msg.choices as unknown[]).slice(1)], ...(usage ? { usage } : {}) });
     }
     earlierText += content ?? "";
     const all = toolCalls.filter(isObj).map((c) => ({

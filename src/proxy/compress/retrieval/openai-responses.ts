@@ -1,6 +1,6 @@
 // OpenAI Responses: answering headroom_retrieve function calls inside the proxy.
 import { isObj, type Json } from "../apis/types.ts";
-import { MAX_ROUNDS, isRetrieveName, jsonResponse, rebuiltHeaders, resolveHash, textResponse } from "./common.ts";
+import { MAX_ROUNDS, addUsage, isRetrieveName, jsonResponse, rebuiltHeaders, resolveHash, textResponse } from "./common.ts";
 import { clientStream, formatEvent, readEvents } from "./sse.ts";
 import type { RetrievalContext } from "./index.ts";
 
@@ -20,6 +20,7 @@ export async function openaiResponsesJson(ctx: RetrievalContext): Promise<Respon
   let body = ctx.body as Json;
   let response = ctx.response;
   const earlier: unknown[] = [];
+  let usage: Json | undefined;
   for (let round = 0; ; round++) {
     if (!response.ok) return response;
     const text = await response.text();
@@ -29,12 +30,13 @@ export async function openaiResponsesJson(ctx: RetrievalContext): Promise<Respon
     } catch {
       return textResponse(response, text);
     }
+    usage = addUsage(usage, msg.usage);
     const output = Array.isArray(msg.output) ? msg.output : [];
     const calls = output.filter(isRetrieveItem) as Json[];
     if (calls.length === 0 && earlier.length === 0) return textResponse(response, text);
     const kept = output.filter((i) => !isRetrieveItem(i));
     const others = kept.some((i) => isObj(i) && i.type === "function_call");
-    if (calls.length === 0 || others || round + 1 >= MAX_ROUNDS) return jsonResponse(response, { ...msg, output: [...earlier, ...kept] });
+    if (calls.length === 0 || others || round + 1 >= MAX_ROUNDS) return jsonResponse(response, { ...msg, output: [...earlier, ...kept], ...(usage ? { usage } : {}) });
     earlier.push(...kept.filter((i) => isObj(i) && i.type === "message"));
     body = followUp(body, output, calls);
     response = await ctx.resend(body);
