@@ -1,7 +1,8 @@
 // install.sh (run by dash, as `curl ... | sh` would) against a release folder served over
 // HTTP on loopback: the real binary for this host plus small fake releases.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { createServer, type AddressInfo } from "node:net";
 import { join } from "node:path";
 import pkg from "../../package.json" with { type: "json" };
 import { archiveName } from "../../scripts/distribution/naming.ts";
@@ -57,6 +58,17 @@ function sandbox(name: string): string {
 
 const run = (home: string, env: Record<string, string> = {}, path?: string) =>
   runInstallSh({ HEADROOM_DOWNLOAD_URL: server.url, ...env }, { home, path });
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const port = (srv.address() as AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
 
 async function version(bin: string): Promise<string> {
   const p = Bun.spawn([bin, "--version"], { stdout: "pipe", stderr: "pipe" });
@@ -130,6 +142,45 @@ describe.skipIf(!!skip)("install.sh", () => {
     const again = await run(home, { HEADROOM_VERSION: UPGRADE });
     expect(again.code).toBe(0);
     expect(again.stdout).toContain(`reinstalled headroom ${UPGRADE}`);
+  });
+
+  test("a running headroom keeps serving while install.sh replaces its file", async () => {
+    const home = sandbox("running");
+    const bin = join(home, ".local", "bin", "headroom");
+    expect((await run(home, { HEADROOM_VERSION: pkg.version })).code).toBe(0);
+    const port = await freePort();
+    const proxy = Bun.spawn([bin, "proxy", "--port", String(port)], {
+      env: { HOME: home, PATH: "/usr/bin:/bin", HEADROOM_WORKSPACE_DIR: join(home, "workspace") },
+      stdout: "ignore", stderr: "ignore",
+    });
+    try {
+      const health = async () => {
+        try {
+          const res = await fetch(`http://127.0.0.1:${port}/health`);
+          return res.ok ? ((await res.json()) as { pid: number; version: string }) : null;
+        } catch {
+          return null;
+        }
+      };
+      let before = await health();
+      for (let i = 0; i < 300 && !before; i++) {
+        await Bun.sleep(100);
+        before = await health();
+      }
+      expect(before?.pid).toBe(proxy.pid);
+
+      const r = await run(home, { HEADROOM_VERSION: UPGRADE });
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain("headroom install restart");
+      expect(await version(bin)).toBe(UPGRADE);
+      // The old process still runs its old (now unlinked) file and still answers.
+      expect(proxy.exitCode).toBeNull();
+      expect(readlinkSync(`/proc/${proxy.pid}/exe`)).toEndWith(" (deleted)");
+      expect(await health()).toMatchObject({ pid: proxy.pid, version: pkg.version });
+    } finally {
+      proxy.kill("SIGTERM");
+      await proxy.exited;
+    }
   });
 
   test("a tampered archive is refused and the installed binary is left alone", async () => {
