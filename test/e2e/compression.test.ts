@@ -322,3 +322,14 @@ describe("compress and retrieve routes", () => {
     expect(posted.original).toBe(ISSUES);
   });
 });
+
+describe("accounting", () => {
+  test("/stats and /metrics count tokens saved by compressor kind", async () => {
+    await (await post(token, "/v1/messages", conversation(3, false, "acct"))).text();
+    const stats = (await (await fetch(`${token}/stats`)).json()) as J;
+    expect(JSON.stringify(stats)).toContain('"json"');
+    expect(JSON.stringify(stats)).toContain('"log"');
+    const metrics = await (await fetch(`${token}/metrics`)).text();
+    expect(metrics).toMatch(/kind="json"\} [1-9]/);
+  });
+});
