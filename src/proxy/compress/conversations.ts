@@ -4,8 +4,12 @@
 import { contentHash, quickKey } from "./hash.ts";
 
 export interface ConversationState {
+  /** Key of each message as the client sent it. */
   originals: string[];
+  /** Each message exactly as it was forwarded. */
   forwarded: unknown[];
+  /** Whether the forwarded message differs from the client's (compressed). */
+  changed: boolean[];
 }
 
 const MAX_CONVERSATIONS = 256;
@@ -37,11 +41,36 @@ export class ConversationCache {
 
 export const conversations = new ConversationCache();
 
+/**
+ * A message's key for prefix matching. `cache_control` is left out: clients (Claude Code)
+ * move their cache breakpoint to the newest message every turn, which changes no content
+ * the provider caches.
+ */
 export function itemHash(item: unknown): string {
-  return quickKey(JSON.stringify(item) ?? "");
+  return quickKey(JSON.stringify(item, (k, v) => (k === "cache_control" ? undefined : v)) ?? "");
 }
 
-/** A conversation is named by its API, system prompt and first message. */
+/** The frozen message with the client's current cache_control placement on its blocks. */
+export function withCurrentCacheControl(frozen: unknown, current: unknown): unknown {
+  const f = frozen as { content?: unknown };
+  const c = current as { content?: unknown };
+  if (!Array.isArray(f?.content) || !Array.isArray(c?.content) || f.content.length !== c.content.length) return frozen;
+  let content: unknown[] | null = null;
+  f.content.forEach((block, j) => {
+    const want = (c.content as Record<string, unknown>[])[j]?.cache_control;
+    const b = block as Record<string, unknown>;
+    if (typeof b !== "object" || b === null) return;
+    if (JSON.stringify(b.cache_control) === JSON.stringify(want)) return;
+    content ??= (f.content as unknown[]).slice();
+    const next = { ...b };
+    if (want === undefined) delete next.cache_control;
+    else next.cache_control = want;
+    content[j] = next;
+  });
+  return content ? { ...(frozen as object), content } : frozen;
+}
+
+/** A conversation is named by its API, system prompt and first two messages. */
 export function conversationKey(api: string, system: unknown, first: unknown): string {
   return contentHash(`${api}\u0000${JSON.stringify(system ?? null)}\u0000${JSON.stringify(first ?? null)}`);
 }

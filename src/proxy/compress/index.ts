@@ -6,7 +6,7 @@ import { anthropicAdapter } from "./apis/anthropic.ts";
 import { openaiChatAdapter } from "./apis/openai-chat.ts";
 import { openaiResponsesAdapter } from "./apis/openai-responses.ts";
 import { isObj, type ApiAdapter, type Json } from "./apis/types.ts";
-import { conversationKey, conversations, itemHash } from "./conversations.ts";
+import { conversationKey, conversations, itemHash, withCurrentCacheControl } from "./conversations.ts";
 import { CompressionFailure, compressToolText, isCandidate, type Compression, type EngineOptions } from "./engine.ts";
 import { queryTerms } from "./query.ts";
 import { estimateBodyTokens, type TokenProfile } from "./tokens.ts";
@@ -99,50 +99,66 @@ export async function compressRequest(input: CompressInput): Promise<CompressRes
   };
 
   let out: unknown[];
+  /** Per item: does what goes out differ from what the client sent? */
+  let changed: boolean[];
   // Cache mode records what actually went out, once that is decided.
-  let remember = (_forwarded: unknown[]): void => {};
+  let remember = (_sent: "compressed" | "original"): void => {};
   try {
     if (input.mode === "cache") {
       // Earlier messages go out exactly as they went before; new ones (the last included,
       // since it can never change afterwards) are compressed once, then frozen.
       const system = api === "openai-responses" ? body.instructions : api === "anthropic-messages" ? body.system : undefined;
-      const key = conversationKey(api, system, list[0]);
+      const key = conversationKey(api, system, list.slice(0, 2));
       const state = conversations.get(key);
       const hashes = list.map(itemHash);
-      out = [];
+      const o: unknown[] = [];
+      const c: boolean[] = [];
       let i = 0;
       if (state) {
         while (i < list.length && i < state.originals.length && hashes[i] === state.originals[i]) {
-          const fwd = state.forwarded[i];
-          // Keeps the originals behind frozen markers retrievable (refreshes the store).
-          if (fwd !== list[i]) compressItem(list[i], true);
-          out.push(fwd);
+          // A frozen compressed message: count its savings again and keep the originals
+          // behind its markers retrievable (refreshes the store); its bytes stay as sent.
+          if (state.changed[i]) compressItem(list[i], true);
+          o.push(state.changed[i] ? withCurrentCacheControl(state.forwarded[i], list[i]) : list[i]);
+          c.push(state.changed[i]!);
           i++;
         }
       }
-      for (; i < list.length; i++) out.push(compressItem(list[i], true));
-      remember = (forwarded) => conversations.set(key, { originals: hashes, forwarded });
+      for (; i < list.length; i++) {
+        const item = compressItem(list[i], true);
+        o.push(item);
+        c.push(item !== list[i]);
+      }
+      remember = (sent) =>
+        conversations.set(key, {
+          originals: hashes,
+          forwarded: sent === "compressed" ? o : list,
+          changed: sent === "compressed" ? c : c.map(() => false),
+        });
+      out = o;
+      changed = c;
     } else {
       const live = adapter.liveFrom(list);
       out = list.map((item, i) => (i < live ? compressItem(item, true) : item));
+      changed = out.map((item, i) => item !== list[i]);
     }
   } catch (err) {
     if (err instanceof CompressionFailure) return unchanged(body, tokensBefore, { failed: true, failure: err.message });
     throw err;
   }
 
-  if (out.every((item, i) => item === list[i])) {
-    remember(list);
+  if (!changed.some(Boolean)) {
+    remember("original");
     return unchanged(body, tokensBefore);
   }
   const next = adapter.withRetrieveTool(adapter.withList(body, out));
   const tokensAfter = estimateBodyTokens(next, profile);
   // Never worse: a request that did not get smaller goes out as it came.
   if (tokensAfter >= tokensBefore) {
-    remember(list);
+    remember("original");
     return unchanged(body, tokensBefore);
   }
-  remember(out);
+  remember("compressed");
   return { body: next, changed: true, tokensBefore, tokensAfter, savedByKind, hasMarkers: true, compressed: compressedCount };
 }
 

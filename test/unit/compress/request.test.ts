@@ -121,6 +121,42 @@ describe("Anthropic messages", () => {
     expect(JSON.stringify(r3.messages)).toBe(JSON.stringify(r2.messages));
   });
 
+  test("cache mode: a moving cache_control breakpoint (Claude Code) neither thaws nor duplicates", async () => {
+    const cc = { type: "ephemeral" };
+    // Turn 1: the newest tool result carries the breakpoint, so it goes out as it is.
+    const t1 = anthropicBody([], { role: "user", content: [{ type: "tool_result", tool_use_id: "t2", content: BIG2, cache_control: cc }] });
+    const r1 = (await run("anthropic-messages", t1, "cache")).body as J;
+    expect(r1.messages[3].content[0].content).toBe(BIG2);
+    // Turn 2: the client moved the breakpoint to its newest message.
+    const t2 = {
+      ...t1,
+      messages: [
+        ...t1.messages.slice(0, 3),
+        { role: "user", content: [{ type: "tool_result", tool_use_id: "t2", content: BIG2 }] },
+        { role: "assistant", content: "ok" },
+        { role: "user", content: [{ type: "text", text: "go on", cache_control: cc }] },
+      ],
+    };
+    const r2 = (await run("anthropic-messages", t2, "cache")).body as J;
+    // The raw result stays raw (the provider cached it that way) and loses the old breakpoint.
+    expect(r2.messages[3]).toEqual({ role: "user", content: [{ type: "tool_result", tool_use_id: "t2", content: BIG2 }] });
+    expect(JSON.stringify(r2.messages.slice(0, 3))).toBe(JSON.stringify(r1.messages.slice(0, 3)));
+    expect(JSON.stringify(r2).match(/cache_control/g)).toHaveLength(1);
+  });
+
+  test("cache mode: a frozen compressed message follows the client's breakpoint placement", async () => {
+    const cc = { type: "ephemeral" };
+    const msg = (withCc: boolean) => ({ role: "user", content: [{ type: "tool_result", tool_use_id: "a", content: BIG2 }, { type: "text", text: "note", ...(withCc ? { cache_control: cc } : {}) }] });
+    const t1 = anthropicBody([msg(true)]);
+    const r1 = (await run("anthropic-messages", t1, "cache")).body as J;
+    expect(hasMarker(r1.messages[3].content[0].content)).toBe(true);
+    expect(r1.messages[3].content[1].cache_control).toEqual(cc);
+    const t2 = { ...t1, messages: [...t1.messages.slice(0, 3), msg(false), ...t1.messages.slice(4)] };
+    const r2 = (await run("anthropic-messages", t2, "cache")).body as J;
+    expect(r2.messages[3].content[0].content).toBe(r1.messages[3].content[0].content);
+    expect(r2.messages[3].content[1].cache_control).toBeUndefined();
+  });
+
   test("cache mode: an edited history re-compresses from the first changed message on", async () => {
     const t1 = anthropicBody();
     await run("anthropic-messages", t1, "cache");
