@@ -38,6 +38,19 @@ describe("JSON arrays of objects", () => {
     expect(out.summary).toContain('from "items"');
   });
 
+  test("a short heading before the JSON is kept", () => {
+    const out = jsonArrayCompressor.compress(`Found 60 rows:\n${JSON.stringify(rows)}`, none)!;
+    expect(out.text.startsWith("Found 60 rows:\n[")).toBe(true);
+    expect(JSON.parse(out.text.slice("Found 60 rows:\n".length))).toHaveLength(5);
+  });
+
+  test("JSON Lines: one object per line, rows picked the same way", () => {
+    const lines = rows.map((r, i) => JSON.stringify(i === 30 ? { ...r, note: "FATAL: disk failure" } : r));
+    const out = jsonArrayCompressor.compress(lines.join("\n"), none)!;
+    expect(out.text.split("\n")).toEqual([0, 1, 2, 30, 58, 59].map((i) => lines[i]!));
+    expect(out.summary).toContain("54 of 60 lines omitted");
+  });
+
   test("short arrays, arrays of scalars and invalid JSON are left alone", () => {
     expect(jsonArrayCompressor.compress(JSON.stringify(rows.slice(0, 5)), none)).toBeNull();
     expect(jsonArrayCompressor.compress(JSON.stringify(Array.from({ length: 100 }, (_, i) => i)), none)).toBeNull();

@@ -97,18 +97,60 @@ export function selectRows(items: Obj[], ctx: CompressorContext): number[] {
   return [...keep].sort((a, b) => a - b);
 }
 
+/** Where the JSON starts: at once, or after a short heading line or two ("Found 100 issues:"). */
+function jsonStart(text: string): number {
+  let at = 0;
+  for (let line = 0; line < 3; line++) {
+    let i = at;
+    while (i < text.length && (text[i] === " " || text[i] === "\t" || text[i] === "\r")) i++;
+    const c = text[i];
+    if (c === "[" || c === "{") return i;
+    const nl = text.indexOf("\n", at);
+    if (nl < 0 || nl - at > 200) return -1;
+    at = nl + 1;
+  }
+  return -1;
+}
+
+/** JSON Lines: every non-empty line one object. */
+function parseJsonLines(text: string): { items: Obj[]; lines: string[] } | null {
+  const lines = text.split("\n").filter((l) => l.trim() !== "");
+  if (lines.length < MIN_ITEMS || !lines.every((l) => l.trimStart().startsWith("{"))) return null;
+  const items: Obj[] = [];
+  for (const line of lines) {
+    try {
+      const v = JSON.parse(line) as unknown;
+      if (!isObj(v)) return null;
+      items.push(v);
+    } catch {
+      return null;
+    }
+  }
+  return { items, lines };
+}
+
 export const jsonArrayCompressor: Compressor = {
   kind: "json",
   detect(text) {
-    const t = text.trimStart();
-    return t.startsWith("[") || t.startsWith("{");
+    return jsonStart(text) >= 0;
   },
   compress(text, ctx): CompressorOutput | null {
+    const start = jsonStart(text);
+    if (start < 0) return null;
+    const heading = text.slice(0, start);
+    const json = text.slice(start);
     let value: unknown;
     try {
-      value = JSON.parse(text);
+      value = JSON.parse(json);
     } catch {
-      return null;
+      const jl = parseJsonLines(json);
+      if (!jl) return null;
+      const kept = selectRows(jl.items, ctx);
+      if (kept.length >= jl.items.length) return null;
+      return {
+        text: heading + kept.map((i) => jl.lines[i]!.trim()).join("\n"),
+        summary: `${jl.items.length - kept.length} of ${jl.items.length} lines omitted (kept lines ${kept.map((i) => i + 1).join(",")})`,
+      };
     }
     const found = locate(value);
     if (!found) return null;
@@ -119,7 +161,7 @@ export const jsonArrayCompressor: Compressor = {
     const out = key === undefined ? subset : { ...(value as Obj), [key]: subset };
     const omitted = items.length - kept.length;
     return {
-      text: JSON.stringify(out),
+      text: heading + JSON.stringify(out),
       summary: `${omitted} of ${items.length} items omitted${key ? ` from "${key}"` : ""} (kept rows ${kept.join(",")})`,
     };
   },
