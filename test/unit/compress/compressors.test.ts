@@ -63,6 +63,14 @@ describe("JSON arrays of objects", () => {
     expect(selectRows(data, { queryTerms: queryTerms("the flickering problem") })).toContain(30);
   });
 
+  test("error-named fields without a value do not make a row an error row", () => {
+    const data = rows.map((r) => ({ ...r, error: null as string | null, failed: false, errors: [] as string[] }));
+    expect(selectRows(data, none)).toEqual([0, 1, 2, 58, 59]);
+    data[10]!.error = "connection reset";
+    data[20]!.failed = true as unknown as false;
+    expect(selectRows(data, none)).toEqual([0, 1, 2, 10, 20, 58, 59]);
+  });
+
   test("a term found in most rows does not select rows", () => {
     const kept = selectRows(rows, { queryTerms: ["fine"] });
     expect(kept).toEqual([0, 1, 2, 58, 59]);

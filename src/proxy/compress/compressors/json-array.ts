@@ -79,6 +79,21 @@ function matches(lowered: string[], terms: string[]): number[] {
     .map((s) => s.index);
 }
 
+/**
+ * An item that reports a problem: an error word in a string value, or an error-named field
+ * with a real value (`"error": "timeout"`, `"failed": true`; not `"error": null`).
+ */
+function hasErrorSignal(value: unknown, depth = 0): boolean {
+  if (typeof value === "string") return ERROR_WORDS.test(value);
+  if (depth > 3 || typeof value !== "object" || value === null) return false;
+  if (Array.isArray(value)) return value.some((v) => hasErrorSignal(v, depth + 1));
+  for (const [k, v] of Object.entries(value)) {
+    if (ERROR_WORDS.test(k) && v !== null && v !== false && v !== 0 && v !== "" && !(Array.isArray(v) && v.length === 0) && !(isObj(v) && Object.keys(v).length === 0)) return true;
+    if (hasErrorSignal(v, depth + 1)) return true;
+  }
+  return false;
+}
+
 export function selectRows(items: Obj[], ctx: CompressorContext): number[] {
   const n = items.length;
   const keep = new Set<number>();
@@ -87,7 +102,7 @@ export function selectRows(items: Obj[], ctx: CompressorContext): number[] {
   const serialized = items.map((item) => JSON.stringify(item));
   let errors = 0;
   for (let i = 0; i < n && errors < MAX_ERRORS; i++) {
-    if (ERROR_WORDS.test(serialized[i]!)) {
+    if (hasErrorSignal(items[i])) {
       keep.add(i);
       errors++;
     }
