@@ -148,6 +148,15 @@ describe("Anthropic streams", () => {
     expect(await (await out).text()).toBe(expected);
   });
 
+  test("an error event from the upstream is relayed and nothing is resent", async () => {
+    const first = sse([start("m1"), ...toolBlock(0, "r1", "headroom_retrieve", { hash: HASH }), ["error", { type: "error", error: { type: "overloaded_error", message: "Overloaded" } }]]);
+    const { r, out } = call("anthropic-messages", aBody, first, [], true);
+    const events = parseSse(await (await out).text());
+    expect(events.at(-1)!.data.error.type).toBe("overloaded_error");
+    expect(JSON.stringify(events)).not.toContain("headroom_retrieve");
+    expect(r.sent).toHaveLength(0);
+  });
+
   test("a failing follow-up ends the stream with an error event", async () => {
     const first = sse([start("m1"), ...toolBlock(0, "r1", "headroom_retrieve", { hash: HASH }), ...end("tool_use")]);
     const { out } = call("anthropic-messages", aBody, first, [new Response("overloaded", { status: 529 })], true);

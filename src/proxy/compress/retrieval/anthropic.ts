@@ -112,6 +112,7 @@ export function anthropicStream(ctx: RetrievalContext): Response {
       const tail: { event?: string; data: Json; raw: string }[] = [];
       let others = false;
       let messageDone = false;
+      let errored = false;
       for await (const ev of readEvents(response.body)) {
         let data: Json | null = null;
         try {
@@ -120,6 +121,7 @@ export function anthropicStream(ctx: RetrievalContext): Response {
           data = null;
         }
         const type = (data?.type as string | undefined) ?? ev.event;
+        if (type === "error") errored = true;
         if (!data || messageDone) {
           if (!messageDone) await out.write(ev.raw);
           continue;
@@ -155,7 +157,7 @@ export function anthropicStream(ctx: RetrievalContext): Response {
         await out.write(ev.raw);
       }
       const calls = order.filter((b) => b.held).map(finished);
-      if (calls.length === 0 || others || round + 1 >= MAX_ROUNDS) {
+      if (calls.length === 0 || others || errored || round + 1 >= MAX_ROUNDS) {
         for (const t of tail) {
           if (t.data.type === "message_delta" && calls.length > 0 && !others && isObj(t.data.delta) && t.data.delta.stop_reason === "tool_use") {
             await out.write(formatEvent(t.event, { ...t.data, delta: { ...t.data.delta, stop_reason: "end_turn" } }));

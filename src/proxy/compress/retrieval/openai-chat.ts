@@ -90,6 +90,7 @@ export function openaiChatStream(ctx: RetrievalContext): Response {
       let content = "";
       let others = false;
       let finished = false;
+      let errored = false;
       for await (const ev of readEvents(response.body)) {
         let data: Json | null = null;
         if (ev.data !== "[DONE]") {
@@ -103,6 +104,7 @@ export function openaiChatStream(ctx: RetrievalContext): Response {
           tail.push({ raw: ev.raw, data });
           continue;
         }
+        if (data && data.error) errored = true;
         const choice = data && Array.isArray(data.choices) && isObj(data.choices[0]) ? (data.choices[0] as Json) : null;
         const delta = choice && isObj(choice.delta) ? choice.delta : null;
         if (!data || !choice || !delta) {
@@ -154,7 +156,7 @@ export function openaiChatStream(ctx: RetrievalContext): Response {
         }
       }
       const held = [...calls.values()].filter((c) => c.held);
-      if (held.length === 0 || others || round + 1 >= MAX_ROUNDS) {
+      if (held.length === 0 || others || errored || round + 1 >= MAX_ROUNDS) {
         for (const t of tail) {
           const choice = t.data && Array.isArray(t.data.choices) && isObj(t.data.choices[0]) ? (t.data.choices[0] as Json) : null;
           if (choice && held.length > 0 && !others && choice.finish_reason === "tool_calls") {

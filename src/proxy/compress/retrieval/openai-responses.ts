@@ -64,6 +64,7 @@ export function openaiResponsesStream(ctx: RetrievalContext): Response {
       const done: Json[] = [];
       const tail: { event?: string; data: Json }[] = [];
       let others = false;
+      let errored = false;
       const emit = async (event: string | undefined, data: Json) => {
         const next: Json = { ...data };
         if (typeof data.sequence_number === "number") next.sequence_number = seq++;
@@ -82,6 +83,7 @@ export function openaiResponsesStream(ctx: RetrievalContext): Response {
           continue;
         }
         const type = (data.type as string | undefined) ?? ev.event ?? "";
+        if (type === "error" || type === "response.failed" || type === "response.incomplete") errored = true;
         if (round > 0 && (type === "response.created" || type === "response.in_progress")) continue;
         if (type === "response.completed" || type === "response.incomplete" || type === "response.failed") {
           tail.push({ event: ev.event, data });
@@ -104,7 +106,7 @@ export function openaiResponsesStream(ctx: RetrievalContext): Response {
         await emit(ev.event, data);
       }
       const calls = done.filter(isRetrieveItem);
-      if (calls.length === 0 || others || round + 1 >= MAX_ROUNDS) {
+      if (calls.length === 0 || others || errored || round + 1 >= MAX_ROUNDS) {
         for (const t of tail) {
           const resp = isObj(t.data.response) ? t.data.response : null;
           if (resp) {
