@@ -208,6 +208,23 @@ describe("OpenAI", () => {
     expect(out.tools.map((t: J) => t.name)).toEqual(["list", "headroom_retrieve"]);
   });
 
+  test("odd shapes never throw and pass through", async () => {
+    const odd: unknown[] = [
+      null, 1, "x", [], {},
+      { role: "user", content: null },
+      { role: "user", content: [null, 1, "s", { type: "tool_result" }, { type: "tool_result", content: 5 }, { type: "tool_result", content: [null, { type: "text" }, { type: "text", text: 7 }] }] },
+      { role: "tool", content: { a: 1 } },
+      { type: "function_call_output", output: null },
+    ];
+    for (const api of ["anthropic-messages", "openai-chat", "openai-responses"] as const) {
+      for (const mode of ["token", "cache"] as const) {
+        const body = { messages: [...odd, { role: "user", content: [{ type: "tool_result", content: BIG }] }, "end"], input: [...odd, { type: "function_call_output", output: BIG }, "end"] };
+        const r = await run(api, body, mode);
+        expect(r.failed).toBeUndefined();
+      }
+    }
+  });
+
   test("other APIs and non-object bodies pass through", async () => {
     expect((await run("other", { messages: [] })).changed).toBe(false);
     expect((await run("openai-chat", "text")).changed).toBe(false);
