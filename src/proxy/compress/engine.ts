@@ -14,12 +14,16 @@ import { SIZE_FLOOR_CHARS, SIZE_FLOOR_TOKENS, estimateTokens, profileFor, type T
 export const DEFAULT_COMPRESSORS: readonly Compressor[] = [jsonArrayCompressor, searchCompressor, logCompressor];
 
 export const DEFAULT_BUDGET_MS = 100;
+/** All compressors of one request together. */
+export const REQUEST_BUDGET_MS = 500;
 
 export interface EngineOptions {
   compressors?: readonly Compressor[];
   /** A compressor taking longer than this for one item counts as failed. */
   budgetMs?: number;
   store?: OriginalStore;
+  /** performance.now() after which no compressor may start (the whole request's budget). */
+  deadline?: number;
   /** Token profile of the provider (claude 3.5, prose 4); JSON content uses 3.2. */
   profile?: TokenProfile;
 }
@@ -124,6 +128,7 @@ export function compressToolText(text: string, ctx: CompressorContext, opts: Eng
   for (const compressor of compressors) {
     if (!compressor.detect(text)) continue;
     const started = performance.now();
+    if (opts.deadline !== undefined && started > opts.deadline) throw new CompressionFailure("compression ran over the request's time budget", compressor.kind);
     let out;
     try {
       out = compressor.compress(text, ctx);

@@ -7,7 +7,7 @@ import { openaiChatAdapter } from "./apis/openai-chat.ts";
 import { openaiResponsesAdapter } from "./apis/openai-responses.ts";
 import { isObj, type ApiAdapter, type Json } from "./apis/types.ts";
 import { conversationKey, conversations, itemHash, withCurrentCacheControl } from "./conversations.ts";
-import { CompressionFailure, compressToolText, isCandidate, type Compression, type EngineOptions } from "./engine.ts";
+import { CompressionFailure, REQUEST_BUDGET_MS, compressToolText, isCandidate, type Compression, type EngineOptions } from "./engine.ts";
 import { queryTerms } from "./query.ts";
 import { estimateBodyTokens, type TokenProfile } from "./tokens.ts";
 
@@ -82,7 +82,7 @@ export async function compressRequest(input: CompressInput): Promise<CompressRes
   if (!list || list.length === 0 || !hasCandidate(adapter, list)) return unchanged(body, tokensBefore);
 
   const ctx = { queryTerms: queryTerms(adapter.queryText(body, list)) };
-  const opts: EngineOptions = { profile, ...input.engine };
+  const opts: EngineOptions = { profile, deadline: performance.now() + REQUEST_BUDGET_MS, ...input.engine };
   const savedByKind: Record<string, number> = {};
   let compressedCount = 0;
 

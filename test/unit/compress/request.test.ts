@@ -252,6 +252,12 @@ describe("never worse", () => {
     expect(r.changed).toBe(false);
   });
 
+  test("the whole request has a budget too", async () => {
+    const r = await compressRequest({ api: "anthropic-messages", body: body(), mode: "token", headers: new Headers(), engine: { deadline: performance.now() - 1 } });
+    expect(r.failed).toBe(true);
+    expect(r.failure).toContain("time budget");
+  });
+
   test("a compression that does not make the text smaller is not used", async () => {
     const grow: Compressor = { kind: "grow", detect: () => true, compress: (t) => ({ text: `${t}${t}`, summary: "bigger" }) };
     const r = await compressRequest({ api: "anthropic-messages", body: body(), mode: "token", headers: new Headers(), engine: { compressors: [grow] } });
