@@ -88,6 +88,11 @@ export interface RunArgvOptions {
   detached: boolean;
   /** The docker executable (an absolute path for unit files). */
   docker?: string;
+  /**
+   * The docker client's environment: when given, only pass-through names that have a value
+   * there are listed (the detached run knows its client; a unit's foreground run does not).
+   */
+  clientEnv?: Record<string, string | undefined>;
   /** Whether a host folder exists (tool folders are mounted only when present). */
   exists?: (path: string) => boolean;
 }
@@ -107,7 +112,9 @@ export function buildRunArgv(input: RunArgvInput, opts: RunArgvOptions): string[
   // user; host.docker.internal reaches services on the host (Docker Desktop has it built in).
   if (input.os === "linux") argv.push("--user", `${input.uid}:${input.gid}`, "--add-host", "host.docker.internal:host-gateway");
   for (const [k, v] of Object.entries(containerEnv(m))) argv.push("--env", `${k}=${v}`);
-  for (const name of passThroughNames(m)) argv.push("--env", name);
+  for (const name of passThroughNames(m)) {
+    if (!opts.clientEnv || opts.clientEnv[name] !== undefined) argv.push("--env", name);
+  }
   argv.push("--mount", bindMount(m.workspaceDir, CONTAINER_WORKSPACE));
   for (const folder of TOOL_FOLDERS) {
     const source = join(input.home, folder);

@@ -62,7 +62,7 @@ export function statusFromInspect(name: string, info: ContainerInfo | null): Sup
     return { kind: "docker", installed: false, state: "missing", running: false, problems: [`The container ${name} does not exist; \`headroom install start\` or \`apply\` creates it again.`] };
   }
   const problems: string[] = [];
-  const state = info.health ? `${info.status} (${info.health})` : info.status;
+  const state = info.health && info.running ? `${info.status} (${info.health})` : info.status;
   if (info.status === "restarting") problems.push(`The container ${name} keeps restarting (${info.restarts} restarts); see \`docker logs ${name}\`.`);
   else if (!info.running) problems.push(`The container ${name} is ${info.status}${info.exitCode ? ` (exit code ${info.exitCode})` : ""}.`);
   else if (info.health === "unhealthy") problems.push(`The container ${name} is running but its healthcheck fails; see \`docker logs ${name}\`.`);

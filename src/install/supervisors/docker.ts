@@ -20,8 +20,8 @@ const ENGINE_HINT = "Start Docker (for example `sudo systemctl start docker`, or
  * docker executable by its absolute path (unit files need one).
  */
 export function dockerRunArgv(ctx: SupervisorContext, opts: { detached: boolean }): string[] {
-  const docker = opts.detached ? "docker" : (which("docker", ctx.env) ?? "docker");
-  return buildRunArgv(ctx, { detached: opts.detached, docker });
+  if (opts.detached) return buildRunArgv(ctx, { detached: true, docker: "docker", clientEnv: clientEnv(ctx.manifest, ctx.env) });
+  return buildRunArgv(ctx, { detached: false, docker: which("docker", ctx.env) ?? "docker" });
 }
 
 /** `docker rm -f headroom-<p>`: what a unit runs before starting a foreground container (a leftover would hold the name). */
