@@ -170,7 +170,7 @@ export default defineCommand({
     restart: lifecycle("restart", "Restart a deployment."),
     remove: lifecycle("remove", "Remove a deployment and undo every change it made."),
     agent: defineCommand({
-      meta: { name: "agent", description: "What supervisors execute (internal)." },
+      meta: { name: "agent", description: "What supervisors execute (internal).", hidden: true },
       subCommands: {
         run: defineCommand({
           meta: { name: "run", description: "Serve the profile's proxy in this process." },
