@@ -272,6 +272,37 @@ describe("OpenAI", () => {
     expect(seen[1]!.body.messages.at(-1)).toEqual({ role: "tool", tool_call_id: "call_r", content: ISSUES });
   });
 
+  test("chat completions streamed: retrieval answered inside one stream with a single [DONE]", async () => {
+    const chunk = (delta: J, finish: string | null = null) => [undefined, { id: "x", object: "chat.completion.chunk", choices: [{ index: 0, delta, finish_reason: finish }] }] as [undefined, unknown];
+    scripts.push((s) => sse([
+      chunk({ role: "assistant", content: null }),
+      chunk({ tool_calls: [{ index: 0, id: "call_r", type: "function", function: { name: "headroom_retrieve", arguments: "" } }] }),
+      chunk({ tool_calls: [{ index: 0, function: { arguments: JSON.stringify({ hash: firstHash(s.body) }) } }] }),
+      chunk({}, "tool_calls"),
+      [undefined, "[DONE]"],
+    ]));
+    scripts.push(() => sse([chunk({ role: "assistant", content: "" }), chunk({ content: "Issue 1262." }), chunk({}, "stop"), [undefined, "[DONE]"]]));
+    const body = {
+      model: "gpt-4.1",
+      stream: true,
+      messages: [
+        { role: "user", content: "Which issue is about the login page flickering on Safari?" },
+        { role: "assistant", content: null, tool_calls: [{ id: "call_1", type: "function", function: { name: "list", arguments: "{}" } }] },
+        { role: "tool", tool_call_id: "call_1", content: ISSUES },
+        { role: "user", content: "Go on." },
+      ],
+    };
+    const res = await post(token, "/v1/chat/completions", body, openaiHeaders);
+    const text = await res.text();
+    expect(text).not.toContain("headroom_retrieve");
+    const events = parseSse(text);
+    expect(events.filter((e) => e.data === "[DONE]")).toHaveLength(1);
+    expect(events.at(-1)!.data).toBe("[DONE]");
+    expect(events.flatMap((e) => (e.data === "[DONE]" ? [] : [e.data.choices[0].delta.content])).join("")).toBe("Issue 1262.");
+    expect(seen).toHaveLength(2);
+    expect(seen[1]!.body.messages.at(-1)).toEqual({ role: "tool", tool_call_id: "call_r", content: ISSUES });
+  });
+
   test("responses: function_call_output compressed, streamed retrieval answered inside one stream", async () => {
     let seq = 0;
     const ev = (type: string, extra: J) => [type, { type, sequence_number: seq++, ...extra }] as [string, unknown];
