@@ -78,6 +78,15 @@ describe("Anthropic JSON", () => {
     expect(msg.stop_reason).toBe("end_turn");
   });
 
+  test("a follow-up that cannot reach the upstream answers 502 in the API's error shape", async () => {
+    const first = json({ content: [retrieveUse()], stop_reason: "tool_use" });
+    const out = await handleRetrievals({ api: "anthropic-messages", body: aBody, stream: false, response: first, resend: async () => { throw new Error("connection refused"); } });
+    expect(out.status).toBe(502);
+    const err = (await out.json()) as J;
+    expect(err.type).toBe("error");
+    expect(err.error.message).toContain("connection refused");
+  });
+
   test("a response without retrieve calls passes through with its bytes", async () => {
     const text = '{"content":[{"type":"text","text":"hi"}],  "stop_reason":"end_turn"}';
     const out = await handleRetrievals({ api: "anthropic-messages", body: aBody, stream: false, response: new Response(text, { headers: { "content-type": "application/json" } }), resend: async () => { throw new Error("no"); } });
@@ -155,6 +164,14 @@ describe("Anthropic streams", () => {
     expect(events.at(-1)!.data.error.type).toBe("overloaded_error");
     expect(JSON.stringify(events)).not.toContain("headroom_retrieve");
     expect(r.sent).toHaveLength(0);
+  });
+
+  test("a follow-up that cannot connect ends the stream with an error event", async () => {
+    const first = sse([start("m1"), ...toolBlock(0, "r1", "headroom_retrieve", { hash: HASH }), ...end("tool_use")]);
+    const out = await handleRetrievals({ api: "anthropic-messages", body: aBody, stream: true, response: first, resend: async () => { throw new Error("connection refused"); } });
+    const events = parseSse(await out.text());
+    expect(events.at(-1)!.event).toBe("error");
+    expect(events.at(-1)!.data.error.message).toContain("connection refused");
   });
 
   test("a failing follow-up ends the stream with an error event", async () => {

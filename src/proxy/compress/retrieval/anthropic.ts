@@ -1,7 +1,7 @@
 // Anthropic Messages: answering headroom_retrieve tool_use blocks inside the proxy, for
 // plain JSON responses and for SSE streams (see docs/compression.md, "Streams").
 import { isObj, type Json } from "../apis/types.ts";
-import { MAX_ROUNDS, addUsage, isRetrieveName, jsonResponse, rebuiltHeaders, resolveHash, textResponse } from "./common.ts";
+import { MAX_ROUNDS, addUsage, isRetrieveName, resendSafely, jsonResponse, rebuiltHeaders, resolveHash, textResponse } from "./common.ts";
 import { clientStream, formatEvent, readEvents } from "./sse.ts";
 import type { RetrievalContext } from "./index.ts";
 
@@ -48,7 +48,7 @@ export async function anthropicJson(ctx: RetrievalContext): Promise<Response> {
     }
     earlier.push(...kept);
     body = followUp(body, content, calls);
-    response = await ctx.resend(body);
+    response = await resendSafely(ctx.resend, body, "anthropic-messages");
   }
 }
 
@@ -168,7 +168,7 @@ export function anthropicStream(ctx: RetrievalContext): Response {
         break;
       }
       body = followUp(body, order.map(finished), calls);
-      response = await ctx.resend(body);
+      response = await resendSafely(ctx.resend, body, "anthropic-messages");
       if (!response.ok || !response.body) {
         const detail = await response.text().catch(() => "");
         await out.write(

@@ -55,3 +55,17 @@ export function addUsage(total: Record<string, unknown> | undefined, next: unkno
   }
   return out;
 }
+
+/**
+ * Sends the follow-up request; a connection failure becomes a 502 shaped like the API's
+ * own errors, so every caller handles one kind of failure: a response that is not ok.
+ */
+export async function resendSafely(resend: (body: unknown) => Promise<Response>, body: unknown, api: string): Promise<Response> {
+  try {
+    return await resend(body);
+  } catch (err) {
+    const message = `headroom could not reach the upstream while fetching a compressed original: ${err instanceof Error ? err.message : String(err)}`;
+    const payload = api === "anthropic-messages" ? { type: "error", error: { type: "api_error", message } } : { error: { type: "upstream_error", message } };
+    return Response.json(payload, { status: 502 });
+  }
+}

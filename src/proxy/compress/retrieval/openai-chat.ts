@@ -1,6 +1,6 @@
 // OpenAI Chat Completions: answering headroom_retrieve tool calls inside the proxy.
 import { isObj, type Json } from "../apis/types.ts";
-import { MAX_ROUNDS, addUsage, isRetrieveName, jsonResponse, rebuiltHeaders, resolveHash, textResponse } from "./common.ts";
+import { MAX_ROUNDS, addUsage, isRetrieveName, resendSafely, jsonResponse, rebuiltHeaders, resolveHash, textResponse } from "./common.ts";
 import { clientStream, formatEvent, readEvents } from "./sse.ts";
 import type { RetrievalContext } from "./index.ts";
 
@@ -67,7 +67,7 @@ export async function openaiChatJson(ctx: RetrievalContext): Promise<Response> {
       arguments: String((c.function as Json).arguments ?? ""),
     }));
     body = followUp(body, content, all, all.filter((c) => isRetrieveName(c.name)));
-    response = await ctx.resend(body);
+    response = await resendSafely(ctx.resend, body, "openai-chat");
   }
 }
 
@@ -168,7 +168,7 @@ export function openaiChatStream(ctx: RetrievalContext): Response {
         break;
       }
       body = followUp(body, content || null, [...calls.values()], held);
-      response = await ctx.resend(body);
+      response = await resendSafely(ctx.resend, body, "openai-chat");
       if (!response.ok || !response.body) {
         const detail = await response.text().catch(() => "");
         await out.write(formatEvent(undefined, { error: { type: "upstream_error", message: `headroom: the upstream answered ${response.status} while the proxy fetched a compressed original: ${detail.slice(0, 500)}` } }));

@@ -1,6 +1,6 @@
 // OpenAI Responses: answering headroom_retrieve function calls inside the proxy.
 import { isObj, type Json } from "../apis/types.ts";
-import { MAX_ROUNDS, addUsage, isRetrieveName, jsonResponse, rebuiltHeaders, resolveHash, textResponse } from "./common.ts";
+import { MAX_ROUNDS, addUsage, isRetrieveName, resendSafely, jsonResponse, rebuiltHeaders, resolveHash, textResponse } from "./common.ts";
 import { clientStream, formatEvent, readEvents } from "./sse.ts";
 import type { RetrievalContext } from "./index.ts";
 
@@ -39,7 +39,7 @@ export async function openaiResponsesJson(ctx: RetrievalContext): Promise<Respon
     if (calls.length === 0 || others || round + 1 >= MAX_ROUNDS) return jsonResponse(response, { ...msg, output: [...earlier, ...kept], ...(usage ? { usage } : {}) });
     earlier.push(...kept.filter((i) => isObj(i) && i.type === "message"));
     body = followUp(body, output, calls);
-    response = await ctx.resend(body);
+    response = await resendSafely(ctx.resend, body, "openai-responses");
   }
 }
 
@@ -119,7 +119,7 @@ export function openaiResponsesStream(ctx: RetrievalContext): Response {
         break;
       }
       body = followUp(body, done, calls);
-      response = await ctx.resend(body);
+      response = await resendSafely(ctx.resend, body, "openai-responses");
       if (!response.ok || !response.body) {
         const detail = await response.text().catch(() => "");
         await emit("error", { type: "error", sequence_number: 0, message: `headroom: the upstream answered ${response.status} while the proxy fetched a compressed original: ${detail.slice(0, 500)}` });
