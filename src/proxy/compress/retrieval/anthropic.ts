@@ -111,7 +111,6 @@ export function anthropicStream(ctx: RetrievalContext): Response {
       const indexMap = new Map<number, number>();
       const tail: { event?: string; data: Json; raw: string }[] = [];
       let others = false;
-      let messageDone = false;
       let errored = false;
       for await (const ev of readEvents(response.body)) {
         let data: Json | null = null;
@@ -122,8 +121,8 @@ export function anthropicStream(ctx: RetrievalContext): Response {
         }
         const type = (data?.type as string | undefined) ?? ev.event;
         if (type === "error") errored = true;
-        if (!data || messageDone) {
-          if (!messageDone) await out.write(ev.raw);
+        if (!data) {
+          await out.write(ev.raw);
           continue;
         }
         if (type === "message_start") {
@@ -151,7 +150,7 @@ export function anthropicStream(ctx: RetrievalContext): Response {
         }
         if (type === "message_delta" || type === "message_stop") {
           tail.push({ event: ev.event, data, raw: ev.raw });
-          if (type === "message_stop") messageDone = true;
+          if (type === "message_stop") break; // the message is complete; decide now
           continue;
         }
         await out.write(ev.raw);

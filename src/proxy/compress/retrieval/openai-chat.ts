@@ -102,6 +102,7 @@ export function openaiChatStream(ctx: RetrievalContext): Response {
         }
         if (finished || ev.data === "[DONE]") {
           tail.push({ raw: ev.raw, data });
+          if (ev.data === "[DONE]") break; // the answer is complete; decide now
           continue;
         }
         if (data && data.error) errored = true;

@@ -87,7 +87,7 @@ export function openaiResponsesStream(ctx: RetrievalContext): Response {
         if (round > 0 && (type === "response.created" || type === "response.in_progress")) continue;
         if (type === "response.completed" || type === "response.incomplete" || type === "response.failed") {
           tail.push({ event: ev.event, data });
-          continue;
+          break; // the response is complete; decide now
         }
         const index = typeof data.output_index === "number" ? data.output_index : undefined;
         if (type === "response.output_item.added" && index !== undefined) {
