@@ -4,7 +4,7 @@
 //   start.lock    serialises "find or start a proxy" and "last one out stops it"
 import { readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { clientsDir } from "../paths.ts";
+import { clientsDir, workspaceDir } from "../paths.ts";
 import { ensureDir, readIfExists, PRIVATE_FILE } from "../host/fs.ts";
 import { type ProcessIdentity, identify, isSameProcessAlive } from "./process-identity.ts";
 import type { ToolName } from "../tools/registry.ts";
@@ -96,7 +96,7 @@ export function liveClients(port: number, env: Env = process.env): ClientRecord[
 
 /** Live wraps of `tool` on any port, other than this process. */
 export function otherLiveClientsOfTool(tool: ToolName, env: Env = process.env): ClientRecord[] {
-  const root = join(clientsDir(0, env), "..");
+  const root = join(workspaceDir(env), "clients");
   let ports: string[];
   try {
     ports = readdirSync(root);
