@@ -56,7 +56,7 @@ function freshOut(name: string, extra: Record<string, string> = {}) {
   return { out, env: { ...sb.env, FAKE_TOOL_OUT: out, ...extra } };
 }
 
-describe("wrap codex / opencode session edits", () => {
+describe("wrap codex, opencode and openclaw session edits", () => {
   test("codex sees the headroom provider while it runs; the config is restored byte for byte after", async () => {
     resetConfigs();
     const port = await freePort();
@@ -139,6 +139,37 @@ describe("wrap codex / opencode session edits", () => {
     expect(readFileSync(codexConfig, "utf8")).toBe(broken);
     const proxyAlive = await fetch(`http://127.0.0.1:${port}/livez`).then(() => true, () => false);
     expect(proxyAlive).toBe(false);
+  });
+
+  test("openclaw is routed through the proxy with its own config CLI for the session, and unwrap undoes a crashed session", async () => {
+    const openclawConfig = join(sb.home, ".openclaw", "openclaw.json");
+    const original = `{\n  // my gateway\n  agents: { defaults: { model: "anthropic/claude-sonnet-4" } },\n}\n`;
+    mkdirSync(join(sb.home, ".openclaw"), { recursive: true });
+    writeFileSync(openclawConfig, original);
+    const cli = `${process.execPath} ${join(import.meta.dir, "../support/fake-openclaw.ts")}`;
+    const port = await freePort();
+    const { out, env } = freshOut("openclaw", { FAKE_TOOL_COPY: openclawConfig, FAKE_TOOL_CONFIG_CLI: cli });
+    const r = await runBin(["wrap", "openclaw", "--port", String(port), "--", "gateway"], { env });
+    expect(r.code).toBe(0);
+    const [run] = readRuns(out);
+    expect(run!.args).toEqual(["gateway"]);
+    expect(run!.copy).toContain(`http://127.0.0.1:${port}`);
+    expect(readFileSync(openclawConfig, "utf8")).not.toContain(`127.0.0.1:${port}`);
+
+    // A wrap killed mid-session leaves the routing; unwrap takes it out.
+    const gate = join(sb.root, "gate-openclaw");
+    const k = freshOut("openclaw-kill", { FAKE_TOOL_WAIT: gate, FAKE_TOOL_CONFIG_CLI: cli });
+    const w = spawnInOwnGroup([binPath, "wrap", "openclaw", "--no-proxy", "--port", String(port)], k.env);
+    orphans.push(w.pid);
+    await until(() => readRuns(k.out)[0]?.started, 30_000, "openclaw start");
+    process.kill(w.pid, "SIGKILL");
+    writeFileSync(gate, "");
+    await w.done;
+    expect(readFileSync(openclawConfig, "utf8")).toContain(`127.0.0.1:${port}`);
+    const u = await runBin(["unwrap", "openclaw"], { env: { ...sb.env, FAKE_TOOL_CONFIG_CLI: cli } });
+    expect(u.code).toBe(0);
+    expect(u.stdout).toContain("Restored");
+    expect(readFileSync(openclawConfig, "utf8")).not.toContain(`127.0.0.1:${port}`);
   });
 
   test("unwrap of a tool that wrap never edits says so; an unknown tool is a usage error", async () => {

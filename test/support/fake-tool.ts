@@ -8,6 +8,7 @@
 //   FAKE_TOOL_WAIT    a file to wait for before exiting (the test creates it)
 //   FAKE_TOOL_SIGNAL  a signal to kill itself with (e.g. TERM, KILL)
 //   FAKE_TOOL_EXIT    the exit code (default 0)
+//   FAKE_TOOL_CONFIG_CLI  a command that answers `<tool> config ...` instead (openclaw's CLI)
 import { type ChildProcess, spawn } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
@@ -17,6 +18,8 @@ export const FAKE_TOOL_NAMES = ["claude", "codex", "aider", "copilot", "cursor",
 
 const SCRIPT = String.raw`#!/bin/bash
 t0=$EPOCHREALTIME
+# openclaw's own "config set|unset" (what wrap's routing edit calls) goes to a stand-in CLI.
+if [ -n "$FAKE_TOOL_CONFIG_CLI" ] && [ "$1" = config ]; then exec $FAKE_TOOL_CONFIG_CLI "$@"; fi
 out="$FAKE_TOOL_OUT/\${0##*/}.$$"
 printf '%s\n' "$t0" > "$out.t0"
 [ -n "$FAKE_TOOL_ONLY_T0" ] && exit "\${FAKE_TOOL_EXIT:-0}"
