@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { binPath, runBin } from "../support/bin.ts";
-import { type WrapSandbox, freePort, makeWrapSandbox, readRuns, spawnInOwnGroup, until } from "../support/fake-tool.ts";
+import { type WrapSandbox, freePort, makeWrapSandbox, pidAlive, readRuns, spawnInOwnGroup, until } from "../support/fake-tool.ts";
 
 // A user's Codex config: comments, their own model_provider, and a table at the end.
 const CODEX_CONFIG = `# my codex settings
@@ -112,7 +112,7 @@ describe("wrap codex, opencode and openclaw session edits", () => {
     process.kill(w.pid, "SIGKILL");
     writeFileSync(gate, ""); // let the orphaned fake tool finish (it holds wrap's output pipes)
     await w.done;
-    await until(() => { try { process.kill(run!.pid, 0); return false; } catch { return true; } }, 15_000, "orphaned tool to exit");
+    await until(() => !pidAlive(run!.pid), 15_000, "orphaned tool to exit");
     expect(readFileSync(codexConfig, "utf8")).toContain(`model_provider = "headroom"`);
 
     const u = await runBin(["unwrap", "codex"], { env: sb.env });
