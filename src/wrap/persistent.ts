@@ -57,7 +57,7 @@ export async function usePersistentDeployment(
   if (state.kind === "foreign") {
     throw new HeadroomError(
       `Port ${port} belongs to the headroom deployment "${target.profile}", but ${state.detail}.`,
-      `Stop whatever holds port ${port}, or wrap with --port to use another port.`,
+      `If that is the deployment hanging, restart it with \`headroom install restart --profile ${target.profile}\`; otherwise stop whatever holds port ${port}, or wrap with --port to use another port.`,
     );
   }
   if (state.kind === "headroom" && state.health.deployment?.profile !== target.profile) {
