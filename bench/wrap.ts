@@ -6,9 +6,9 @@
 //   ephemeral    nothing on the port: wrap starts a session proxy (target <= 400 ms median)
 // Loopback only, temp HOME, bounded counts. Binary: HEADROOM_BENCH_BIN, HEADROOM_TEST_BIN or dist/headroom.
 //   bun bench/wrap.ts [--runs N]
-import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync, readdirSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { freePort, makeWrapSandbox } from "../test/support/fake-tool.ts";
+import { freePort, makeWrapSandbox, writeManifest } from "../test/support/fake-tool.ts";
 
 const bin = resolve(process.env.HEADROOM_BENCH_BIN ?? process.env.HEADROOM_TEST_BIN ?? join(import.meta.dir, "../dist/headroom"));
 const runsArg = process.argv.indexOf("--runs");
@@ -62,15 +62,6 @@ async function sample(name: string, argv: string[], runEnv: Record<string, strin
   return xs;
 }
 
-function manifestFor(profile: string, port: number): object {
-  const ts = new Date().toISOString();
-  return {
-    schemaVersion: 1, profile, preset: "persistent-service", runtime: "native", supervisor: "service", scope: "user",
-    os: "linux", host: "127.0.0.1", port, providers: "manual", targets: ["claude"], proxy: { mode: "token", optimize: true },
-    env: {}, passEnv: [], interval: 5, binPath: bin, workspaceDir: sb.workspace, supervisorState: {}, changes: [],
-    createdAt: ts, updatedAt: ts,
-  };
-}
 
 const results: Record<string, number[]> = {};
 const procs: { kill(sig?: number | NodeJS.Signals): void; exited: Promise<number> }[] = [];
@@ -87,9 +78,7 @@ try {
 
   // A persistent deployment: a manifest for the port and a proxy that reports the profile.
   const pPort = await freePort();
-  const profileDir = join(sb.workspace, "deploy", "default");
-  mkdirSync(profileDir, { recursive: true });
-  writeFileSync(join(profileDir, "manifest.json"), JSON.stringify(manifestFor("default", pPort), null, 2));
+  writeManifest(sb.workspace, "default", pPort, bin);
   const persistent = Bun.spawn([bin, "proxy", "--port", String(pPort)], {
     env: { ...sb.env, HEADROOM_DEPLOYMENT_PROFILE: "default", HEADROOM_DEPLOYMENT_PRESET: "persistent-service", HEADROOM_DEPLOYMENT_RUNTIME: "native", HEADROOM_DEPLOYMENT_SUPERVISOR: "service", HEADROOM_DEPLOYMENT_SCOPE: "user" },
     stdout: "ignore", stderr: "ignore",

@@ -6,7 +6,7 @@ import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { binPath, runBin } from "../support/bin.ts";
 import {
-  type WrapSandbox, freePort, makeWrapSandbox, pidAlive, readRuns, spawnInOwnGroup, until,
+  type WrapSandbox, freePort, makeWrapSandbox, pidAlive, readRuns, spawnInOwnGroup, until, writeManifest,
 } from "../support/fake-tool.ts";
 
 let sb: WrapSandbox;
@@ -192,6 +192,44 @@ describe("wrap's failures are one clear sentence", () => {
     const help = await runBin(["wrap", "--help"], { env: sb.env });
     expect(help.code).toBe(0);
     expect(help.stdout + help.stderr).toContain("USAGE");
+  });
+});
+
+describe("a deployment's manifest names the port, but something else holds it", () => {
+  test("a foreign server: exit 1 naming the deployment and suggesting --port; the tool never runs", async () => {
+    const port = await freePort();
+    const workspace = join(sb.root, "ws-foreign-deploy");
+    writeManifest(workspace, "default", port, binPath);
+    const foreign = Bun.serve({ hostname: "127.0.0.1", port, fetch: () => new Response("teapot", { status: 418 }) });
+    try {
+      const { out, env } = freshOut("deploy-foreign", { HEADROOM_WORKSPACE_DIR: workspace });
+      const r = await runBin(["wrap", "claude", "--port", String(port)], { env });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(`"default"`);
+      expect(r.stderr).toContain("--port");
+      expect(readRuns(out)).toEqual([]);
+    } finally {
+      foreign.stop(true);
+    }
+  });
+
+  test("a plain headroom proxy (not the deployment) already serving the port is reused as it is", async () => {
+    const port = await freePort();
+    const workspace = join(sb.root, "ws-proxy-deploy");
+    writeManifest(workspace, "default", port, binPath);
+    const proxy = Bun.spawn([binPath, "proxy", "--port", String(port)], { env: sb.env, stdout: "ignore", stderr: "ignore" });
+    started.push(proxy.pid);
+    try {
+      await until(() => portAnswers(port), 30_000, "manual proxy");
+      const { out, env } = freshOut("deploy-proxy", { HEADROOM_WORKSPACE_DIR: workspace });
+      const r = await runBin(["wrap", "claude", "--port", String(port)], { env });
+      expect(r.code).toBe(0);
+      expect(readRuns(out)[0]!.health!.pid).toBe(proxy.pid);
+      expect(pidAlive(proxy.pid)).toBe(true);
+    } finally {
+      proxy.kill("SIGKILL");
+      await proxy.exited;
+    }
   });
 });
 

@@ -230,3 +230,22 @@ export function pidAlive(pid: number): boolean {
     return process.platform !== "linux";
   }
 }
+
+/**
+ * Writes a valid manifest for `profile` on `port` (a persistent-service deployment on
+ * paper, no supervisor installed), for tests and benchmarks of how wrap reads manifests.
+ */
+export function writeManifest(workspace: string, profile: string, port: number, binPath: string): string {
+  const ts = new Date().toISOString();
+  const manifest = {
+    schemaVersion: 1, profile, preset: "persistent-service", runtime: "native", supervisor: "service", scope: "user",
+    os: "linux", host: "127.0.0.1", port, providers: "manual", targets: ["claude"], proxy: { mode: "token", optimize: true },
+    env: {}, passEnv: [], interval: 5, binPath, workspaceDir: workspace, supervisorState: {}, changes: [],
+    createdAt: ts, updatedAt: ts,
+  };
+  const dir = join(workspace, "deploy", profile);
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, "manifest.json");
+  writeFileSync(path, JSON.stringify(manifest, null, 2));
+  return path;
+}
