@@ -1,0 +1,75 @@
+// The request router: health and accounting routes, the compression routes (loopback
+// only), and forwarding of everything under /v1/.
+import type { Server } from "bun";
+import type { ProxyContext } from "./context.ts";
+import { forward } from "./forward.ts";
+import { checkCaller, unauthorized } from "./guard.ts";
+import { health, livez, readyz } from "./health.ts";
+import { isLoopbackAddress } from "./net.ts";
+import { metricsText, statsBody } from "./report.ts";
+import { route } from "./routing.ts";
+
+/** Path and query string of a request URL, without building a URL object. */
+export function splitUrl(url: string): { path: string; search: string } {
+  const scheme = url.indexOf("://");
+  let start = url.indexOf("/", scheme === -1 ? 0 : scheme + 3);
+  if (start === -1) start = url.length;
+  const q = url.indexOf("?", start);
+  return q === -1 ? { path: url.slice(start) || "/", search: "" } : { path: url.slice(start, q) || "/", search: url.slice(q) };
+}
+
+function notFound(path: string): Response {
+  return Response.json({ error: { type: "not_found", message: `headroom has no route ${path}; API calls go under /v1/.` } }, { status: 404 });
+}
+
+function forbidden(): Response {
+  return Response.json({ error: { type: "forbidden", message: "This route answers only callers on this machine." } }, { status: 403 });
+}
+
+function methodNotAllowed(allowed: string): Response {
+  return Response.json({ error: { type: "method_not_allowed", message: `Use ${allowed}.` } }, { status: 405, headers: { allow: allowed } });
+}
+
+type CompressRoutes = typeof import("./compress/routes.ts");
+let compressRoutes: Promise<CompressRoutes> | null = null;
+const loadCompressRoutes = () => (compressRoutes ??= import("./compress/routes.ts"));
+
+export function createHandler(ctx: ProxyContext) {
+  const token = ctx.config.proxyToken;
+  return async function handle(req: Request, server: Server<unknown>): Promise<Response> {
+    const { path, search } = splitUrl(req.url);
+    const remote = server.requestIP(req)?.address;
+    const guard = checkCaller(path, req.headers, remote, token);
+    if (!guard.allowed) return unauthorized();
+
+    if (path.startsWith("/v1/") || path.startsWith("/p/")) {
+      const info = route(req.method, path, req.headers);
+      if (info.path === "/v1/compress" || info.path === "/v1/retrieve" || info.path.startsWith("/v1/retrieve/")) {
+        if (!isLoopbackAddress(remote)) return forbidden();
+        const routes = await loadCompressRoutes();
+        if (info.path === "/v1/compress") return req.method === "POST" ? routes.compressRoute(req) : methodNotAllowed("POST");
+        if (info.path === "/v1/retrieve") return req.method === "POST" ? routes.retrieveRoute(req) : methodNotAllowed("POST");
+        if (req.method !== "GET") return methodNotAllowed("GET");
+        return routes.retrieveRoute(req, decodeURIComponent(info.path.slice("/v1/retrieve/".length)));
+      }
+      if (!info.path.startsWith("/v1/")) return notFound(path);
+      return forward(req, search, info, ctx, { authorizationIsProxyToken: guard.authorizationIsProxyToken });
+    }
+
+    switch (path) {
+      case "/livez":
+        return livez();
+      case "/readyz":
+        return readyz(ctx);
+      case "/health":
+      case "/healthz":
+        return health(ctx, isLoopbackAddress(remote));
+      case "/stats":
+        return Response.json(statsBody(ctx));
+      case "/metrics":
+        return new Response(metricsText(ctx), { headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" } });
+      default:
+        return notFound(path);
+    }
+  };
+}

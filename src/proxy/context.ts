@@ -1,0 +1,28 @@
+// What every route handler shares: settings, counters, the ledger, the log and the
+// lifecycle flags.
+import type { ProxyConfig } from "./config.ts";
+import type { Ledger } from "./ledger.ts";
+import type { Logger } from "./log.ts";
+import type { Stats } from "./stats.ts";
+import type { RetryPolicy } from "./upstream.ts";
+
+export interface Lifecycle {
+  /** False while starting and once draining begins. */
+  ready: boolean;
+  draining: boolean;
+  /** Forwarded requests whose response has not finished. */
+  inFlight: number;
+}
+
+export interface ProxyContext {
+  config: ProxyConfig;
+  /** The port actually bound (differs from config.port when it was 0). */
+  port: number;
+  stats: Stats;
+  ledger: Ledger;
+  log: Logger;
+  retry: RetryPolicy;
+  life: Lifecycle;
+  /** Resolves when inFlight drops to 0 (set while draining). */
+  onIdle?: () => void;
+}

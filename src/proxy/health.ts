@@ -1,0 +1,54 @@
+// /livez, /readyz and /health bodies (SPEC 3).
+import { BUILD, VERSION } from "../version.ts";
+import type { ProxyContext } from "./context.ts";
+import { savingsPercent } from "./stats.ts";
+
+const uptime = (ctx: ProxyContext) => Math.round((Date.now() - ctx.stats.startedAt) / 10) / 100;
+
+export function livez(): Response {
+  return Response.json({ status: "healthy", alive: true, service: "headroom", version: VERSION, pid: process.pid });
+}
+
+export function readyz(ctx: ProxyContext): Response {
+  const ready = ctx.life.ready && !ctx.life.draining;
+  return Response.json(
+    { ready, status: ready ? "ready" : ctx.life.draining ? "draining" : "starting", service: "headroom", version: VERSION, pid: process.pid },
+    { status: ready ? 200 : 503 },
+  );
+}
+
+/** The config block goes only to loopback callers. */
+export function health(ctx: ProxyContext, loopbackCaller: boolean): Response {
+  const s = ctx.stats;
+  const body: Record<string, unknown> = {
+    status: ctx.life.draining ? "draining" : "healthy",
+    service: "headroom",
+    version: VERSION,
+    commit: BUILD.commit,
+    pid: process.pid,
+    uptime_seconds: uptime(ctx),
+    ready: ctx.life.ready && !ctx.life.draining,
+    stats: {
+      requests: s.requests,
+      errors: s.errors,
+      in_flight: ctx.life.inFlight,
+      tokens_saved: s.tokens.saved,
+      savings_percent: savingsPercent(s.tokens),
+    },
+  };
+  if (ctx.config.deployment) body.deployment = { ...ctx.config.deployment };
+  if (loopbackCaller) {
+    body.config = {
+      backend: ctx.config.backend,
+      mode: ctx.config.mode,
+      optimize: ctx.config.optimize,
+      host: ctx.config.host,
+      port: ctx.port,
+      anthropic_api_url: ctx.config.anthropicApiUrl,
+      openai_api_url: ctx.config.openaiApiUrl,
+      savings_path: ctx.config.savingsPath,
+      token_required: !!ctx.config.proxyToken,
+    };
+  }
+  return Response.json(body);
+}

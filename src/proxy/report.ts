@@ -1,0 +1,91 @@
+// /stats (JSON) and /metrics (Prometheus text exposition) from the same counters.
+import { VERSION } from "../version.ts";
+import type { ProxyContext } from "./context.ts";
+import { savingsPercent } from "./stats.ts";
+
+export function statsBody(ctx: ProxyContext): Record<string, unknown> {
+  const s = ctx.stats;
+  const life = ctx.ledger.lifetime();
+  const byModel: Record<string, unknown> = {};
+  for (const [model, m] of s.byModel) {
+    byModel[model] = {
+      provider: m.provider, requests: m.requests, tokens_input: m.input, tokens_output: m.output,
+      tokens_cache_read: m.cacheRead, tokens_cache_write: m.cacheWrite, tokens_saved: m.saved,
+    };
+  }
+  const byKind: Record<string, unknown> = {};
+  for (const [kind, k] of s.byKind) byKind[kind] = { count: k.count, tokens_saved: k.tokensSaved };
+  return {
+    version: VERSION,
+    uptime_seconds: Math.round((Date.now() - s.startedAt) / 1000),
+    requests: {
+      total: s.requests,
+      errors: s.errors,
+      in_flight: ctx.life.inFlight,
+      by_provider: { ...s.byProvider },
+      by_model: byModel,
+      by_status: Object.fromEntries(s.byStatus),
+      by_project: Object.fromEntries(s.byProject),
+    },
+    tokens: {
+      input: s.tokens.input,
+      output: s.tokens.output,
+      cache_read: s.tokens.cacheRead,
+      cache_write: s.tokens.cacheWrite,
+      before_compression: s.tokens.before,
+      after_compression: s.tokens.after,
+      saved: s.tokens.saved,
+      savings_percent: savingsPercent(s.tokens),
+    },
+    latency_ms: s.latency.summary(),
+    overhead_ms: s.overhead.summary(),
+    compressions: { requests: s.compressedRequests, failed: s.compressionFailures, by_kind: byKind },
+    lifetime: { ...life, savings_percent: savingsPercent({ before: life.tokens_before, saved: life.tokens_saved }) },
+  };
+}
+
+const esc = (v: string) => v.replace(/\\/g, "\\\\").replace(/\n/g, "\\n").replace(/"/g, '\\"');
+
+export function metricsText(ctx: ProxyContext): string {
+  const s = ctx.stats;
+  const life = ctx.ledger.lifetime();
+  const lines: string[] = [];
+  const metric = (name: string, type: "counter" | "gauge", help: string, samples: Array<[Record<string, string>, number]>) => {
+    lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
+    for (const [labels, value] of samples) {
+      const l = Object.entries(labels).map(([k, v]) => `${k}="${esc(v)}"`).join(",");
+      lines.push(`${name}${l ? `{${l}}` : ""} ${Number.isFinite(value) ? value : 0}`);
+    }
+  };
+  metric("headroom_info", "gauge", "Build information.", [[{ version: VERSION }, 1]]);
+  metric("headroom_uptime_seconds", "gauge", "Seconds since the proxy started.", [[{}, (Date.now() - s.startedAt) / 1000]]);
+  metric("headroom_requests_total", "counter", "Forwarded requests by provider.",
+    (Object.entries(s.byProvider) as Array<[string, number]>).map(([p, n]) => [{ provider: p }, n]));
+  metric("headroom_requests_by_model_total", "counter", "Forwarded requests by model.",
+    [...s.byModel].map(([model, m]) => [{ provider: m.provider, model }, m.requests]));
+  metric("headroom_responses_total", "counter", "Responses by status class.", [...s.byStatus].map(([c, n]) => [{ class: c }, n]));
+  metric("headroom_request_errors_total", "counter", "Responses with status 400 or above.", [[{}, s.errors]]);
+  metric("headroom_requests_in_flight", "gauge", "Requests being forwarded now.", [[{}, ctx.life.inFlight]]);
+  metric("headroom_tokens_total", "counter", "Tokens reported by the upstream, by kind.", [
+    [{ kind: "input" }, s.tokens.input], [{ kind: "output" }, s.tokens.output],
+    [{ kind: "cache_read" }, s.tokens.cacheRead], [{ kind: "cache_write" }, s.tokens.cacheWrite],
+  ]);
+  metric("headroom_tokens_before_compression_total", "counter", "Estimated request tokens the compressor examined.", [[{}, s.tokens.before]]);
+  metric("headroom_tokens_after_compression_total", "counter", "Estimated request tokens after compression.", [[{}, s.tokens.after]]);
+  metric("headroom_tokens_saved_total", "counter", "Estimated request tokens removed by compression.", [[{}, s.tokens.saved]]);
+  metric("headroom_savings_percent", "gauge", "Share of examined request tokens removed.", [[{}, savingsPercent(s.tokens)]]);
+  metric("headroom_compressions_total", "counter", "Requests compressed, by compressor kind.", [...s.byKind].map(([k, v]) => [{ kind: k }, v.count]));
+  metric("headroom_compression_tokens_saved_total", "counter", "Tokens saved, by compressor kind.", [...s.byKind].map(([k, v]) => [{ kind: k }, v.tokensSaved]));
+  metric("headroom_compression_failures_total", "counter", "Compressions that failed; the original was forwarded.", [[{}, s.compressionFailures]]);
+  const lat = s.latency.summary();
+  const ovh = s.overhead.summary();
+  metric("headroom_latency_ms", "gauge", "Request latency over recent requests.", [
+    [{ stat: "avg" }, lat.avg], [{ stat: "p50" }, lat.p50], [{ stat: "p99" }, lat.p99],
+  ]);
+  metric("headroom_overhead_ms", "gauge", "Time spent in the proxy itself over recent requests.", [
+    [{ stat: "avg" }, ovh.avg], [{ stat: "p50" }, ovh.p50], [{ stat: "p99" }, ovh.p99],
+  ]);
+  metric("headroom_lifetime_requests_total", "counter", "Requests recorded in the savings ledger.", [[{}, life.requests]]);
+  metric("headroom_lifetime_tokens_saved_total", "counter", "Tokens saved recorded in the savings ledger.", [[{}, life.tokens_saved]]);
+  return `${lines.join("\n")}\n`;
+}

@@ -1,0 +1,160 @@
+// `headroom proxy` as a library: start a server (startProxy) or serve in this process
+// until SIGTERM/SIGINT and drain (runProxyUntilSignal). `install agent run` and the
+// `proxy` command both come through here.
+import type { Server } from "bun";
+import { HeadroomError } from "../errors.ts";
+import { createHandler } from "./app.ts";
+import { MAX_BODY_BYTES } from "./body.ts";
+import type { ProxyConfig } from "./config.ts";
+import type { ProxyContext } from "./context.ts";
+import { Ledger } from "./ledger.ts";
+import { createLogger, type Logger } from "./log.ts";
+import { isLoopbackBind } from "./net.ts";
+import { describePortHolder } from "./port-holder.ts";
+import { Stats } from "./stats.ts";
+import { DEFAULT_RETRY, type RetryPolicy } from "./upstream.ts";
+
+export const DEFAULT_DRAIN_MS = 10_000;
+
+export interface RunningProxy {
+  url: string;
+  port: number;
+  server: Server<unknown>;
+  context: ProxyContext;
+  /** Stops accepting, lets in-flight requests finish for up to graceMs, then closes the rest. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+export interface StartOptions {
+  log?: Logger;
+  retry?: Partial<RetryPolicy>;
+}
+
+function isAddrInUse(err: unknown): boolean {
+  const e = err as { code?: string; message?: string } | null;
+  return !!e && (e.code === "EADDRINUSE" || /EADDRINUSE|address already in use|in use/i.test(e.message ?? ""));
+}
+
+function retryFromEnv(env: Record<string, string | undefined>): Partial<RetryPolicy> {
+  const out: Partial<RetryPolicy> = {};
+  const n = (v: string | undefined) => (v !== undefined && v !== "" && Number.isFinite(Number(v)) ? Number(v) : undefined);
+  const attempts = n(env.HEADROOM_RETRY_ATTEMPTS);
+  const base = n(env.HEADROOM_RETRY_BASE_MS);
+  const maxAfter = n(env.HEADROOM_RETRY_MAX_WAIT_MS);
+  if (attempts !== undefined && attempts >= 1) out.attempts = Math.floor(attempts);
+  if (base !== undefined && base >= 0) out.baseDelayMs = base;
+  if (maxAfter !== undefined && maxAfter >= 0) out.maxRetryAfterMs = maxAfter;
+  return out;
+}
+
+function hostForUrl(host: string): string {
+  const h = host === "0.0.0.0" || host === "" ? "127.0.0.1" : host === "::" ? "::1" : host;
+  return h.includes(":") ? `[${h}]` : h;
+}
+
+function warnExposed(log: Logger, host: string, port: number): void {
+  log.warn("!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!");
+  log.warn(`WARNING: headroom is listening on ${host}:${port}, reachable from other machines,`);
+  log.warn("and HEADROOM_PROXY_TOKEN is not set: anyone who can reach this port can use it");
+  log.warn("and the API keys sent through it. Set HEADROOM_PROXY_TOKEN or bind 127.0.0.1.");
+  log.warn("!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!");
+}
+
+export async function startProxy(config: ProxyConfig, opts: StartOptions = {}): Promise<RunningProxy> {
+  const log = opts.log ?? createLogger(config.logLevel);
+  const ctx: ProxyContext = {
+    config,
+    port: config.port,
+    stats: new Stats(),
+    ledger: new Ledger({ path: config.savingsPath, onWarn: (m) => log.warn(m) }),
+    log,
+    retry: { ...DEFAULT_RETRY, ...retryFromEnv(process.env), ...opts.retry },
+    life: { ready: false, draining: false, inFlight: 0 },
+  };
+  const handler = createHandler(ctx);
+  let server: Server<unknown>;
+  try {
+    server = Bun.serve({
+      hostname: config.host,
+      port: config.port,
+      // Streams can be silent for minutes while a model thinks.
+      idleTimeout: 0,
+      // Two proxies must never share a port (SO_REUSEPORT would let a second one bind).
+      reusePort: false,
+      maxRequestBodySize: MAX_BODY_BYTES + 1,
+      development: false,
+      fetch: handler,
+      error(err) {
+        log.error(`request failed: ${err.message}`);
+        return Response.json({ error: { type: "proxy_error", message: `headroom failed to handle the request: ${err.message}` } }, { status: 500 });
+      },
+    });
+  } catch (err) {
+    if (isAddrInUse(err)) {
+      const holder = await describePortHolder(config.host, config.port);
+      throw new HeadroomError(`Port ${config.port} is already in use (held by ${holder}); stop it or choose another port with --port.`);
+    }
+    throw new HeadroomError(`Could not listen on ${config.host}:${config.port}: ${(err as Error).message}.`);
+  }
+  const port = server.port ?? config.port;
+  ctx.port = port;
+  ctx.life.ready = true;
+  if (!isLoopbackBind(config.host) && !config.proxyToken) warnExposed(log, config.host, port);
+
+  let stopping: Promise<void> | null = null;
+  const stop = (graceMs = DEFAULT_DRAIN_MS): Promise<void> => {
+    stopping ??= (async () => {
+      ctx.life.draining = true;
+      const idle = new Promise<void>((resolve) => {
+        if (ctx.life.inFlight === 0) return resolve();
+        ctx.onIdle = resolve;
+      });
+      const graceful = server.stop(false);
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const timeout = new Promise<"timeout">((resolve) => {
+        timer = setTimeout(() => resolve("timeout"), Math.max(0, graceMs));
+      });
+      const result = await Promise.race([Promise.all([graceful, idle]).then(() => "done" as const), timeout]);
+      clearTimeout(timer);
+      if (result === "timeout") {
+        log.warn(`${ctx.life.inFlight} request(s) still running after ${graceMs} ms; closing them.`);
+        await server.stop(true);
+      }
+      ctx.ledger.close();
+    })();
+    return stopping;
+  };
+
+  return { url: `http://${hostForUrl(config.host)}:${port}`, port, server, context: ctx, stop };
+}
+
+/**
+ * Serves in this process until SIGTERM or SIGINT, then drains (readyz 503, no new
+ * connections, in-flight requests finish within ~10 s) and resolves, so the caller can
+ * exit 0. A second signal while draining closes what is left at once.
+ */
+export async function runProxyUntilSignal(config: ProxyConfig, opts: StartOptions & { drainMs?: number } = {}): Promise<void> {
+  const log = opts.log ?? createLogger(config.logLevel);
+  const running = await startProxy(config, { ...opts, log });
+  log.info(`headroom proxy listening on ${running.url} (mode ${config.mode}${config.optimize ? "" : ", no-optimize"}; anthropic ${config.anthropicApiUrl}, openai ${config.openaiApiUrl})`);
+  await new Promise<void>((resolve) => {
+    let signals = 0;
+    const onSignal = (sig: NodeJS.Signals) => {
+      signals++;
+      if (signals === 1) {
+        log.info(`${sig} received; draining (${running.context.life.inFlight} request(s) in flight).`);
+        running.stop(opts.drainMs ?? DEFAULT_DRAIN_MS).then(() => {
+          process.off("SIGTERM", onSignal);
+          process.off("SIGINT", onSignal);
+          log.info("headroom proxy stopped.");
+          resolve();
+        });
+      } else {
+        log.warn(`${sig} received again; closing open requests now.`);
+        running.server.stop(true);
+      }
+    };
+    process.on("SIGTERM", onSignal);
+    process.on("SIGINT", onSignal);
+  });
+}

@@ -1,0 +1,157 @@
+// In-memory counters for /stats and /metrics, fed once per forwarded request from the
+// usage the upstream reported. Percentiles come from a bounded window of recent samples.
+import type { Provider } from "./routing.ts";
+import type { Usage } from "./usage.ts";
+
+export interface CompressionRecord {
+  tokensBefore: number;
+  tokensAfter: number;
+  changed: boolean;
+  failed: boolean;
+  savedByKind: Record<string, number>;
+}
+
+export interface RequestRecord {
+  provider: Provider;
+  status: number;
+  model?: string;
+  project?: string;
+  usage?: Usage;
+  /** Arrival to last byte relayed. */
+  latencyMs: number;
+  /** Time spent in the proxy itself: before the upstream call and after its headers arrived. */
+  overheadMs: number;
+  compression?: CompressionRecord;
+}
+
+export interface Summary {
+  avg: number;
+  p50: number;
+  p99: number;
+}
+
+/** A fixed-size window of the latest samples. */
+export class SampleWindow {
+  private readonly buf: Float64Array;
+  private next = 0;
+  private filled = 0;
+  private total = 0;
+  private count = 0;
+
+  constructor(size = 2048) {
+    this.buf = new Float64Array(size);
+  }
+
+  add(value: number): void {
+    this.buf[this.next] = value;
+    this.next = (this.next + 1) % this.buf.length;
+    if (this.filled < this.buf.length) this.filled++;
+    this.total += value;
+    this.count++;
+  }
+
+  summary(): Summary {
+    if (this.filled === 0) return { avg: 0, p50: 0, p99: 0 };
+    const sorted = Float64Array.from(this.buf.subarray(0, this.filled)).sort();
+    const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!;
+    return { avg: round(this.total / this.count), p50: round(at(0.5)), p99: round(at(0.99)) };
+  }
+}
+
+const round = (n: number, digits = 3) => Math.round(n * 10 ** digits) / 10 ** digits;
+
+export interface TokenTotals {
+  input: number;
+  output: number;
+  cacheRead: number;
+  cacheWrite: number;
+  /** Estimated tokens of the request bodies the compressor examined, before and after. */
+  before: number;
+  after: number;
+  saved: number;
+}
+
+export const emptyTokens = (): TokenTotals => ({ input: 0, output: 0, cacheRead: 0, cacheWrite: 0, before: 0, after: 0, saved: 0 });
+
+export interface ModelCounters {
+  provider: Provider;
+  requests: number;
+  input: number;
+  output: number;
+  cacheRead: number;
+  cacheWrite: number;
+  saved: number;
+}
+
+export class Stats {
+  readonly startedAt = Date.now();
+  requests = 0;
+  errors = 0;
+  readonly byProvider: Record<Provider, number> = { anthropic: 0, openai: 0 };
+  readonly byModel = new Map<string, ModelCounters>();
+  readonly byStatus = new Map<string, number>();
+  readonly byProject = new Map<string, number>();
+  readonly tokens = emptyTokens();
+  compressedRequests = 0;
+  compressionFailures = 0;
+  readonly byKind = new Map<string, { count: number; tokensSaved: number }>();
+  readonly latency = new SampleWindow();
+  readonly overhead = new SampleWindow();
+
+  record(r: RequestRecord): void {
+    this.requests++;
+    this.byProvider[r.provider]++;
+    if (r.status >= 400) this.errors++;
+    const cls = `${Math.floor(r.status / 100)}xx`;
+    this.byStatus.set(cls, (this.byStatus.get(cls) ?? 0) + 1);
+    if (r.project) this.byProject.set(r.project, (this.byProject.get(r.project) ?? 0) + 1);
+    this.latency.add(r.latencyMs);
+    this.overhead.add(r.overheadMs);
+    const u = r.usage;
+    if (u) {
+      this.tokens.input += u.input;
+      this.tokens.output += u.output;
+      this.tokens.cacheRead += u.cacheRead;
+      this.tokens.cacheWrite += u.cacheWrite;
+    }
+    const c = r.compression;
+    let saved = 0;
+    if (c) {
+      this.tokens.before += c.tokensBefore;
+      this.tokens.after += c.changed ? c.tokensAfter : c.tokensBefore;
+      if (c.failed) this.compressionFailures++;
+      if (c.changed) {
+        saved = Math.max(0, c.tokensBefore - c.tokensAfter);
+        this.tokens.saved += saved;
+        this.compressedRequests++;
+        for (const [kind, tokens] of Object.entries(c.savedByKind)) {
+          const k = this.byKind.get(kind) ?? { count: 0, tokensSaved: 0 };
+          k.count++;
+          k.tokensSaved += tokens;
+          this.byKind.set(kind, k);
+        }
+      }
+    }
+    const model = r.model ?? u?.model;
+    if (model) {
+      let m = this.byModel.get(model);
+      if (!m) {
+        m = { provider: r.provider, requests: 0, input: 0, output: 0, cacheRead: 0, cacheWrite: 0, saved: 0 };
+        this.byModel.set(model, m);
+      }
+      m.requests++;
+      m.saved += saved;
+      if (u) {
+        m.input += u.input;
+        m.output += u.output;
+        m.cacheRead += u.cacheRead;
+        m.cacheWrite += u.cacheWrite;
+      }
+    }
+  }
+}
+
+/** Share of examined prompt tokens that compression removed, in percent. */
+export function savingsPercent(t: { before: number; saved: number }): number {
+  return t.before > 0 ? round((t.saved / t.before) * 100, 2) : 0;
+}

@@ -1,0 +1,165 @@
+// Token usage as the upstream reports it, read from a side copy of the response:
+// a JSON body (parsed once at the end, up to a size cap) or an SSE stream (parsed line by
+// line as it passes, keeping only the unfinished line).
+export interface Usage {
+  model?: string;
+  /** Uncached input tokens. */
+  input: number;
+  output: number;
+  cacheRead: number;
+  cacheWrite: number;
+}
+
+type Obj = Record<string, unknown>;
+
+const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
+const num = (v: unknown): number | undefined => (typeof v === "number" && Number.isFinite(v) ? v : undefined);
+
+interface Partial {
+  model?: string;
+  input?: number;
+  output?: number;
+  cacheRead?: number;
+  cacheWrite?: number;
+}
+
+/** Reads one usage object in any of the three API shapes. */
+function readUsageObject(u: Obj, into: Partial): void {
+  // Anthropic Messages
+  const cacheWrite = num(u.cache_creation_input_tokens);
+  const cacheReadA = num(u.cache_read_input_tokens);
+  // OpenAI Chat Completions
+  const prompt = num(u.prompt_tokens);
+  const completion = num(u.completion_tokens);
+  const promptDetails = isObj(u.prompt_tokens_details) ? u.prompt_tokens_details : undefined;
+  // OpenAI Responses
+  const inputDetails = isObj(u.input_tokens_details) ? u.input_tokens_details : undefined;
+  const input = num(u.input_tokens);
+  const output = num(u.output_tokens);
+
+  if (prompt !== undefined || completion !== undefined) {
+    const cached = num(promptDetails?.cached_tokens) ?? 0;
+    if (prompt !== undefined) into.input = Math.max(0, prompt - cached);
+    into.cacheRead = cached;
+    if (completion !== undefined) into.output = completion;
+    return;
+  }
+  if (inputDetails) {
+    const cached = num(inputDetails.cached_tokens) ?? 0;
+    if (input !== undefined) into.input = Math.max(0, input - cached);
+    into.cacheRead = cached;
+    if (output !== undefined) into.output = output;
+    return;
+  }
+  if (input !== undefined) into.input = input;
+  if (output !== undefined) into.output = output;
+  if (cacheReadA !== undefined) into.cacheRead = cacheReadA;
+  if (cacheWrite !== undefined) into.cacheWrite = cacheWrite;
+}
+
+/** Finds model and usage in a response object or stream event (Anthropic, Chat Completions, Responses). */
+export function readEvent(event: unknown, into: Partial): void {
+  if (!isObj(event)) return;
+  const holders: Obj[] = [event];
+  if (isObj(event.message)) holders.push(event.message);
+  if (isObj(event.response)) holders.push(event.response);
+  for (const h of holders) {
+    if (typeof h.model === "string" && !into.model) into.model = h.model;
+    if (isObj(h.usage)) readUsageObject(h.usage, into);
+  }
+}
+
+function finish(p: Partial): Usage | undefined {
+  if (p.input === undefined && p.output === undefined && p.cacheRead === undefined && p.cacheWrite === undefined && !p.model) {
+    return undefined;
+  }
+  return { model: p.model, input: p.input ?? 0, output: p.output ?? 0, cacheRead: p.cacheRead ?? 0, cacheWrite: p.cacheWrite ?? 0 };
+}
+
+export interface UsageReader {
+  push(chunk: Uint8Array): void;
+  finish(): Usage | undefined;
+}
+
+const JSON_CAP = 8 * 1024 * 1024;
+const LINE_CAP = 4 * 1024 * 1024;
+
+/** Collects a JSON body (up to 8 MB) and reads its usage at the end. */
+export function jsonUsageReader(): UsageReader {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  let over = false;
+  return {
+    push(chunk) {
+      if (over) return;
+      size += chunk.byteLength;
+      if (size > JSON_CAP) {
+        over = true;
+        chunks.length = 0;
+        return;
+      }
+      chunks.push(chunk);
+    },
+    finish() {
+      if (over || size === 0) return undefined;
+      const p: Partial = {};
+      try {
+        readEvent(JSON.parse(Buffer.concat(chunks).toString("utf8")), p);
+      } catch {
+        return undefined;
+      }
+      return finish(p);
+    },
+  };
+}
+
+/** Parses SSE `data:` lines as they pass; only lines that can carry model or usage are JSON-parsed. */
+export function sseUsageReader(): UsageReader {
+  const decoder = new TextDecoder();
+  const p: Partial = {};
+  let partial = "";
+  let skipping = false;
+  const line = (text: string) => {
+    if (!text.startsWith("data:")) return;
+    const wantsModel = !p.model && text.includes('"model"');
+    if (!wantsModel && !text.includes('"usage":{') && !text.includes('"usage": {')) return;
+    try {
+      readEvent(JSON.parse(text.slice(5)), p);
+    } catch {
+      // not JSON ([DONE], a comment): nothing to read
+    }
+  };
+  return {
+    push(chunk) {
+      const text = decoder.decode(chunk, { stream: true });
+      let start = 0;
+      for (;;) {
+        const nl = text.indexOf("\n", start);
+        if (nl === -1) break;
+        if (skipping) skipping = false;
+        else line(partial ? partial + text.slice(start, nl) : text.slice(start, nl));
+        partial = "";
+        start = nl + 1;
+      }
+      if (skipping) return;
+      partial += text.slice(start);
+      if (partial.length > LINE_CAP) {
+        partial = "";
+        skipping = true;
+      }
+    },
+    finish() {
+      if (partial && !skipping) line(partial);
+      partial = "";
+      return finish(p);
+    },
+  };
+}
+
+/** Chooses the reader by the response's content type; null when nothing can be read. */
+export function usageReaderFor(contentType: string | null): UsageReader | null {
+  if (!contentType) return null;
+  if (contentType.includes("text/event-stream")) return sseUsageReader();
+  if (contentType.includes("json")) return jsonUsageReader();
+  return null;
+}
