@@ -24,8 +24,13 @@ export function dockerRunArgv(ctx: SupervisorContext, opts: { detached: boolean 
   return buildRunArgv(ctx, { detached: false, docker: which("docker", ctx.env) ?? "docker" });
 }
 
-/** `docker rm -f headroom-<p>`: what a unit runs before starting a foreground container (a leftover would hold the name). */
-export function dockerRemoveArgv(ctx: SupervisorContext, docker = "docker"): string[] {
+/**
+ * `docker rm -f headroom-<p>` (absolute docker path): what a unit must run before a
+ * foreground container starts (`ExecStartPre=-...`), and the watchdog before it spawns
+ * one. When the `docker run` client is SIGKILLed its container lives on and keeps the
+ * name, so without this every restart fails with "name already in use".
+ */
+export function dockerRemoveArgv(ctx: SupervisorContext, docker = which("docker", ctx.env) ?? "docker"): string[] {
   return [docker, "rm", "-f", containerName(ctx.manifest.profile)];
 }
 
@@ -102,7 +107,7 @@ export const dockerSupervisor = (): Supervisor => ({
   },
 
   render(ctx): SupervisorPlan {
-    return { files: [], commands: [dockerRemoveArgv(ctx), dockerRunArgv(ctx, { detached: true })] };
+    return { files: [], commands: [dockerRemoveArgv(ctx, "docker"), dockerRunArgv(ctx, { detached: true })] };
   },
 
   async install(ctx) {
