@@ -210,6 +210,34 @@ describe.skipIf(skip !== null)("wrapper on a real engine", () => {
     expect(await health(wport)).toBeNull();
   }, 90_000);
 
+  test("proxy: a foreground container on 127.0.0.1 (no terminal, so -i without -t); SIGTERM to the wrapper stops and removes it", async () => {
+    const pport = await freePort();
+    const clean = Object.fromEntries(Object.entries(env).filter(([, x]) => x !== undefined)) as Record<string, string>;
+    const proc = Bun.spawn(["/bin/sh", WRAPPER, "proxy", "--port", String(pport), "--mode", "cache"], { env: clean, stdin: "pipe", stdout: "pipe", stderr: "pipe" });
+    try {
+      let h = null;
+      for (let i = 0; i < 300 && !h; i++) {
+        h = await health(pport);
+        if (!h) await Bun.sleep(100);
+      }
+      expect(h).not.toBeNull();
+      const s = await inspectContainer(`headroom-proxy-${pport}`);
+      expect(s?.ports).toEqual({ [`${pport}/tcp`]: [{ HostIp: "127.0.0.1", HostPort: String(pport) }] });
+      expect(s?.args).toEqual(["proxy", "--host", "0.0.0.0", "--port", String(pport), "--mode", "cache"]);
+      proc.kill("SIGTERM");
+      expect(await proc.exited).not.toBe(127);
+      let gone = false;
+      for (let i = 0; i < 200 && !gone; i++) {
+        gone = (await inspectContainer(`headroom-proxy-${pport}`)) === null;
+        if (!gone) await Bun.sleep(100);
+      }
+      expect(gone).toBe(true);
+    } finally {
+      proc.kill("SIGKILL");
+      await removeContainers([`headroom-proxy-${pport}`]);
+    }
+  }, 90_000);
+
   test("wrap --no-proxy starts no container", async () => {
     const bin = writeFakeTools(join(root, "fakebin2"), ["codex"]);
     const out = join(root, "out2");
