@@ -99,6 +99,8 @@ export async function buildImage(opts: BuildOptions = {}): Promise<string> {
     const env = { ...process.env, DOCKER_BUILDKIT: process.env.DOCKER_BUILDKIT ?? "0" };
     const r = run([opts.docker ?? "docker", "build", ...(opts.quiet ? ["-q"] : []), "-t", tag, context], env);
     if (r.code !== 0) throw new Error(`docker build failed:\n${r.out.trim()}`);
+    // Earlier builds of this tag are now untagged copies of the binary (large on vfs).
+    run([opts.docker ?? "docker", "image", "prune", "-f", "--filter", "label=com.headroom.image=offline"], env);
     if (!opts.quiet) console.log(r.out.trim());
     return tag;
   } finally {
