@@ -81,8 +81,8 @@ export function statusFromInspect(name: string, info: ContainerInfo | null): Sup
 
 /** docker's error output as one phrase: its first meaningful line without the daemon prefix. */
 export function dockerErrorText(stderr: string, stdout = ""): string {
-  const line = (stderr.trim() || stdout.trim()).split("\n").map((l) => l.trim()).find((l) => l && !/^(DEPRECATED|WARNING)/.test(l)) ?? "";
-  return line.replace(/^Error response from daemon:\s*/i, "").replace(/^Error:\s*/i, "").replace(/\.$/, "") || "no output";
+  const line = (stderr.trim() || stdout.trim()).split("\n").map((l) => l.trim()).find((l) => l && !/^(DEPRECATED|WARNING|Run 'docker|See ')/.test(l)) ?? "";
+  return line.replace(/^docker:\s*/, "").replace(/^Error response from daemon:\s*/i, "").replace(/^Error:\s*/i, "").replace(/\.$/, "") || "no output";
 }
 
 export const isNoSuchContainer = (text: string) => /no such (container|object)/i.test(text);
