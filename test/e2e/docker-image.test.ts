@@ -33,6 +33,24 @@ test("the Dockerfile states the runtime contract", () => {
   expect(instructions).not.toMatch(/curl|wget|RUN /);
 });
 
+test("docker-compose.native.yml (structure): cli and proxy, loopback publish by default, required host home", () => {
+  const text = readFileSync(join(repoRoot, "docker/docker-compose.native.yml"), "utf8");
+  const body = text.split("\n").filter((l) => !l.trimStart().startsWith("#")).join("\n");
+  expect(body).toMatch(/^services:\n/m);
+  expect(body).toMatch(/^  proxy:\n/m);
+  expect(body).toMatch(/^  cli:\n/m);
+  expect(body).toContain("restart: unless-stopped");
+  expect(body).toContain('"${HEADROOM_BIND:-127.0.0.1}:${HEADROOM_PORT:-8787}:8787"');
+  expect(body).toContain("${HEADROOM_HOST_HOME:?");
+  expect(body).toContain("${HEADROOM_WORKSPACE:-.}:/workspace");
+  expect(body).toContain("image: ${HEADROOM_IMAGE:-headroom:local}");
+  expect(body).toContain("HEADROOM_WORKSPACE_DIR=/tmp/headroom-home/.headroom");
+  // Secrets by name only, and the token advice for wider binds.
+  expect(body).toMatch(/^\s+- ANTHROPIC_API_KEY$/m);
+  expect(body).not.toMatch(/API_KEY=/);
+  expect(text).toMatch(/#.*HEADROOM_BIND[\s\S]*HEADROOM_PROXY_TOKEN/);
+});
+
 const skip = dockerSkipReason();
 
 describe.skipIf(skip !== null)("image and compose on a real engine", () => {
