@@ -164,6 +164,17 @@ describe.skipIf(skip !== null)("install persistent-docker on a real engine", () 
     expect((await healthyAs(port, profile))?.deployment?.profile).toBe(profile);
   }, 90_000);
 
+  test("a container deleted by hand: status says so, start creates it again", async () => {
+    await docker(["rm", "-f", container]);
+    const st = await hr(["install", "status", "--profile", profile], env);
+    expect(st.code).not.toBe(0);
+    expect(st.stdout + st.stderr).toContain(`The container ${container} does not exist`);
+    const start = await hr(["install", "start", "--profile", profile], env);
+    expect(start.code).toBe(0);
+    expect((await inspectContainer(container))?.restartPolicy).toBe("unless-stopped");
+    expect((await healthyAs(port, profile))?.deployment?.profile).toBe(profile);
+  }, 90_000);
+
   test("remove: no container, no profile folder", async () => {
     const r = await hr(["install", "remove", "--profile", profile], env);
     expect(r.code).toBe(0);
