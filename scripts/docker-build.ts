@@ -97,10 +97,14 @@ export async function buildImage(opts: BuildOptions = {}): Promise<string> {
     // The classic builder needs nothing but the engine (BuildKit may want extra images or a
     // buildx plugin); DOCKER_BUILDKIT=1 in the caller's environment still wins.
     const env = { ...process.env, DOCKER_BUILDKIT: process.env.DOCKER_BUILDKIT ?? "0" };
-    const r = run([opts.docker ?? "docker", "build", ...(opts.quiet ? ["-q"] : []), "-t", tag, context], env);
+    const docker = opts.docker ?? "docker";
+    const before = run([docker, "image", "inspect", "--format", "{{.Id}}", tag], env);
+    const r = run([docker, "build", ...(opts.quiet ? ["-q"] : []), "-t", tag, context], env);
     if (r.code !== 0) throw new Error(`docker build failed:\n${r.out.trim()}`);
-    // Earlier builds of this tag are now untagged copies of the binary (large on vfs).
-    run([opts.docker ?? "docker", "image", "prune", "-f", "--filter", "label=com.headroom.image=offline"], env);
+    // The previous build of this tag is now an untagged copy of the old binary (large on
+    // vfs): remove it, unless a container still uses it (then docker refuses, which is fine).
+    const after = run([docker, "image", "inspect", "--format", "{{.Id}}", tag], env);
+    if (before.code === 0 && after.code === 0 && before.out.trim() !== after.out.trim()) run([docker, "rmi", before.out.trim()], env);
     if (!opts.quiet) console.log(r.out.trim());
     return tag;
   } finally {

@@ -251,6 +251,18 @@ describe.skipIf(sdReason !== null)("--runtime docker with persistent-service on 
     expect(s?.restartPolicy).toBe("no");
     const h = await health(port);
     expect(h?.deployment).toEqual({ profile, preset: "persistent-service", runtime: "docker", supervisor: "service", scope: "user" });
+    // SIGKILL of the unit's `docker run` client leaves its container running with the
+    // name taken; the unit's restart must clear it and run a fresh container.
+    const clientPid = Number((await sd.systemctl(["show", `headroom-${profile}.service`, "-p", "MainPID", "--value"])).stdout.trim());
+    expect(clientPid).toBeGreaterThan(0);
+    process.kill(clientPid, "SIGKILL");
+    const fresh = await until(async () => {
+      const c = await inspectContainer(container);
+      return c?.running && c.id !== s!.id ? c : null;
+    }, 60_000, 100);
+    expect(fresh).not.toBeNull();
+    expect((await healthyAs(port, profile))?.deployment?.runtime).toBe("docker");
+    expect((await sd.systemctl(["is-active", `headroom-${profile}.service`])).stdout.trim()).toBe("active");
     const rm = await hr(["install", "remove", "--profile", profile], env);
     expect(rm.code).toBe(0);
     expect(await until(async () => (await inspectContainer(container)) === null, 30_000, 100)).toBe(true);

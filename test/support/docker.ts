@@ -51,6 +51,7 @@ export async function ensureTestImage(tag = TEST_IMAGE): Promise<string> {
 }
 
 export interface ContainerState {
+  id: string;
   status: string;
   running: boolean;
   pid: number;
@@ -68,6 +69,7 @@ export async function inspectContainer(name: string): Promise<ContainerState | n
   if (r.code !== 0) return null;
   const c = JSON.parse(r.stdout)[0];
   return {
+    id: c.Id,
     status: c.State.Status,
     running: c.State.Running,
     pid: c.State.Pid,
