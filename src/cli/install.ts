@@ -81,7 +81,7 @@ const apply = defineCommand({
     }
     for (const w of result.warnings) say(`warning: ${w}`);
     const m = result.manifest;
-    console.log(`${result.replaced ? "Updated" : "Installed"} profile "${m.profile}" (${m.preset}, ${m.runtime}, scope ${m.scope}): healthy on http://127.0.0.1:${m.port} (pid ${result.health.pid ?? "?"}).`);
+    console.log(`${result.replaced ? "Updated" : "Installed"} profile "${m.profile}" (${m.preset}, ${m.runtime}, scope ${m.scope}): healthy on http://127.0.0.1:${m.port}${m.runtime === "docker" ? "" : ` (pid ${result.health.pid ?? "?"})`}.`);
   },
 });
 
@@ -135,7 +135,7 @@ function lifecycle(name: string, description: string, extra: Record<string, { ty
       const m = loadManifest(profileOf(args as { profile?: string }));
       if (name === "start") {
         const h = await deploy.startDeployment(m);
-        console.log(`Profile "${m.profile}" is running on port ${m.port} (pid ${h.pid ?? "?"}).`);
+        console.log(`Profile "${m.profile}" is running on port ${m.port}${m.runtime === "docker" ? "" : ` (pid ${h.pid ?? "?"})`}.`);
       } else if (name === "stop") {
         const pause = !!(args as { pause?: boolean }).pause;
         if (pause && m.preset !== "persistent-task") throw new UsageError("--pause only applies to the persistent-task preset.");
@@ -144,7 +144,7 @@ function lifecycle(name: string, description: string, extra: Record<string, { ty
         else console.log(`Stopped profile "${m.profile}"; port ${m.port} is free.${pause ? " The watchdog is paused until `install start`." : ""}`);
       } else if (name === "restart") {
         const h = await deploy.restartDeployment(m);
-        console.log(`Restarted profile "${m.profile}" (new pid ${h.pid ?? "?"}).`);
+        console.log(`Restarted profile "${m.profile}"${m.runtime === "docker" ? "" : ` (new pid ${h.pid ?? "?"})`}.`);
       } else {
         const r = await deploy.removeDeployment(m);
         for (const p of r.problems) say(`remove: ${p}`);

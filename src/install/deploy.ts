@@ -111,7 +111,9 @@ export async function stopDeployment(m: Manifest, env: Env = process.env, opts: 
 export async function restartDeployment(m: Manifest, env: Env = process.env, opts: ContextOptions = {}) {
   const b = bind(m, env, opts);
   const before = await probePort(m.port, m.host, 800);
-  const oldPid = before.profile === m.profile ? before.pid : undefined;
+  // A container's /health pid is from its own namespace (usually 1): it says nothing about
+  // which process is old or new, so only the supervisor's synchronous restart is relied on.
+  const oldPid = before.profile === m.profile && m.runtime !== "docker" ? before.pid : undefined;
   if (before.open && before.profile !== m.profile) await checkPortForStart(m);
   const failFast = await failFastFor(b);
   await b.sup.restart(b.ctx);

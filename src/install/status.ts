@@ -89,7 +89,7 @@ export function formatStatus(r: StatusReport): string {
     `  targets     ${r.targets.join(", ") || "none"}`,
     `  supervisor  ${supLine}`,
     `  ready       ${r.ready ? "yes" : "no"}`,
-    `  serving     ${r.isThisDeployment ? `this deployment${r.serving.pid ? ` (pid ${r.serving.pid})` : ""}` : r.serving.description}`,
+    `  serving     ${r.isThisDeployment ? `this deployment${r.serving.pid && r.runtime !== "docker" ? ` (pid ${r.serving.pid})` : r.runtime === "docker" ? " (in its container)" : ""}` : r.serving.description}`,
   ];
   for (const p of r.problems) lines.push(`  ! ${p}`);
   return lines.join("\n");

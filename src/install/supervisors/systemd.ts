@@ -69,6 +69,10 @@ function header(m: Manifest): string {
 /** The persistent-service unit. */
 export function renderServiceUnit(m: Manifest, exec: string[], logPath: string): string {
   const env = Object.entries(unitEnvironment(m)).map(([k, v]) => environmentLine(k, v));
+  // A foreground `docker run --rm --name X` cannot start while a container X is left
+  // over (its client was killed): remove it first; "-" ignores "no such container".
+  const nameAt = exec.indexOf("--name");
+  const pre = m.runtime === "docker" && nameAt > 0 && exec[nameAt + 1] ? [`ExecStartPre=-${execLine([exec[0]!, "rm", "-f", exec[nameAt + 1]!])}`] : [];
   return [
     header(m).trimEnd(),
     "[Unit]",
@@ -79,6 +83,7 @@ export function renderServiceUnit(m: Manifest, exec: string[], logPath: string):
     "",
     "[Service]",
     "Type=simple",
+    ...pre,
     `ExecStart=${execLine(exec)}`,
     ...env,
     "Restart=on-failure",
