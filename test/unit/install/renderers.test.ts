@@ -39,6 +39,13 @@ describe("systemd rendering", () => {
     expect(text.split("\n").filter((l) => l.startsWith("[")).sort()).toEqual(["[Install]", "[Service]", "[Unit]"]);
   });
 
+  test("docker runtime: a leftover container is removed before the foreground docker run", () => {
+    const m = manifest({ runtime: "docker" });
+    const text = renderServiceUnit(m, ["/usr/bin/docker", "run", "--rm", "--name", "headroom-p1", "img"], "/l");
+    expect(text).toContain("ExecStartPre=-/usr/bin/docker rm -f headroom-p1\nExecStart=/usr/bin/docker run --rm --name headroom-p1 img\n");
+    expect(renderServiceUnit(manifest(), ["/x", "--name", "n"], "/l")).not.toContain("ExecStartPre");
+  });
+
   test("task: oneshot ensure unit that leaves its child alive, timer at boot and every N minutes", () => {
     const m = manifest({ preset: "persistent-task", supervisor: "task", interval: 9 });
     const ensure = renderEnsureUnit(m, [m.binPath, "install", "agent", "ensure", "--profile", "p1"], "/l");
