@@ -9,7 +9,7 @@
 //
 // Only this helper creates /run/systemd/system (the marker systemd checks for "booted
 // with systemd"); the product never does.
-import { existsSync, mkdirSync, mkdtempSync, rmSync, chmodSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 
 export interface UserManager {
@@ -130,7 +130,24 @@ export async function startUserManager(opts: { prefix?: string; timeoutMs?: numb
       if (proc.exitCode === null) {
         try { process.kill(proc.pid, "SIGKILL"); } catch {}
       }
+      // Anything still running with this HOME (e.g. a runtime a oneshot unit left behind
+      // on purpose) belongs to this test: end it.
+      for (const pid of processesWithHome(home)) {
+        try { process.kill(pid, "SIGKILL"); } catch {}
+      }
       rmSync(home, { recursive: true, force: true });
     },
   };
+}
+
+/** pids (other than this one) whose environment has HOME=home. */
+export function processesWithHome(home: string): number[] {
+  const out: number[] = [];
+  for (const d of readdirSync("/proc")) {
+    if (!/^\d+$/.test(d) || Number(d) === process.pid) continue;
+    try {
+      if (readFileSync(`/proc/${d}/environ`, "utf8").split("\0").includes(`HOME=${home}`)) out.push(Number(d));
+    } catch {}
+  }
+  return out;
 }
