@@ -4,7 +4,7 @@
 // /health names this profile. A failure puts the previous deployment back, running.
 import { HeadroomError, errorMessage } from "../errors.ts";
 import { isPortOpen, waitFor } from "../host/net.ts";
-import type { OsName } from "../host/platform.ts";
+import { type OsName, hostOs } from "../host/platform.ts";
 import { profileDir } from "../paths.ts";
 import { ensureRuntime } from "./agent.ts";
 import { makeContext } from "./context.ts";
@@ -58,13 +58,12 @@ export async function prepareApply(draft: Manifest, env: Env, opts: { force?: bo
     if (!(err instanceof CorruptManifestError) || !opts.force) throw err;
     warnings.push(`Replacing the unreadable manifest ${err.path} (${err.reason}); changes it recorded cannot be reverted.`);
   }
-  const crossOs = draft.os !== (old?.os ?? draft.os);
   const other = listManifests(env).find((m) => m.port === draft.port && m.profile !== draft.profile);
   if (other) {
     throw new HeadroomError(`Port ${draft.port} is already configured for the profile "${other.profile}".`, `Choose another --port, or remove that profile with \`headroom install remove --profile ${other.profile}\`.`);
   }
-  const hostRun = !opts.dryRun || draft.os === (await import("../host/platform.ts")).hostOs();
-  if (hostRun) {
+  // A dry run for another OS renders only; this machine's port says nothing about that one.
+  if (!opts.dryRun || draft.os === hostOs()) {
     const probe = await probePort(draft.port, draft.host, 800);
     if (probe.open && probe.profile !== draft.profile) {
       throw new HeadroomError(
@@ -75,13 +74,7 @@ export async function prepareApply(draft: Manifest, env: Env, opts: { force?: bo
   }
   const sup = supervisorFor(draft.os as OsName, draft.preset, draft.scope, env);
   const ctx = makeContext(draft, { env, os: draft.os as OsName });
-  if (!opts.dryRun) {
-    await sup.preflight(ctx);
-    if (old && !crossOs && old.preset !== draft.preset) {
-      // The old supervisor must be removable too.
-      await bind(old, env).sup.preflight(bind(old, env).ctx).catch(() => {});
-    }
-  }
+  if (!opts.dryRun) await sup.preflight(ctx);
   const wiringReq = wiringRequest(draft, ctx, env);
   const wiring = await planWiring(wiringReq);
   const manifest: Manifest = {
