@@ -38,14 +38,20 @@ export function createHandler(ctx: ProxyContext) {
   const token = ctx.config.proxyToken;
   return async function handle(req: Request, server: Server<unknown>): Promise<Response> {
     const { path, search } = splitUrl(req.url);
-    const remote = server.requestIP(req)?.address;
-    const guard = checkCaller(path, req.headers, remote, token);
-    if (!guard.allowed) return unauthorized();
+    // The caller's address is only looked up where it matters (it costs a syscall).
+    let remote: string | undefined | null = null;
+    const remoteAddress = () => (remote === null ? (remote = server.requestIP(req)?.address) : remote);
+    let authorizationIsProxyToken = false;
+    if (token) {
+      const guard = checkCaller(path, req.headers, remoteAddress(), token);
+      if (!guard.allowed) return unauthorized();
+      authorizationIsProxyToken = guard.authorizationIsProxyToken;
+    }
 
     if (path.startsWith("/v1/") || path.startsWith("/p/")) {
       const info = route(req.method, path, req.headers);
       if (info.path === "/v1/compress" || info.path === "/v1/retrieve" || info.path.startsWith("/v1/retrieve/")) {
-        if (!isLoopbackAddress(remote)) return forbidden();
+        if (!isLoopbackAddress(remoteAddress())) return forbidden();
         const routes = await loadCompressRoutes();
         if (info.path === "/v1/compress") return req.method === "POST" ? routes.compressRoute(req) : methodNotAllowed("POST");
         if (info.path === "/v1/retrieve") return req.method === "POST" ? routes.retrieveRoute(req) : methodNotAllowed("POST");
@@ -53,7 +59,7 @@ export function createHandler(ctx: ProxyContext) {
         return routes.retrieveRoute(req, decodeURIComponent(info.path.slice("/v1/retrieve/".length)));
       }
       if (!info.path.startsWith("/v1/")) return notFound(path);
-      return forward(req, search, info, ctx, { authorizationIsProxyToken: guard.authorizationIsProxyToken });
+      return forward(req, search, info, ctx, { authorizationIsProxyToken });
     }
 
     switch (path) {
@@ -63,7 +69,7 @@ export function createHandler(ctx: ProxyContext) {
         return readyz(ctx);
       case "/health":
       case "/healthz":
-        return health(ctx, isLoopbackAddress(remote));
+        return health(ctx, isLoopbackAddress(remoteAddress()));
       case "/stats":
         return Response.json(statsBody(ctx));
       case "/metrics":

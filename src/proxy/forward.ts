@@ -12,6 +12,8 @@ import type { CompressionRecord, RequestRecord } from "./stats.ts";
 import { callUpstream } from "./upstream.ts";
 import { usageReaderFor } from "./usage.ts";
 
+/** Complete bodies up to this size (by Content-Length) are sent in one write instead of relayed. */
+const SMALL_BODY_BYTES = 1024 * 1024;
 const NO_BODY_STATUS = new Set([101, 204, 205, 304]);
 const utf8 = new TextDecoder();
 
@@ -188,7 +190,29 @@ export async function forward(req: Request, search: string, info: RouteInfo, ctx
       return new Response(null, init);
     }
 
-    const reader = usageReaderFor(response.headers.get("content-type"));
+    const contentType = response.headers.get("content-type");
+    const reader = usageReaderFor(contentType);
+    const declared = Number(response.headers.get("content-length") ?? Number.NaN);
+    if (declared <= SMALL_BODY_BYTES && !contentType?.includes("text/event-stream")) {
+      // A small complete body (the usual JSON answer): read it at once and send it in
+      // one write; cheaper than relaying a stream of one chunk.
+      let bytes: Uint8Array;
+      try {
+        bytes = await response.bytes();
+      } catch (err) {
+        record(signal.aborted ? 499 : 502, { model: prep.model, compression: c }, before);
+        release();
+        if (signal.aborted) return new Response(null, { status: 499 });
+        return upstreamUnreachable(info.provider, base, (err as Error).message);
+      }
+      const tBody = performance.now();
+      reader?.push(bytes);
+      const usage = reader?.finish();
+      const out = new Response(bytes, init);
+      record(status, { model: usage?.model ?? prep.model, usage, compression: c }, before + (tBody - tHeaders > 0 ? performance.now() - tBody : 0));
+      release();
+      return out;
+    }
     const overhead = () => before + (performance.now() - tHeaders);
     let overheadMs = 0;
     const relayed = relayStream(response.body, reader, () => {

@@ -3,7 +3,9 @@
 // adds what this process counted since its last write, so two proxies sharing a
 // workspace both add up. A file that cannot be read is moved aside, never overwritten.
 import { readFileSync, renameSync } from "node:fs";
-import { atomicWrite } from "../host/fs.ts";
+import { chmod, mkdir, open, readFile, rename, rm } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import { resolveSymlinkTarget } from "../host/fs.ts";
 import type { RequestRecord } from "./stats.ts";
 
 export const HISTORY_LIMIT = 720; // 30 days of hourly buckets
@@ -53,7 +55,15 @@ function addTotals(into: LedgerTotals, d: LedgerTotals): void {
   for (const [kind, n] of Object.entries(d.saved_by_kind)) into.saved_by_kind[kind] = (into.saved_by_kind[kind] ?? 0) + n;
 }
 
-const hourOf = (ms: number) => new Date(Math.floor(ms / 3_600_000) * 3_600_000).toISOString();
+let hourCache = { start: 0, end: 0, key: "" };
+/** The hour bucket key (ISO time of the hour's start), recomputed only when the hour changes. */
+export function hourOf(ms: number): string {
+  if (ms < hourCache.start || ms >= hourCache.end) {
+    const start = Math.floor(ms / 3_600_000) * 3_600_000;
+    hourCache = { start, end: start + 3_600_000, key: new Date(start).toISOString() };
+  }
+  return hourCache.key;
+}
 
 function isNum(v: unknown): v is number {
   return typeof v === "number" && Number.isFinite(v);
@@ -102,6 +112,10 @@ export class Ledger {
   private dirty = false;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private lastWrite = 0;
+  private writing: Promise<void> | null = null;
+  private warned = false;
+  /** Counts being written right now (still part of lifetime()). */
+  private inWrite: LedgerTotals | null = null;
   /** The file as last read or written. */
   private base: LedgerFile;
   private readonly intervalMs: number;
@@ -177,7 +191,7 @@ export class Ledger {
     const wait = Math.max(0, this.lastWrite + this.intervalMs - Date.now());
     this.timer = setTimeout(() => {
       this.timer = null;
-      this.flush();
+      void this.flush();
     }, wait);
     this.timer.unref?.();
   }
@@ -187,20 +201,50 @@ export class Ledger {
     const out = emptyTotals();
     addTotals(out, this.base.lifetime);
     addTotals(out, this.pending);
+    if (this.inWrite) addTotals(out, this.inWrite);
     return out;
   }
 
-  /** Writes pending counts now (also called on shutdown). */
-  flush(): void {
+  /**
+   * Writes pending counts. Runs off the event loop (async file I/O): the request path
+   * never waits for the disk. One write at a time; counts that arrive meanwhile go into
+   * the next one.
+   */
+  flush(): Promise<void> {
     if (this.timer) {
       clearTimeout(this.timer);
       this.timer = null;
     }
-    if (!this.dirty) return;
-    const current = this.read() ?? this.fresh();
-    addTotals(current.lifetime, this.pending);
+    if (this.writing) return this.writing.then(() => this.flush());
+    if (!this.dirty) return Promise.resolve();
+    const delta = this.pending;
+    const hours = this.pendingHours;
+    this.pending = emptyTotals();
+    this.pendingHours = new Map();
+    this.dirty = false;
+    this.inWrite = delta;
+    this.writing = this.write(delta, hours).finally(() => {
+      this.writing = null;
+      this.inWrite = null;
+      this.lastWrite = Date.now();
+      if (this.dirty) this.schedule();
+    });
+    return this.writing;
+  }
+
+  private async write(delta: LedgerTotals, hours: Map<string, HistoryBucket>): Promise<void> {
+    let current: LedgerFile | null = null;
+    try {
+      const text = await readFile(this.opts.path, "utf8");
+      current = parseLedger(text);
+      if (!current) current = this.read(); // moves the unreadable file aside
+    } catch {
+      current = null;
+    }
+    current ??= this.fresh();
+    addTotals(current.lifetime, delta);
     const byHour = new Map(current.history.map((b) => [b.hour, b] as const));
-    for (const [hour, d] of this.pendingHours) {
+    for (const [hour, d] of hours) {
       const b = byHour.get(hour);
       if (!b) {
         byHour.set(hour, { ...d });
@@ -215,21 +259,53 @@ export class Ledger {
     current.history = [...byHour.values()].sort((a, b) => a.hour.localeCompare(b.hour)).slice(-HISTORY_LIMIT);
     current.updated_at = new Date().toISOString();
     try {
-      atomicWrite(this.opts.path, `${JSON.stringify(current, null, 2)}\n`, { mode: 0o600 });
+      await writeAtomically(this.opts.path, `${JSON.stringify(current, null, 2)}\n`);
+      this.base = current;
+      this.warned = false;
     } catch (err) {
-      this.opts.onWarn?.(`Could not write the savings ledger ${this.opts.path}: ${(err as Error).message}`);
-      this.lastWrite = Date.now();
-      this.schedule();
-      return;
+      // Keep the counts for the next attempt.
+      addTotals(this.pending, delta);
+      for (const [hour, d] of hours) {
+        const b = this.pendingHours.get(hour);
+        if (!b) this.pendingHours.set(hour, d);
+        else {
+          b.requests += d.requests;
+          b.tokens_input += d.tokens_input;
+          b.tokens_output += d.tokens_output;
+          b.tokens_before += d.tokens_before;
+          b.tokens_saved += d.tokens_saved;
+        }
+      }
+      this.dirty = true;
+      if (!this.warned) this.opts.onWarn?.(`Could not write the savings ledger ${this.opts.path}: ${(err as Error).message}`);
+      this.warned = true;
     }
-    this.base = current;
-    this.pending = emptyTotals();
-    this.pendingHours.clear();
-    this.dirty = false;
-    this.lastWrite = Date.now();
   }
 
-  close(): void {
-    this.flush();
+  /** Writes what is pending and waits for it (on shutdown). */
+  close(): Promise<void> {
+    return this.flush();
+  }
+}
+
+/** Temporary file in the same folder, fsync, rename; async so that the event loop never waits for the disk. */
+async function writeAtomically(path: string, text: string): Promise<void> {
+  const target = resolveSymlinkTarget(path);
+  const dir = dirname(target);
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const tmp = join(dir, `.${basename(target)}.headroom-${process.pid}-${Date.now()}.tmp`);
+  const fh = await open(tmp, "w", 0o600);
+  try {
+    await fh.writeFile(text, "utf8");
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  try {
+    await chmod(tmp, 0o600);
+    await rename(tmp, target);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
   }
 }

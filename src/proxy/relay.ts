@@ -1,9 +1,18 @@
 // Relays an upstream body to the client chunk by chunk as it arrives (nothing is held
 // back), handing each chunk to a side reader too. The client going away cancels the
 // upstream read, which closes the upstream connection.
+//
+// Uses Bun's "direct" ReadableStream: chunks are written straight to the client socket
+// without a second queue, which is measurably cheaper than a pull-based wrapper.
 import type { UsageReader } from "./usage.ts";
 
 export type RelayEnd = "done" | "cancelled" | "error";
+
+interface DirectController {
+  write(chunk: Uint8Array): number | Promise<number>;
+  flush(): number | Promise<number> | void;
+  close(error?: unknown): void;
+}
 
 export function relayStream(
   source: ReadableStream<Uint8Array>,
@@ -17,36 +26,44 @@ export function relayStream(
     ended = true;
     onEnd(how);
   };
-  return new ReadableStream<Uint8Array>(
-    {
-      async pull(controller) {
-        let result: Awaited<ReturnType<typeof reader.read>>;
-        try {
-          result = await reader.read();
-        } catch (err) {
-          end("error");
-          controller.error(err);
-          return;
+  const feed = (chunk: Uint8Array) => {
+    if (!side) return;
+    try {
+      side.push(chunk);
+    } catch {
+      side = null;
+    }
+  };
+  const underlying = {
+    type: "direct" as const,
+    async pull(controller: DirectController) {
+      try {
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) break;
+          if (ended) return;
+          const wrote = controller.write(value);
+          if (wrote instanceof Promise) await wrote;
+          const flushed = controller.flush();
+          if (flushed instanceof Promise) await flushed;
+          feed(value);
         }
-        if (result.done) {
-          controller.close();
-          end("done");
-          return;
-        }
-        controller.enqueue(result.value);
-        if (side) {
-          try {
-            side.push(result.value);
-          } catch {
-            side = null;
-          }
-        }
-      },
-      cancel(reason) {
-        end("cancelled");
-        return reader.cancel(reason).catch(() => {});
-      },
+      } catch (err) {
+        if (ended) return;
+        end("error");
+        reader.cancel(err).catch(() => {});
+        controller.close(err instanceof Error ? err : new Error(String(err)));
+        return;
+      }
+      if (ended) return;
+      end("done");
+      controller.close();
     },
-    { highWaterMark: 0 },
-  );
+    cancel(reason?: unknown) {
+      end("cancelled");
+      return reader.cancel(reason).catch(() => {});
+    },
+  };
+  const Direct = ReadableStream as unknown as new (source: typeof underlying) => ReadableStream<Uint8Array>;
+  return new Direct(underlying);
 }

@@ -120,7 +120,7 @@ export async function startProxy(config: ProxyConfig, opts: StartOptions = {}): 
         log.warn(`${ctx.life.inFlight} request(s) still running after ${graceMs} ms; closing them.`);
         await server.stop(true);
       }
-      ctx.ledger.close();
+      await ctx.ledger.close();
     })();
     return stopping;
   };

@@ -113,44 +113,59 @@ export function jsonUsageReader(): UsageReader {
   };
 }
 
-/** Parses SSE `data:` lines as they pass; only lines that can carry model or usage are JSON-parsed. */
+const USAGE_BYTES = Buffer.from('"usage"');
+const MODEL_BYTES = Buffer.from('"model"');
+
+/**
+ * Parses SSE `data:` lines as they pass. Chunks are searched as bytes first (native
+ * search); only the lines of a chunk that mention "usage" (or "model", until the model is
+ * known) are decoded and JSON-parsed. An unfinished last line is carried to the next chunk.
+ */
 export function sseUsageReader(): UsageReader {
-  const decoder = new TextDecoder();
   const p: Partial = {};
-  let partial = "";
+  let carry: Buffer | null = null;
   let skipping = false;
   const line = (text: string) => {
     if (!text.startsWith("data:")) return;
     const wantsModel = !p.model && text.includes('"model"');
-    if (!wantsModel && !text.includes('"usage":{') && !text.includes('"usage": {')) return;
+    if (!wantsModel && !/"usage"\s*:\s*\{/.test(text)) return;
     try {
       readEvent(JSON.parse(text.slice(5)), p);
     } catch {
       // not JSON ([DONE], a comment): nothing to read
     }
   };
+  const lines = (buf: Buffer) => {
+    if (buf.indexOf(USAGE_BYTES) === -1 && (p.model || buf.indexOf(MODEL_BYTES) === -1)) return;
+    for (const l of buf.toString("utf8").split("\n")) line(l);
+  };
   return {
     push(chunk) {
-      const text = decoder.decode(chunk, { stream: true });
-      let start = 0;
-      for (;;) {
-        const nl = text.indexOf("\n", start);
-        if (nl === -1) break;
-        if (skipping) skipping = false;
-        else line(partial ? partial + text.slice(start, nl) : text.slice(start, nl));
-        partial = "";
-        start = nl + 1;
+      const buf = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+      const nl = buf.lastIndexOf(10);
+      if (nl === -1) {
+        if (skipping) return;
+        carry = carry ? Buffer.concat([carry, buf]) : Buffer.from(buf);
+        if (carry.length > LINE_CAP) {
+          carry = null;
+          skipping = true;
+        }
+        return;
       }
-      if (skipping) return;
-      partial += text.slice(start);
-      if (partial.length > LINE_CAP) {
-        partial = "";
-        skipping = true;
+      let complete = buf.subarray(0, nl);
+      if (skipping) {
+        const first = complete.indexOf(10);
+        complete = first === -1 ? complete.subarray(complete.length) : complete.subarray(first + 1);
+        skipping = false;
+      } else if (carry) {
+        complete = Buffer.concat([carry, complete]);
       }
+      carry = nl + 1 < buf.length ? Buffer.from(buf.subarray(nl + 1)) : null;
+      if (complete.length > 0) lines(complete);
     },
     finish() {
-      if (partial && !skipping) line(partial);
-      partial = "";
+      if (carry && !skipping) lines(carry);
+      carry = null;
       return finish(p);
     },
   };
