@@ -1,5 +1,5 @@
-// End to end through the compiled proxy against a local scripted upstream (Anthropic and
-// OpenAI shapes, SSE included): the upstream sees compressed tool results, earlier turns
+// End to end through the compiled proxy against the local upstream stub (Anthropic and
+// OpenAI wire formats, SSE included, scripted per request): the upstream sees compressed tool results, earlier turns
 // keep their bytes turn after turn (token and cache mode), and a headroom_retrieve call
 // the upstream makes is answered by the proxy and never reaches the client.
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
@@ -8,60 +8,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { binPath } from "../support/bin.ts";
 import { buildCorpus, type CorpusItem } from "../../bench/compression/corpus.ts";
+import { startUpstreamStub, type Reply, type UpstreamStub } from "../support/upstream-stub.ts";
 
 type J = Record<string, any>;
 
-// ------------------------------------------------------------------ scripted upstream
-interface Seen {
-  path: string;
-  body: J;
-  headers: Headers;
-}
-type Script = (seen: Seen) => Response;
-const seen: Seen[] = [];
-const scripts: Script[] = [];
-
-function defaultAnswer(s: Seen): Response {
-  if (s.path.startsWith("/v1/messages")) {
-    if (s.body.stream) return sse(anthropicEvents("msg_default", [{ type: "text", text: "default answer" }], "end_turn"));
-    return Response.json({ id: "msg_default", type: "message", role: "assistant", content: [{ type: "text", text: "default answer" }], stop_reason: "end_turn", usage: { input_tokens: 10, output_tokens: 2 } });
-  }
-  if (s.path.startsWith("/v1/responses")) return Response.json({ id: "resp", object: "response", output: [{ type: "message", role: "assistant", content: [{ type: "output_text", text: "default answer" }] }] });
-  return Response.json({ id: "chat", object: "chat.completion", choices: [{ index: 0, message: { role: "assistant", content: "default answer" }, finish_reason: "stop" }] });
-}
-
-const upstream = Bun.serve({
-  port: 0,
-  hostname: "127.0.0.1",
-  async fetch(req) {
-    const url = new URL(req.url);
-    const s: Seen = { path: url.pathname, body: (await req.json()) as J, headers: req.headers };
-    seen.push(s);
-    return (scripts.shift() ?? defaultAnswer)(s);
-  },
-});
-
-function sse(events: [string | undefined, unknown][]): Response {
-  const text = events.map(([e, d]) => `${e ? `event: ${e}\n` : ""}data: ${typeof d === "string" ? d : JSON.stringify(d)}\n\n`).join("");
-  return new Response(text, { headers: { "content-type": "text/event-stream" } });
-}
-
-function anthropicEvents(id: string, blocks: J[], stop: string): [string, unknown][] {
-  const out: [string, unknown][] = [["message_start", { type: "message_start", message: { id, type: "message", role: "assistant", content: [], usage: { input_tokens: 10, output_tokens: 1 } } }]];
-  blocks.forEach((b, index) => {
-    if (b.type === "text") {
-      out.push(["content_block_start", { type: "content_block_start", index, content_block: { type: "text", text: "" } }]);
-      out.push(["content_block_delta", { type: "content_block_delta", index, delta: { type: "text_delta", text: b.text } }]);
-    } else {
-      out.push(["content_block_start", { type: "content_block_start", index, content_block: { type: "tool_use", id: b.id, name: b.name, input: {} } }]);
-      out.push(["content_block_delta", { type: "content_block_delta", index, delta: { type: "input_json_delta", partial_json: JSON.stringify(b.input) } }]);
-    }
-    out.push(["content_block_stop", { type: "content_block_stop", index }]);
-  });
-  out.push(["message_delta", { type: "message_delta", delta: { stop_reason: stop }, usage: { output_tokens: 5 } }]);
-  out.push(["message_stop", { type: "message_stop" }]);
-  return out;
-}
+// ------------------------------------------------------------------ upstream stub
+let stub: UpstreamStub;
+const seen = () => stub.requests.map((r) => ({ path: r.path, body: r.json as J }));
+/** The next upstream reply is decided from the request it answers. */
+const custom = (handle: (body: J) => Reply): Reply => ({ kind: "custom", handle: (req) => handle(req.json as J) });
 
 function parseSse(text: string): { event?: string; data: any }[] {
   return text.split("\n\n").filter((c) => c.trim()).map((chunk) => {
@@ -94,7 +49,7 @@ async function startProxy(extra: string[]): Promise<string> {
   const home = mkdtempSync(join(tmpdir(), "headroom-e2e-compress-"));
   homes.push(home);
   const port = await freePort();
-  const base = `http://127.0.0.1:${upstream.port}`;
+  const base = stub.url;
   const proc = Bun.spawn([binPath, "proxy", "--port", String(port), "--anthropic-api-url", base, "--openai-api-url", base, ...extra], {
     env: { ...process.env, HOME: home, HEADROOM_WORKSPACE_DIR: join(home, "ws"), HEADROOM_TELEMETRY: "0" },
     stdout: "ignore",
@@ -120,6 +75,7 @@ let SEARCH = "";
 
 beforeAll(async () => {
   if (!existsSync(binPath)) throw new Error(`no binary at ${binPath}; run bun scripts/build.ts first (or set HEADROOM_TEST_BIN)`);
+  stub = await startUpstreamStub();
   corpus = buildCorpus();
   ISSUES = corpus.find((c) => c.name === "issues-100.json")!.text;
   LOG = corpus.find((c) => c.name === "bun-test.log")!.text;
@@ -130,14 +86,11 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const p of procs) p.kill();
   await Promise.all(procs.map((p) => p.exited));
-  upstream.stop(true);
+  await stub?.stop();
   for (const h of homes) rmSync(h, { recursive: true, force: true });
 });
 
-beforeEach(() => {
-  seen.length = 0;
-  scripts.length = 0;
-});
+beforeEach(() => stub.reset());
 
 const anthropicHeaders = { "content-type": "application/json", "x-api-key": "sk-ant-test", "anthropic-version": "2023-06-01" };
 
@@ -156,6 +109,15 @@ function conversation(turns: number, stream = false, tag = ""): J {
   return { model: "claude-sonnet-4-5", max_tokens: 512, system: "You are a coding agent.", messages, tools: [{ name: "run", description: "runs", input_schema: { type: "object" } }], ...(stream ? { stream: true } : {}) };
 }
 
+/** Texts of the streamed content blocks, by client index. */
+function blockTexts(events: { event?: string; data: any }[]): string[] {
+  const texts: string[] = [];
+  for (const e of events) {
+    if (e.event === "content_block_delta" && e.data.delta.type === "text_delta") texts[e.data.index] = (texts[e.data.index] ?? "") + e.data.delta.text;
+  }
+  return texts;
+}
+
 describe("Anthropic, token mode", () => {
   test("earlier tool results reach the upstream compressed, with the same bytes turn after turn", async () => {
     const views: J[] = [];
@@ -163,7 +125,7 @@ describe("Anthropic, token mode", () => {
       const res = await post(token, "/v1/messages", conversation(turns, false, "t1"));
       expect(res.status).toBe(200);
       await res.text();
-      views.push(seen.at(-1)!.body);
+      views.push(seen().at(-1)!.body);
     }
     // Turn 1: the only tool result is live (last message) and goes out as it is.
     expect(views[0]!.messages[2].content[0].content).toBe(ISSUES);
@@ -182,8 +144,10 @@ describe("Anthropic, token mode", () => {
   });
 
   test("a headroom_retrieve call is answered by the proxy; the client gets only the final answer", async () => {
-    scripts.push((s) => Response.json({ id: "m1", type: "message", role: "assistant", content: [{ type: "text", text: "Let me see all rows." }, { type: "tool_use", id: "toolu_r", name: "headroom_retrieve", input: { hash: firstHash(s.body) } }], stop_reason: "tool_use", usage: { input_tokens: 5, output_tokens: 5 } }));
-    scripts.push(() => Response.json({ id: "m2", type: "message", role: "assistant", content: [{ type: "text", text: "Issue 1262." }], stop_reason: "end_turn", usage: { input_tokens: 5, output_tokens: 5 } }));
+    stub.enqueue(
+      custom((body) => ({ content: [{ type: "text", text: "Let me see all rows." }, { type: "tool_use", id: "toolu_r", name: "headroom_retrieve", input: { hash: firstHash(body) } }] })),
+      { text: "Issue 1262." },
+    );
     const res = await post(token, "/v1/messages", conversation(2, false, "t2"));
     const text = await res.text();
     expect(res.status).toBe(200);
@@ -191,15 +155,17 @@ describe("Anthropic, token mode", () => {
     const msg = JSON.parse(text) as J;
     expect(msg.content.map((b: J) => b.text)).toEqual(["Let me see all rows.", "Issue 1262."]);
     expect(msg.stop_reason).toBe("end_turn");
-    expect(seen).toHaveLength(2);
-    const followUp = seen[1]!.body.messages;
+    expect(stub.requests).toHaveLength(2);
+    const followUp = seen()[1]!.body.messages;
     expect(followUp.at(-1).content[0]).toEqual({ type: "tool_result", tool_use_id: "toolu_r", content: ISSUES });
     expect(Number(res.headers.get("x-headroom-tokens-saved"))).toBeGreaterThan(0);
   });
 
   test("streamed: retrieval resolved inside one valid client stream; no headroom_retrieve reaches the client", async () => {
-    scripts.push((s) => sse(anthropicEvents("m1", [{ type: "text", text: "Checking." }, { type: "tool_use", id: "toolu_r", name: "headroom_retrieve", input: { hash: firstHash(s.body) } }], "tool_use")));
-    scripts.push(() => sse(anthropicEvents("m2", [{ type: "text", text: "It is issue 1262." }], "end_turn")));
+    stub.enqueue(
+      custom((body) => ({ content: [{ type: "text", text: "Checking." }, { type: "tool_use", id: "toolu_r", name: "headroom_retrieve", input: { hash: firstHash(body) } }] })),
+      { text: "It is issue 1262." },
+    );
     const res = await post(token, "/v1/messages", conversation(2, true, "t3"));
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toContain("text/event-stream");
@@ -209,24 +175,25 @@ describe("Anthropic, token mode", () => {
     expect(events.filter((e) => e.event === "message_start")).toHaveLength(1);
     expect(events.at(-1)!.event).toBe("message_stop");
     expect(events.filter((e) => e.event === "content_block_start").map((e) => e.data.index)).toEqual([0, 1]);
-    expect(events.filter((e) => e.event === "content_block_delta").map((e) => e.data.delta.text)).toEqual(["Checking.", "It is issue 1262."]);
-    expect(seen).toHaveLength(2);
-    expect(seen[1]!.body.stream).toBe(true);
-    expect(seen[1]!.body.messages.at(-1).content[0].content).toBe(ISSUES);
+    expect(blockTexts(events)).toEqual(["Checking.", "It is issue 1262."]);
+    expect(events.find((e) => e.event === "message_delta")!.data.delta.stop_reason).toBe("end_turn");
+    expect(stub.requests).toHaveLength(2);
+    expect(seen()[1]!.body.stream).toBe(true);
+    expect(seen()[1]!.body.messages.at(-1).content[0].content).toBe(ISSUES);
   });
 
   test("streamed without retrieval: events pass through as the upstream sent them", async () => {
-    const events = anthropicEvents("m1", [{ type: "text", text: "Plain." }], "end_turn");
-    scripts.push(() => sse(events));
+    stub.enqueue({ text: "Plain answer, relayed as it came." });
     const res = await post(token, "/v1/messages", conversation(2, true, "t4"));
-    const expected = events.map(([e, d]) => `event: ${e}\ndata: ${JSON.stringify(d)}\n\n`).join("");
-    expect(await res.text()).toBe(expected);
+    const text = await res.text();
+    await stub.requests[0]!.ended;
+    expect(text).toBe(new TextDecoder().decode(stub.requests[0]!.responseBody));
   });
 
   test("x-headroom-bypass: true forwards the tool results untouched", async () => {
     const body = conversation(3, false, "t5");
     await (await post(token, "/v1/messages", body, { ...anthropicHeaders, "x-headroom-bypass": "true" })).text();
-    expect(JSON.stringify(seen[0]!.body)).toBe(JSON.stringify(body));
+    expect(JSON.stringify(seen()[0]!.body)).toBe(JSON.stringify(body));
   });
 });
 
@@ -235,7 +202,7 @@ describe("Anthropic, cache mode", () => {
     const views: J[] = [];
     for (let turns = 1; turns <= 3; turns++) {
       await (await post(cache, "/v1/messages", conversation(turns, turns === 2, "c1"))).text();
-      views.push(seen.at(-1)!.body);
+      views.push(seen().at(-1)!.body);
     }
     expect(views[0]!.messages[2].content[0].content).toContain("headroom_retrieve");
     for (let t = 1; t < views.length; t++) {
@@ -248,74 +215,50 @@ describe("Anthropic, cache mode", () => {
 
 describe("OpenAI", () => {
   const openaiHeaders = { "content-type": "application/json", authorization: "Bearer sk-test" };
+  const chatBody = (stream: boolean) => ({
+    model: "gpt-4.1",
+    ...(stream ? { stream: true } : {}),
+    messages: [
+      { role: "system", content: "You are a coding agent." },
+      { role: "user", content: "Which issue is about the login page flickering on Safari?" },
+      { role: "assistant", content: null, tool_calls: [{ id: "call_1", type: "function", function: { name: "list", arguments: "{}" } }] },
+      { role: "tool", tool_call_id: "call_1", content: ISSUES },
+      { role: "user", content: "Go on." },
+    ],
+  });
+  const retrieveCall = custom((body) => ({ toolCalls: [{ id: "call_r", name: "headroom_retrieve", arguments: { hash: firstHash(body) } }] }));
 
   test("chat completions: tool messages compressed, retrieval answered inside the proxy", async () => {
-    scripts.push((s) => Response.json({ id: "c1", object: "chat.completion", choices: [{ index: 0, message: { role: "assistant", content: null, tool_calls: [{ id: "call_r", type: "function", function: { name: "headroom_retrieve", arguments: JSON.stringify({ hash: firstHash(s.body) }) } }] }, finish_reason: "tool_calls" }] }));
-    scripts.push(() => Response.json({ id: "c2", object: "chat.completion", choices: [{ index: 0, message: { role: "assistant", content: "Issue 1262." }, finish_reason: "stop" }] }));
-    const body = {
-      model: "gpt-4.1",
-      messages: [
-        { role: "system", content: "You are a coding agent." },
-        { role: "user", content: "Which issue is about the login page flickering on Safari?" },
-        { role: "assistant", content: null, tool_calls: [{ id: "call_1", type: "function", function: { name: "list", arguments: "{}" } }] },
-        { role: "tool", tool_call_id: "call_1", content: ISSUES },
-        { role: "user", content: "Go on." },
-      ],
-    };
-    const res = await post(token, "/v1/chat/completions", body, openaiHeaders);
+    stub.enqueue(retrieveCall, { text: "Issue 1262." });
+    const res = await post(token, "/v1/chat/completions", chatBody(false), openaiHeaders);
     const text = await res.text();
     expect(text).not.toContain("headroom_retrieve");
     expect((JSON.parse(text) as J).choices[0].message.content).toBe("Issue 1262.");
-    expect(seen[0]!.body.messages[3].content).toContain("headroom_retrieve");
-    expect(seen[0]!.body.messages[3].content.length).toBeLessThan(ISSUES.length / 5);
-    expect(seen[0]!.body.tools.at(-1).function.name).toBe("headroom_retrieve");
-    expect(seen[1]!.body.messages.at(-1)).toEqual({ role: "tool", tool_call_id: "call_r", content: ISSUES });
+    const [first, second] = seen();
+    expect(first!.body.messages[3].content).toContain("headroom_retrieve");
+    expect(first!.body.messages[3].content.length).toBeLessThan(ISSUES.length / 5);
+    expect(first!.body.messages[0]).toEqual(chatBody(false).messages[0]);
+    expect(first!.body.tools.at(-1).function.name).toBe("headroom_retrieve");
+    expect(second!.body.messages.at(-1)).toEqual({ role: "tool", tool_call_id: "call_r", content: ISSUES });
   });
 
   test("chat completions streamed: retrieval answered inside one stream with a single [DONE]", async () => {
-    const chunk = (delta: J, finish: string | null = null) => [undefined, { id: "x", object: "chat.completion.chunk", choices: [{ index: 0, delta, finish_reason: finish }] }] as [undefined, unknown];
-    scripts.push((s) => sse([
-      chunk({ role: "assistant", content: null }),
-      chunk({ tool_calls: [{ index: 0, id: "call_r", type: "function", function: { name: "headroom_retrieve", arguments: "" } }] }),
-      chunk({ tool_calls: [{ index: 0, function: { arguments: JSON.stringify({ hash: firstHash(s.body) }) } }] }),
-      chunk({}, "tool_calls"),
-      [undefined, "[DONE]"],
-    ]));
-    scripts.push(() => sse([chunk({ role: "assistant", content: "" }), chunk({ content: "Issue 1262." }), chunk({}, "stop"), [undefined, "[DONE]"]]));
-    const body = {
-      model: "gpt-4.1",
-      stream: true,
-      messages: [
-        { role: "user", content: "Which issue is about the login page flickering on Safari?" },
-        { role: "assistant", content: null, tool_calls: [{ id: "call_1", type: "function", function: { name: "list", arguments: "{}" } }] },
-        { role: "tool", tool_call_id: "call_1", content: ISSUES },
-        { role: "user", content: "Go on." },
-      ],
-    };
-    const res = await post(token, "/v1/chat/completions", body, openaiHeaders);
+    stub.enqueue(retrieveCall, { text: "Issue 1262." });
+    const res = await post(token, "/v1/chat/completions", chatBody(true), openaiHeaders);
     const text = await res.text();
     expect(text).not.toContain("headroom_retrieve");
     const events = parseSse(text);
     expect(events.filter((e) => e.data === "[DONE]")).toHaveLength(1);
     expect(events.at(-1)!.data).toBe("[DONE]");
-    expect(events.flatMap((e) => (e.data === "[DONE]" ? [] : [e.data.choices[0].delta.content])).join("")).toBe("Issue 1262.");
-    expect(seen).toHaveLength(2);
-    expect(seen[1]!.body.messages.at(-1)).toEqual({ role: "tool", tool_call_id: "call_r", content: ISSUES });
+    const chunks = events.filter((e) => e.data !== "[DONE]" && e.data.choices.length > 0);
+    expect(chunks.map((e) => e.data.choices[0].delta.content ?? "").join("")).toBe("Issue 1262.");
+    expect(chunks.some((e) => e.data.choices[0].delta.tool_calls)).toBe(false);
+    expect(stub.requests).toHaveLength(2);
+    expect(seen()[1]!.body.messages.at(-1)).toEqual({ role: "tool", tool_call_id: "call_r", content: ISSUES });
   });
 
   test("responses: function_call_output compressed, streamed retrieval answered inside one stream", async () => {
-    let seq = 0;
-    const ev = (type: string, extra: J) => [type, { type, sequence_number: seq++, ...extra }] as [string, unknown];
-    scripts.push((s) => {
-      seq = 0;
-      const item = { type: "function_call", id: "fc_1", call_id: "call_r", name: "headroom_retrieve", arguments: JSON.stringify({ hash: firstHash(s.body) }) };
-      return sse([ev("response.created", { response: { id: "r1" } }), ev("response.output_item.added", { output_index: 0, item }), ev("response.output_item.done", { output_index: 0, item }), ev("response.completed", { response: { id: "r1", output: [item] } })]);
-    });
-    scripts.push(() => {
-      seq = 0;
-      const item = { type: "message", id: "m1", role: "assistant", content: [{ type: "output_text", text: "Issue 1262." }] };
-      return sse([ev("response.created", { response: { id: "r2" } }), ev("response.output_item.added", { output_index: 0, item }), ev("response.output_text.delta", { output_index: 0, delta: "Issue 1262." }), ev("response.output_item.done", { output_index: 0, item }), ev("response.completed", { response: { id: "r2", output: [item] } })]);
-    });
+    stub.enqueue(retrieveCall, { text: "Issue 1262." });
     const body = {
       model: "gpt-5",
       stream: true,
@@ -331,9 +274,13 @@ describe("OpenAI", () => {
     expect(text).not.toContain("headroom_retrieve");
     const events = parseSse(text);
     expect(events.map((e) => e.data.sequence_number)).toEqual(events.map((_, i) => i));
+    expect(events.filter((e) => e.event === "response.created")).toHaveLength(1);
     expect(events.at(-1)!.event).toBe("response.completed");
-    expect(seen[0]!.body.input[2].output).toContain("headroom_retrieve");
-    expect(seen[1]!.body.input.at(-1)).toEqual({ type: "function_call_output", call_id: "call_r", output: ISSUES });
+    expect(events.at(-1)!.data.response.output.map((i: J) => i.type)).toEqual(["message"]);
+    expect(events.filter((e) => e.event === "response.output_text.delta").map((e) => e.data.delta).join("")).toBe("Issue 1262.");
+    const [first, second] = seen();
+    expect(first!.body.input[2].output).toContain("headroom_retrieve");
+    expect(second!.body.input.at(-1)).toEqual({ type: "function_call_output", call_id: "call_r", output: ISSUES });
   });
 });
 
@@ -345,7 +292,7 @@ describe("compress and retrieve routes", () => {
     expect(out.changed).toBe(true);
     expect(out.tokens_saved).toBeGreaterThan(0);
     expect(out.tokens_after).toBeLessThan(out.tokens_before);
-    expect(seen).toHaveLength(0);
+    expect(stub.requests).toHaveLength(0);
     const hash = firstHash(out.messages);
     const got = (await (await fetch(`${token}/v1/retrieve/${hash}`)).json()) as J;
     expect(got.original).toBe(ISSUES);
