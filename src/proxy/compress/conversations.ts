@@ -2,40 +2,64 @@
 // client's version) and the exact object forwarded for it, so that a prefix the provider
 // has cached is forwarded byte-identical on the next turn. Bounded, least recently used out.
 import { contentHash, quickKey } from "./hash.ts";
+import { bodyChars } from "./tokens.ts";
 
 export interface ConversationState {
   /** Key of each message as the client sent it. */
   originals: string[];
-  /** Each message exactly as it was forwarded. */
+  /** Each compressed message exactly as it was forwarded (null for the others). */
   forwarded: unknown[];
   /** Whether the forwarded message differs from the client's (compressed). */
   changed: boolean[];
 }
 
 const MAX_CONVERSATIONS = 256;
+const MAX_CHARS = 64 * 1024 * 1024;
 const TTL_MS = 60 * 60_000;
 
+interface Held {
+  state: ConversationState;
+  at: number;
+  chars: number;
+}
+
 export class ConversationCache {
-  private map = new Map<string, { state: ConversationState; at: number }>();
+  private map = new Map<string, Held>();
+  private chars = 0;
   constructor(private now: () => number = Date.now) {}
 
   get(key: string): ConversationState | undefined {
     const hit = this.map.get(key);
     if (!hit) return undefined;
     this.map.delete(key);
-    if (this.now() - hit.at > TTL_MS) return undefined;
+    if (this.now() - hit.at > TTL_MS) {
+      this.chars -= hit.chars;
+      return undefined;
+    }
     this.map.set(key, hit);
     return hit.state;
   }
 
   set(key: string, state: ConversationState): void {
-    this.map.delete(key);
-    this.map.set(key, { state, at: this.now() });
-    while (this.map.size > MAX_CONVERSATIONS) this.map.delete(this.map.keys().next().value!);
+    const old = this.map.get(key);
+    if (old) {
+      this.map.delete(key);
+      this.chars -= old.chars;
+    }
+    const chars = bodyChars(state.forwarded) + state.originals.length * 16;
+    this.map.set(key, { state, at: this.now(), chars });
+    this.chars += chars;
+    // Least recently used conversations go first when over the count or size cap.
+    for (const [k, held] of this.map) {
+      if (this.map.size <= MAX_CONVERSATIONS && this.chars <= MAX_CHARS) break;
+      this.map.delete(k);
+      this.chars -= held.chars;
+    }
   }
 
   clear(): void {
     this.map.clear();
+    this.chars = 0;
   }
 }
 

@@ -129,10 +129,11 @@ export async function compressRequest(input: CompressInput): Promise<CompressRes
         o.push(item);
         c.push(item !== list[i]);
       }
+      // Only compressed messages need keeping; the others are the client's own again.
       remember = (sent) =>
         conversations.set(key, {
           originals: hashes,
-          forwarded: sent === "compressed" ? o : list,
+          forwarded: sent === "compressed" ? o.map((item, j) => (c[j] ? item : null)) : [],
           changed: sent === "compressed" ? c : c.map(() => false),
         });
       out = o;
