@@ -9,7 +9,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { BIN, fmt, freePort, killChildren, percentile, spawnChild, waitReady } from "./support/common.ts";
+import { BIN, cpuMs, fmt, freePort, killChildren, percentile, spawnChild, waitReady } from "./support/common.ts";
 
 const ROUNDS = Number(process.env.ROUNDS ?? 6);
 const BATCH = Number(process.env.BATCH ?? 150);
@@ -63,8 +63,8 @@ async function concurrent(target: Target, kind: Kind, count: number, workers: nu
 try {
   spawnChild([process.execPath, resolve(import.meta.dir, "support/upstream-server.ts"), String(upPort)]);
   await waitReady(`${upstream}/readyz`);
-  spawnChild([process.execPath, resolve(import.meta.dir, "support/bare-forwarder.ts"), String(barePort), upstream]);
-  spawnChild([BIN, "proxy", "--port", String(hrPort), "--no-optimize", "--anthropic-api-url", upstream, "--log-level", "warn"], {
+  const bare = spawnChild([process.execPath, resolve(import.meta.dir, "support/bare-forwarder.ts"), String(barePort), upstream]);
+  const headroom = spawnChild([BIN, "proxy", "--port", String(hrPort), "--no-optimize", "--anthropic-api-url", upstream, "--log-level", "warn"], {
     HOME: home,
     HEADROOM_WORKSPACE_DIR: join(home, ".headroom"),
   });
@@ -77,6 +77,9 @@ try {
   const lat: Record<string, number[]> = {};
   const ttfb: Record<string, number[]> = {};
   const tput: Record<string, number[]> = {};
+  // CPU time the forwarding process spent per request at concurrency 8 (less noisy than req/s on a shared machine).
+  const cpu: Record<string, { ms: number; n: number }> = {};
+  const pids: Partial<Record<Target, number>> = { bare: bare.pid, headroom: headroom.pid };
   const key = (t: Target, k: Kind) => `${t}/${k}`;
   for (let round = 0; round < ROUNDS; round++) {
     const order = TARGETS.map((_, i) => TARGETS[(i + round) % TARGETS.length]!);
@@ -88,7 +91,16 @@ try {
           (ttfb[key(t, kind)] ??= []).push(r.ttfb);
         }
       }
-      for (const t of order) (tput[key(t, kind)] ??= []).push(await concurrent(t, kind, C8_COUNT, 8));
+      for (const t of order) {
+        const pid = pids[t];
+        const c0 = pid ? cpuMs(pid) : 0;
+        (tput[key(t, kind)] ??= []).push(await concurrent(t, kind, C8_COUNT, 8));
+        if (pid) {
+          const c = (cpu[key(t, kind)] ??= { ms: 0, n: 0 });
+          c.ms += cpuMs(pid) - c0;
+          c.n += C8_COUNT;
+        }
+      }
     }
   }
 
@@ -114,6 +126,8 @@ try {
     for (const t of TARGETS) console.log(`${t.padEnd(9)} ${fmt(med(t), 0).padStart(7)} req/s  (${fmt(med(t) / med("direct"), 2)}x direct)`);
     const ratio = med("headroom") / med("bare");
     console.log(`headroom / bare throughput: ${fmt(ratio, 2)}x (target >= 0.90) ${ratio >= 0.9 ? "OK" : "MISSED"}`);
+    const us = (t: Target) => (cpu[key(t, kind)]!.ms * 1000) / cpu[key(t, kind)]!.n;
+    console.log(`CPU per request in the forwarder: bare ${fmt(us("bare"), 1)} us, headroom ${fmt(us("headroom"), 1)} us (${fmt(us("headroom") / us("bare"), 2)}x)`);
   }
 } finally {
   killChildren();

@@ -63,3 +63,9 @@ export function rssMb(pid: number): number {
 }
 
 export const fmt = (n: number, digits = 3) => (Number.isFinite(n) ? n.toFixed(digits) : "n/a");
+
+/** CPU time (user + system) a process has used, in ms (Linux /proc, 100 ticks per second). */
+export function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}

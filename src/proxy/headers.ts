@@ -18,23 +18,27 @@ function connectionListed(headers: Headers): Set<string> | null {
   return out;
 }
 
+const DROP_UPSTREAM = ["host", "content-length", ...HOP_BY_HOP];
+const DROP_CLIENT = ["content-length", "content-encoding", ...HOP_BY_HOP];
+
 /**
  * Headers to send upstream. `content-encoding` goes too when the body was decoded
  * (`bodyDecoded`). `dropAuthorization` removes an Authorization header that only carried
- * the proxy token.
+ * the proxy token. (A native copy and a few deletes: cheaper than rebuilding header by
+ * header on the hot path.)
  */
 export function upstreamRequestHeaders(incoming: Headers, opts: { bodyDecoded?: boolean; dropAuthorization?: boolean } = {}): Headers {
-  const out = new Headers();
+  const out = new Headers(incoming);
   const listed = connectionListed(incoming);
-  for (const [name, value] of incoming) {
-    // Header names from a Headers iterator are already lower case.
-    if (name === "host" || name === "content-length" || HOP_BY_HOP.has(name)) continue;
-    if (name.startsWith("x-headroom-")) continue;
-    if (listed?.has(name)) continue;
-    if (opts.bodyDecoded && name === "content-encoding") continue;
-    if (opts.dropAuthorization && name === "authorization") continue;
-    out.append(name, value);
+  for (const name of DROP_UPSTREAM) out.delete(name);
+  if (listed) for (const name of listed) out.delete(name);
+  if (opts.bodyDecoded) out.delete("content-encoding");
+  if (opts.dropAuthorization) out.delete("authorization");
+  let headroom: string[] | null = null;
+  for (const name of incoming.keys()) {
+    if (name.startsWith("x-headroom-")) (headroom ??= []).push(name);
   }
+  if (headroom) for (const name of headroom) out.delete(name);
   return out;
 }
 
@@ -44,12 +48,9 @@ export function upstreamRequestHeaders(incoming: Headers, opts: { bodyDecoded?: 
  * longer exist and are dropped with the hop-by-hop headers.
  */
 export function clientResponseHeaders(upstream: Headers): Headers {
-  const out = new Headers();
+  const out = new Headers(upstream);
+  for (const name of DROP_CLIENT) out.delete(name);
   const listed = connectionListed(upstream);
-  for (const [name, value] of upstream) {
-    if (name === "content-length" || name === "content-encoding" || HOP_BY_HOP.has(name)) continue;
-    if (listed?.has(name)) continue;
-    out.append(name, value);
-  }
+  if (listed) for (const name of listed) out.delete(name);
   return out;
 }

@@ -84,6 +84,71 @@ export interface UsageReader {
 const JSON_CAP = 8 * 1024 * 1024;
 const LINE_CAP = 4 * 1024 * 1024;
 
+const USAGE_KEY = Buffer.from('"usage"');
+const MODEL_KEY = Buffer.from('"model"');
+const BACKSLASH = 0x5c;
+
+/** Index of `"key"` followed by `:` as a JSON key (not inside a string), searching backwards from `from`. */
+function findKey(buf: Buffer, key: Buffer, fromEnd: boolean): number {
+  let at = fromEnd ? buf.lastIndexOf(key) : buf.indexOf(key);
+  while (at !== -1) {
+    let j = at + key.length;
+    while (j < buf.length && (buf[j] === 0x20 || buf[j] === 0x0a || buf[j] === 0x0d || buf[j] === 0x09)) j++;
+    if (buf[j] === 0x3a && buf[at - 1] !== BACKSLASH) return j + 1;
+    at = fromEnd ? (at === 0 ? -1 : buf.lastIndexOf(key, at - 1)) : buf.indexOf(key, at + 1);
+  }
+  return -1;
+}
+
+/** The JSON value that starts at `start` (after whitespace), when it is an object or string. */
+function valueAt(buf: Buffer, start: number): unknown {
+  let i = start;
+  while (i < buf.length && (buf[i] === 0x20 || buf[i] === 0x0a || buf[i] === 0x0d || buf[i] === 0x09)) i++;
+  const open = buf[i];
+  if (open !== 0x7b && open !== 0x22) return undefined;
+  let depth = 0;
+  let inString = false;
+  for (let j = i; j < buf.length; j++) {
+    const c = buf[j];
+    if (inString) {
+      if (c === BACKSLASH) j++;
+      else if (c === 0x22) {
+        inString = false;
+        if (open === 0x22) return JSON.parse(buf.toString("utf8", i, j + 1));
+      }
+      continue;
+    }
+    if (c === 0x22) inString = true;
+    else if (c === 0x7b) depth++;
+    else if (c === 0x7d && --depth === 0) return JSON.parse(buf.toString("utf8", i, j + 1));
+  }
+  return undefined;
+}
+
+/**
+ * Reads model and usage from a complete JSON response without parsing all of it: the
+ * last `"usage":` key (responses put usage at the end) and the first `"model":` key.
+ * Falls back to a full parse when the quick read finds nothing.
+ */
+export function readJsonUsage(bytes: Uint8Array): Usage | undefined {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const p: Partial = {};
+  try {
+    const u = findKey(buf, USAGE_KEY, true);
+    const m = findKey(buf, MODEL_KEY, false);
+    const usage = u === -1 ? undefined : valueAt(buf, u);
+    const model = m === -1 ? undefined : valueAt(buf, m);
+    if (usage && typeof usage === "object") {
+      readEvent({ usage, model: typeof model === "string" ? model : undefined }, p);
+      return finish(p);
+    }
+    readEvent(JSON.parse(buf.toString("utf8")), p);
+  } catch {
+    return undefined;
+  }
+  return finish(p);
+}
+
 /** Collects a JSON body (up to 8 MB) and reads its usage at the end. */
 export function jsonUsageReader(): UsageReader {
   const chunks: Uint8Array[] = [];
@@ -102,13 +167,7 @@ export function jsonUsageReader(): UsageReader {
     },
     finish() {
       if (over || size === 0) return undefined;
-      const p: Partial = {};
-      try {
-        readEvent(JSON.parse(Buffer.concat(chunks).toString("utf8")), p);
-      } catch {
-        return undefined;
-      }
-      return finish(p);
+      return readJsonUsage(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
     },
   };
 }

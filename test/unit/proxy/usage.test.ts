@@ -84,6 +84,24 @@ describe("JSON usage", () => {
     expect(r.finish()).toEqual({ model: "gpt", input: 10, output: 5, cacheRead: 0, cacheWrite: 0 });
   });
 
+  test("usage and model words inside text do not confuse the quick read", () => {
+    const body = JSON.stringify({
+      id: "m", model: "claude-real",
+      content: [{ type: "text", text: '{"model": "fake", "usage": {"input_tokens": 999}} and "usage": {"output_tokens": 1}' }],
+      usage: { input_tokens: 11, output_tokens: 22 },
+    });
+    expect(jsonUsageReader().finish()).toBeUndefined();
+    const r = jsonUsageReader();
+    r.push(enc.encode(body));
+    expect(r.finish()).toEqual({ model: "claude-real", input: 11, output: 22, cacheRead: 0, cacheWrite: 0 });
+  });
+
+  test("pretty-printed JSON with nested usage details", () => {
+    const r = jsonUsageReader();
+    r.push(enc.encode(JSON.stringify({ model: "gpt-r", output: [], usage: { input_tokens: 40, input_tokens_details: { cached_tokens: 10 }, output_tokens: 4 } }, null, 2)));
+    expect(r.finish()).toEqual({ model: "gpt-r", input: 30, output: 4, cacheRead: 10, cacheWrite: 0 });
+  });
+
   test("not JSON gives nothing", () => {
     const r = jsonUsageReader();
     r.push(enc.encode("<html>"));
