@@ -17,7 +17,7 @@ const hrPort = freePort();
 const upstream = `http://127.0.0.1:${upPort}`;
 const base = `http://127.0.0.1:${hrPort}`;
 
-const kinds = [
+const kinds: Array<{ path: string; headers: Record<string, string>; stream: boolean }> = [
   { path: "/v1/messages", headers: { "content-type": "application/json", "x-api-key": "k" }, stream: false },
   { path: "/v1/messages", headers: { "content-type": "application/json", "x-api-key": "k" }, stream: true },
   { path: "/v1/chat/completions", headers: { "content-type": "application/json", authorization: "Bearer sk-x" }, stream: false },
