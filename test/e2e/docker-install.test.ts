@@ -164,6 +164,17 @@ describe.skipIf(skip !== null)("install persistent-docker on a real engine", () 
     expect((await healthyAs(port, profile))?.deployment?.profile).toBe(profile);
   }, 90_000);
 
+  test("restart: the same container runs again with a new process, healthy", async () => {
+    const before = await inspectContainer(container);
+    const r = await hr(["install", "restart", "--profile", profile], env);
+    expect(r.code).toBe(0);
+    const after = await inspectContainer(container);
+    expect(after?.id).toBe(before!.id);
+    expect(after?.running).toBe(true);
+    expect(after?.pid).not.toBe(before!.pid);
+    expect((await healthyAs(port, profile))?.deployment?.profile).toBe(profile);
+  }, 90_000);
+
   test("a container deleted by hand: status says so, start creates it again", async () => {
     await docker(["rm", "-f", container]);
     const st = await hr(["install", "status", "--profile", profile], env);
