@@ -1,5 +1,6 @@
 // What every route handler shares: settings, counters, the ledger, the log and the
 // lifecycle flags.
+import type { compressRequest, handleRetrievals } from "./compress/index.ts";
 import type { ProxyConfig } from "./config.ts";
 import type { Ledger } from "./ledger.ts";
 import type { Logger } from "./log.ts";
@@ -14,6 +15,12 @@ export interface Lifecycle {
   inFlight: number;
 }
 
+/** The compression engine's entry points (replaceable in tests). */
+export interface CompressionSeam {
+  compressRequest: typeof compressRequest;
+  handleRetrievals: typeof handleRetrievals;
+}
+
 export interface ProxyContext {
   config: ProxyConfig;
   /** The port actually bound (differs from config.port when it was 0). */
@@ -23,6 +30,7 @@ export interface ProxyContext {
   log: Logger;
   retry: RetryPolicy;
   life: Lifecycle;
+  compression: CompressionSeam;
   /** Resolves when inFlight drops to 0 (set while draining). */
   onIdle?: () => void;
 }

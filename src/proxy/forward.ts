@@ -1,7 +1,7 @@
 // Forwarding one API request (SPEC 9.1): read and decode the body, hand JSON bodies of
 // the known APIs to the compressor, call the upstream with retries, and relay the answer
 // chunk by chunk while a side reader picks up the usage for the stats.
-import { type CompressResult, compressRequest, handleRetrievals } from "./compress/index.ts";
+import type { CompressResult } from "./compress/index.ts";
 import type { ProxyContext } from "./context.ts";
 import { BodyError, decodeBody, isEncoded, readRequestBody } from "./body.ts";
 import { providerError, upstreamUnreachable } from "./error-bodies.ts";
@@ -67,7 +67,7 @@ async function prepareBody(req: Request, info: RouteInfo, ctx: ProxyContext): Pr
   out.parsed = parsed;
   let result: CompressResult;
   try {
-    result = await compressRequest({ api: info.api, body: parsed, mode: ctx.config.mode, headers: req.headers });
+    result = await ctx.compression.compressRequest({ api: info.api, body: parsed, mode: ctx.config.mode, headers: req.headers });
   } catch (err) {
     ctx.log.warn(`compression failed, forwarding the original: ${(err as Error).message}`);
     out.compression = { tokensBefore: 0, tokensAfter: 0, changed: false, failed: true, savedByKind: {} };
@@ -156,7 +156,7 @@ export async function forward(req: Request, search: string, info: RouteInfo, ctx
 
     let response = outcome.response;
     if (prep.result?.hasMarkers && prep.result.changed) {
-      response = await handleRetrievals({
+      response = await ctx.compression.handleRetrievals({
         api: info.api,
         body: prep.parsed,
         stream: prep.stream,

@@ -6,7 +6,8 @@ import { HeadroomError } from "../errors.ts";
 import { createHandler } from "./app.ts";
 import { MAX_BODY_BYTES } from "./body.ts";
 import type { ProxyConfig } from "./config.ts";
-import type { ProxyContext } from "./context.ts";
+import { compressRequest, handleRetrievals } from "./compress/index.ts";
+import type { CompressionSeam, ProxyContext } from "./context.ts";
 import { Ledger } from "./ledger.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { isLoopbackBind } from "./net.ts";
@@ -28,6 +29,8 @@ export interface RunningProxy {
 export interface StartOptions {
   log?: Logger;
   retry?: Partial<RetryPolicy>;
+  /** Replaces the compression engine (tests). */
+  compression?: Partial<CompressionSeam>;
 }
 
 function isAddrInUse(err: unknown): boolean {
@@ -70,6 +73,7 @@ export async function startProxy(config: ProxyConfig, opts: StartOptions = {}): 
     log,
     retry: { ...DEFAULT_RETRY, ...retryFromEnv(process.env), ...opts.retry },
     life: { ready: false, draining: false, inFlight: 0 },
+    compression: { compressRequest, handleRetrievals, ...opts.compression },
   };
   const handler = createHandler(ctx);
   let server: Server<unknown>;

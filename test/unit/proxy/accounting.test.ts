@@ -114,7 +114,8 @@ function context(over: Partial<ProxyContext> = {}): ProxyContext {
   const config = resolveProxyConfig({ port: 9999 }, { HEADROOM_WORKSPACE_DIR: dir });
   return {
     config, port: 9999, stats: new Stats(), ledger: new Ledger({ path: join(dir, "ctx.json") }),
-    log: createLogger("error"), retry: DEFAULT_RETRY, life: { ready: true, draining: false, inFlight: 0 }, ...over,
+    log: createLogger("error"), retry: DEFAULT_RETRY, life: { ready: true, draining: false, inFlight: 0 },
+    compression: { compressRequest: async () => { throw new Error("unused"); }, handleRetrievals: async (c) => c.response }, ...over,
   };
 }
 
