@@ -7,6 +7,7 @@ import { type ContextOptions, makeContext } from "./context.ts";
 import { isProfileServing, probePort, waitHealthy } from "./health.ts";
 import type { Manifest } from "./manifest.ts";
 import { ensureRuntime } from "./agent.ts";
+import { isRunning } from "./pid.ts";
 import { stopRuntimeProcess } from "./runtime-process.ts";
 import { deleteProfileDir, saveManifest } from "./store.ts";
 import type { Supervisor, SupervisorContext } from "./supervisors/types.ts";
@@ -118,8 +119,7 @@ export async function restartDeployment(m: Manifest, env: Env = process.env, opt
   const failFast = await failFastFor(b);
   await b.sup.restart(b.ctx);
   if (oldPid) {
-    const { isPidAlive } = await import("../host/fs.ts");
-    await waitFor(async () => !isPidAlive(oldPid), 20_000, 25);
+    await waitFor(async () => !isRunning(oldPid), 20_000, 25);
   }
   if (isTask(m)) await ensureRuntime(m, b.env);
   return waitHealthy(m, { env: b.env, notPid: oldPid, failFast });

@@ -1,9 +1,9 @@
 // What answers on a deployment's port: readiness, the /health deployment block and pid.
 import { readFileSync } from "node:fs";
 import { HeadroomError } from "../errors.ts";
-import { isPidAlive } from "../host/fs.ts";
 import { getJson, isPortOpen, localUrl } from "../host/net.ts";
 import { runnerLogPath } from "../paths.ts";
+import { isRunning } from "./pid.ts";
 
 export interface PortProbe {
   /** Something accepts TCP connections on the port. */
@@ -92,7 +92,7 @@ export async function waitHealthy(
     const p = await probePort(m.port, "127.0.0.1", 500);
     last = p;
     if (p.ready && p.profile === m.profile && (!opts.notPid || p.pid !== opts.notPid)) return p;
-    if (opts.pid && !isPidAlive(opts.pid) && !(p.open && p.profile === m.profile)) {
+    if (opts.pid && !isRunning(opts.pid) && !(p.open && p.profile === m.profile)) {
       reason = "its process exited";
       break;
     }

@@ -2,11 +2,12 @@
 // its pid file, starting it detached in its own session, and stopping it.
 import { closeSync, openSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { atomicWrite, isPidAlive, readIfExists } from "../host/fs.ts";
+import { atomicWrite, readIfExists } from "../host/fs.ts";
 import { isPortOpen, waitFor } from "../host/net.ts";
 import { profileDir, runnerLogPath } from "../paths.ts";
 import { probePort } from "./health.ts";
 import type { Manifest } from "./manifest.ts";
+import { isRunning } from "./pid.ts";
 
 type Env = Record<string, string | undefined>;
 
@@ -51,7 +52,7 @@ export async function runtimePid(m: Manifest, env: Env = process.env): Promise<n
     if (p.profile === m.profile && p.pid) return p.pid;
   }
   const pid = readPidFile(m.profile, env);
-  return pid && isPidAlive(pid) ? pid : null;
+  return pid && isRunning(pid) ? pid : null;
 }
 
 /** SIGTERM, wait (bounded), SIGKILL; then waits until the port is free. */
@@ -59,10 +60,10 @@ export async function stopRuntimeProcess(m: Manifest, env: Env = process.env, ti
   const pid = await runtimePid(m, env);
   if (pid) {
     try { process.kill(pid, "SIGTERM"); } catch {}
-    const gone = await waitFor(async () => !isPidAlive(pid), timeoutMs, 25);
+    const gone = await waitFor(async () => !isRunning(pid), timeoutMs, 25);
     if (!gone) {
       try { process.kill(pid, "SIGKILL"); } catch {}
-      await waitFor(async () => !isPidAlive(pid), 3000, 25);
+      await waitFor(async () => !isRunning(pid), 3000, 25);
     }
   }
   clearPidFile(m.profile, env);
