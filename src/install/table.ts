@@ -14,15 +14,14 @@ type Env = Record<string, string | undefined>;
 
 /**
  * Whether the Linux watchdog should be a systemd timer: systemd is the init
- * (/run/systemd/system exists) and, for the user scope, a user manager answers.
+ * (/run/systemd/system exists) and its manager (the user's, for the user scope) answers.
  * HEADROOM_TASK_BACKEND=cron|systemd forces one.
  */
 export function linuxTaskBackend(scope: Scope, env: Env): "systemd" | "cron" {
   const forced = env.HEADROOM_TASK_BACKEND;
   if (forced === "cron" || forced === "systemd") return forced;
   if (!existsSync("/run/systemd/system")) return "cron";
-  if (scope === "system") return "systemd";
-  const r = Bun.spawnSync(["systemctl", "--user", "is-system-running"], {
+  const r = Bun.spawnSync(scope === "system" ? ["systemctl", "is-system-running"] : ["systemctl", "--user", "is-system-running"], {
     env: env as Record<string, string>,
     stdout: "pipe",
     stderr: "pipe",
