@@ -39,6 +39,17 @@ describe("apply --dry-run", () => {
     expect(readdirSync(home)).toEqual([]);
   });
 
+  test("system scope renders /etc/systemd/system units and an /etc/cron.d file", async () => {
+    const svc = JSON.parse((await hr(["install", "apply", "--dry-run", "--json", "--scope", "system", "--providers", "manual", "--target", "claude", "--port", String(await freePort())], env)).stdout);
+    const unit = svc.files.find((f: { path: string }) => f.path === "/etc/systemd/system/headroom-default.service");
+    expect(unit.content).toContain("WantedBy=multi-user.target");
+    expect(svc.commands).toContainEqual(["systemctl", "enable", "--now", "headroom-default.service"]);
+    const task = JSON.parse((await hr(["install", "apply", "--dry-run", "--json", "--scope", "system", "--preset", "persistent-task", "--providers", "manual", "--target", "claude", "--port", String(await freePort())], { ...env, HEADROOM_TASK_BACKEND: "cron" })).stdout);
+    const cronFile = task.files.find((f: { path: string }) => f.path === "/etc/cron.d/headroom-default");
+    expect(cronFile.content).toMatch(/^\*\/5 \* \* \* \* root HEADROOM_WORKSPACE_DIR=/m);
+    expect(readdirSync(home)).toEqual([]);
+  });
+
   test("--os renders another OS's plan with its adapter (or says it is not available yet)", async () => {
     const r = await hr(["install", "apply", "--dry-run", "--json", "--os", "darwin", "--providers", "manual", "--target", "claude", "--port", String(await freePort())], env);
     if (r.code === 0) expect(JSON.parse(r.stdout).manifest.os).toBe("darwin");
