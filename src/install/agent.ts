@@ -5,12 +5,12 @@
 import { join } from "node:path";
 import { HeadroomError } from "../errors.ts";
 import { tryLock } from "../host/fs.ts";
-import { profileDir } from "../paths.ts";
+import { profileDir, runnerLogPath } from "../paths.ts";
 import { makeContext } from "./context.ts";
 import { isProfileServing, probePort, waitHealthy } from "./health.ts";
 import type { Manifest } from "./manifest.ts";
 import { runtimeArgv } from "./runtime-command.ts";
-import { clearPidFile, readPidFile, spawnDetached, writePidFile } from "./runtime-process.ts";
+import { clearPidFile, readPidFile, spawnDetached, trimLog, writePidFile } from "./runtime-process.ts";
 import { loadManifest } from "./store.ts";
 
 type Env = Record<string, string | undefined>;
@@ -35,6 +35,7 @@ export async function agentRun(profile: string, env: Env = process.env): Promise
     throw new HeadroomError(`The profile "${profile}" uses the docker runtime; its supervisor runs the container, not \`agent run\`.`);
   }
   Object.assign(process.env, deploymentEnv(m));
+  trimLog(runnerLogPath(profile, process.env));
   const { resolveProxyConfig } = await import("../proxy/config.ts");
   const config = resolveProxyConfig(
     {
@@ -92,5 +93,7 @@ export async function ensureRuntime(m: Manifest, env: Env = process.env, timeout
 }
 
 export async function agentEnsure(profile: string, env: Env = process.env): Promise<EnsureOutcome> {
-  return ensureRuntime(loadManifest(profile, env), env);
+  const m = loadManifest(profile, env);
+  trimLog(runnerLogPath(profile, { ...env, HEADROOM_WORKSPACE_DIR: m.workspaceDir }));
+  return ensureRuntime(m, env);
 }

@@ -1,6 +1,6 @@
 // The runtime process of a deployment that no service manager tracks (the task preset):
 // its pid file, starting it detached in its own session, and stopping it.
-import { closeSync, openSync, rmSync } from "node:fs";
+import { closeSync, ftruncateSync, openSync, readSync, rmSync, fstatSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { atomicWrite, readIfExists } from "../host/fs.ts";
 import { isPortOpen, waitFor } from "../host/net.ts";
@@ -68,4 +68,32 @@ export async function stopRuntimeProcess(m: Manifest, env: Env = process.env, ti
   }
   clearPidFile(m.profile, env);
   return (await waitFor(async () => !(await isPortOpen(m.port, "127.0.0.1", 300)), 5000, 25)) !== null;
+}
+
+/**
+ * Keeps runner.log bounded: past `maxBytes`, only the last `keepBytes` stay. Done in
+ * place (same inode), because systemd and cron hold it open for appending.
+ */
+export function trimLog(path: string, maxBytes = 5 * 1024 * 1024, keepBytes = 1024 * 1024): boolean {
+  let fd: number;
+  try {
+    fd = openSync(path, "r+");
+  } catch {
+    return false;
+  }
+  try {
+    const size = fstatSync(fd).size;
+    if (size <= maxBytes) return false;
+    const tail = Buffer.alloc(keepBytes);
+    const n = readSync(fd, tail, 0, keepBytes, size - keepBytes);
+    let start = tail.indexOf(10) + 1; // begin at a whole line
+    if (start <= 0 || start >= n) start = 0;
+    const note = Buffer.from(`[headroom: runner.log trimmed to its last ${Math.round((n - start) / 1024)} KiB]\n`);
+    ftruncateSync(fd, 0);
+    writeSync(fd, note, 0, note.length, 0);
+    writeSync(fd, tail, start, n - start, note.length);
+    return true;
+  } finally {
+    closeSync(fd);
+  }
 }
