@@ -19,7 +19,19 @@ export function relayStream(
   side: UsageReader | null,
   onEnd: (how: RelayEnd) => void,
 ): ReadableStream<Uint8Array> {
-  const reader = source.getReader();
+  const reader = source.getReader() as unknown as {
+    read(): Promise<{ done: boolean; value?: Uint8Array }>;
+    cancel(reason?: unknown): Promise<void>;
+    /** Bun: every chunk already queued, in one call. */
+    readMany?: () => Promise<{ done: boolean; value: Uint8Array[] }>;
+  };
+  const readMany =
+    typeof reader.readMany === "function"
+      ? () => reader.readMany!()
+      : async () => {
+          const r = await reader.read();
+          return { done: r.done, value: r.done || !r.value ? [] : [r.value] };
+        };
   let ended = false;
   const end = (how: RelayEnd) => {
     if (ended) return;
@@ -39,14 +51,19 @@ export function relayStream(
     async pull(controller: DirectController) {
       try {
         for (;;) {
-          const { done, value } = await reader.read();
-          if (done) break;
+          // Under load several chunks are often queued: take them all, write them, flush once.
+          const { done, value } = await readMany();
           if (ended) return;
-          const wrote = controller.write(value);
-          if (wrote instanceof Promise) await wrote;
-          const flushed = controller.flush();
-          if (flushed instanceof Promise) await flushed;
-          feed(value);
+          for (const chunk of value) {
+            const wrote = controller.write(chunk);
+            if (wrote instanceof Promise) await wrote;
+          }
+          if (value.length > 0) {
+            const flushed = controller.flush();
+            if (flushed instanceof Promise) await flushed;
+            for (const chunk of value) feed(chunk);
+          }
+          if (done) break;
         }
       } catch (err) {
         if (ended) return;
