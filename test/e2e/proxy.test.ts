@@ -105,6 +105,15 @@ describe("relay", () => {
     expect(await other.json()).toEqual({ stub: true, method: "DELETE", path: "/v1/files/abc", query: "purpose=x&limit=2" });
   });
 
+  test("a gzip answer from the upstream reaches the client decoded, without content-encoding", async () => {
+    const json = JSON.stringify({ id: "m", model: "claude-gz", content: [], usage: { input_tokens: 5, output_tokens: 6 } });
+    stub.setBehavior({ kind: "custom", handle: () => new Response(gzipSync(json), { headers: { "content-type": "application/json", "content-encoding": "gzip" } }) });
+    const res = await fetch(`${proxy.url}/v1/messages`, { method: "POST", headers: { ...anthropicHeaders, "accept-encoding": "gzip" }, body: "{}", decompress: false } as RequestInit);
+    expect(res.headers.get("content-encoding")).toBeNull();
+    expect(await res.text()).toBe(json);
+    expect(stub.requests[0]!.headers["accept-encoding"]).toBe("gzip");
+  });
+
   test("count_tokens goes to the Anthropic upstream", async () => {
     const res = await post("/v1/messages/count_tokens", { model: "m", messages: [] }, anthropicHeaders);
     expect(await res.json()).toEqual({ input_tokens: 42 });
