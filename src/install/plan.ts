@@ -7,6 +7,7 @@ import { type OsName, hostOs } from "../host/platform.ts";
 import { workspaceDir } from "../paths.ts";
 import { type Manifest, ManifestSchema, OSES, PRESETS, PROVIDER_MODES, RUNTIMES, SCHEMA_VERSION, SCOPES, supervisorOf } from "./manifest.ts";
 import { checkProfileName } from "./store.ts";
+import { DOCKER_PASS_ENV } from "./supervisors/docker-argv.ts";
 
 type Env = Record<string, string | undefined>;
 
@@ -131,7 +132,8 @@ export function buildManifest(opts: ApplyOptions, env: Env, binPath: string, now
       logLevel,
     },
     env: parseEnvPairs(opts.env ?? []),
-    passEnv: [],
+    // Names only: the docker client hands these to the container from its own environment.
+    passEnv: runtime === "docker" ? [...DOCKER_PASS_ENV] : [],
     interval,
     image: opts.image || undefined,
     binPath,
