@@ -36,7 +36,7 @@ export async function probePort(port: number, host = "127.0.0.1", timeoutMs = 10
   const body = health?.status === 200 && health.body && typeof health.body === "object" ? health.body : null;
   if (!ready && !health) {
     const open = await isPortOpen(port, host, timeoutMs);
-    return { open, ready: false, headroom: false, description: open ? `a non-HTTP process listens on port ${port}` : `nothing listens on port ${port}` };
+    return { open, ready: false, headroom: false, description: open ? `a process that does not answer HTTP` : `nothing listens on port ${port}` };
   }
   const profile = typeof body?.deployment?.profile === "string" ? body.deployment.profile : undefined;
   const pid = typeof body?.pid === "number" ? body.pid : undefined;

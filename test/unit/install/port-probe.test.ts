@@ -1,0 +1,29 @@
+// What answers on a port, in words that read as a sentence in every message that uses them.
+import { afterAll, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { probePort } from "../../../src/install/health.ts";
+import { hr, isOneSentence } from "../../e2e/install-support.ts";
+
+// Accepts connections and closes them without a word: a port held by something that is not HTTP.
+const mute = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { open(s) { s.end(); }, data() {} } });
+const home = mkdtempSync("/tmp/headroom-probe-");
+afterAll(() => {
+  mute.stop(true);
+  rmSync(home, { recursive: true, force: true });
+});
+
+test("a port held by a process that does not answer HTTP is described as such", async () => {
+  const p = await probePort(mute.port, "127.0.0.1", 800);
+  expect(p).toMatchObject({ open: true, ready: false, headroom: false });
+  expect(p.description).toBe("a process that does not answer HTTP");
+});
+
+test("apply refuses such a port with one correct sentence and a hint", async () => {
+  const env = { ...process.env, HOME: home, HEADROOM_WORKSPACE_DIR: join(home, ".headroom"), XDG_CONFIG_HOME: undefined, HEADROOM_BIN: undefined };
+  const r = await hr(["install", "apply", "--dry-run", "--providers", "manual", "--target", "claude", "--port", String(mute.port)], env);
+  expect(r.code).toBe(1);
+  expect(r.stderr).toContain(`Port ${mute.port} is already served by a process that does not answer HTTP.`);
+  expect(r.stderr).not.toContain("listens on port");
+  expect(isOneSentence(r.stderr)).toBe(true);
+});
