@@ -3,6 +3,7 @@
 import { closeSync, ftruncateSync, openSync, readSync, rmSync, fstatSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { atomicWrite, readIfExists } from "../host/fs.ts";
+import { windowsDetachedSpawn } from "../host/windows-detach.ts";
 import { isPortOpen, waitFor } from "../host/net.ts";
 import { profileDir, runnerLogPath } from "../paths.ts";
 import { probePort } from "./health.ts";
@@ -28,17 +29,23 @@ export function clearPidFile(profile: string, env: Env = process.env): void {
   rmSync(pidFilePath(profile, env), { force: true });
 }
 
+/**
+ * The Bun.spawn options of a detached runtime: its own session (setsid on POSIX; on
+ * Windows DETACHED_PROCESS and no console window), stdin ignored, output to `logFd`.
+ */
+export function detachedSpawnOptions(argv: string[], env: Env, logFd: number) {
+  return {
+    ...windowsDetachedSpawn(argv).options,
+    env: Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined)) as Record<string, string>,
+    stdout: logFd,
+    stderr: logFd,
+  };
+}
+
 /** Starts argv detached in its own session, output appended to runner.log. Returns its pid. */
 export function spawnDetached(argv: string[], profile: string, env: Env = process.env): number {
   const log = openSync(runnerLogPath(profile, env), "a", 0o600);
-  // detached: setsid() in the child, so it has its own session and outlives the caller.
-  const proc = Bun.spawn(argv, {
-    env: Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined)) as Record<string, string>,
-    stdin: "ignore",
-    stdout: log,
-    stderr: log,
-    detached: true,
-  });
+  const proc = Bun.spawn(argv, detachedSpawnOptions(argv, env, log));
   proc.unref();
   closeSync(log);
   return proc.pid;
