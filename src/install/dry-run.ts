@@ -1,6 +1,8 @@
 // `apply --dry-run`: the executor's plan printed instead of carried out. The same
 // renderers the executor uses produce the files and commands; nothing is written.
+import { posix, win32 } from "node:path";
 import { readIfExists } from "../host/fs.ts";
+import { hostOs } from "../host/platform.ts";
 import type { Prepared } from "./apply.ts";
 import { unifiedDiff } from "./diff.ts";
 import type { Manifest } from "./manifest.ts";
@@ -19,6 +21,11 @@ function text(content: string | Uint8Array): string {
   return new TextDecoder().decode(content);
 }
 
+/** Absolute on either kind of OS: a Windows plan rendered on Linux still has `C:\\...` paths. */
+export function isAbsoluteAnyOs(path: string): boolean {
+  return win32.isAbsolute(path) || posix.isAbsolute(path);
+}
+
 export function buildDryRun(p: Prepared): DryRunPlan {
   const sup = p.sup.render(p.ctx);
   const before = new Map<string, string | null>();
@@ -29,7 +36,8 @@ export function buildDryRun(p: Prepared): DryRunPlan {
   }
   for (const f of sup.files) {
     files.push({ path: f.path, content: text(f.content) });
-    const cur = f.path.startsWith("/") && p.ctx.os === (process.platform === "win32" ? "windows" : process.platform === "darwin" ? "darwin" : "linux") ? readIfExists(f.path) : null;
+    // Only this machine's own plan is compared with what is on disk.
+    const cur = isAbsoluteAnyOs(f.path) && p.ctx.os === hostOs() ? readIfExists(f.path) : null;
     before.set(f.path, cur ? cur.toString("utf8") : null);
   }
   return { manifest: p.manifest, files, commands: [...p.wiring.commands, ...sup.commands], before };

@@ -2,8 +2,9 @@
 // object {manifest, files, commands}; the text form shows diffs and commands; nothing
 // is written either way.
 import { afterAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { isAbsoluteAnyOs } from "../../../src/install/dry-run.ts";
 import { freePort, hr } from "../../e2e/install-support.ts";
 
 const home = mkdtempSync("/tmp/headroom-dry-");
@@ -61,5 +62,42 @@ describe("apply --dry-run", () => {
     const r = await hr(["install", "apply", "--os", "windows"], env);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("--dry-run");
+  });
+
+  test("persistent-docker lists the provider keys it passes to the container by name, never their values", async () => {
+    const secret = "sk-dry-run-secret-value";
+    const r = await hr(["install", "apply", "--dry-run", "--json", "--preset", "persistent-docker", "--providers", "manual", "--target", "claude", "--port", String(await freePort())], { ...env, ANTHROPIC_API_KEY: secret, OPENAI_API_KEY: secret });
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.manifest.passEnv).toEqual(["ANTHROPIC_API_KEY", "OPENAI_API_KEY", "HEADROOM_PROXY_TOKEN"]);
+    expect(r.stdout).not.toContain(secret);
+    const run = doc.commands.find((c: string[]) => c[1] === "run");
+    expect(run).toContain("ANTHROPIC_API_KEY");
+    const native = JSON.parse((await hr(["install", "apply", "--dry-run", "--json", "--providers", "manual", "--target", "claude", "--port", String(await freePort())], env)).stdout);
+    expect(native.manifest.passEnv).toEqual([]);
+    expect(readdirSync(home)).toEqual([]);
+  });
+
+  test("a unit file that already exists is shown as a diff against its current content", async () => {
+    const other = mkdtempSync("/tmp/headroom-dry-unit-");
+    try {
+      const dir = join(other, ".config/systemd/user");
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, "headroom-default.service"), "[Unit]\nDescription=an older unit\n");
+      const r = await hr(["install", "apply", "--dry-run", "--providers", "manual", "--target", "claude", "--port", String(await freePort())], { ...env, HOME: other, HEADROOM_WORKSPACE_DIR: join(other, ".headroom") });
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain("-Description=an older unit");
+      expect(r.stdout).toContain(`--- a${join(dir, "headroom-default.service")}`);
+    } finally {
+      rmSync(other, { recursive: true, force: true });
+    }
+  });
+
+  test("paths of either OS count as absolute when the current content is looked up", () => {
+    expect(isAbsoluteAnyOs("/etc/systemd/system/x.service")).toBe(true);
+    expect(isAbsoluteAnyOs("C:\\Users\\me\\.headroom\\task.xml")).toBe(true);
+    expect(isAbsoluteAnyOs("\\\\server\\share\\x")).toBe(true);
+    expect(isAbsoluteAnyOs("relative/x")).toBe(false);
+    expect(isAbsoluteAnyOs("C:relative")).toBe(false);
   });
 });
