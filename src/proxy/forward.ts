@@ -140,7 +140,7 @@ export async function forward(req: Request, search: string, info: RouteInfo, ctx
     const signal = req.signal;
     const tSend = performance.now();
     const outcome = await callUpstream({ url, method: req.method, headers, body: prep.body }, ctx.retry, signal);
-    const tHeaders = performance.now();
+    let tHeaders = performance.now();
     const before = tSend - t0;
 
     if (!outcome.ok) {
@@ -156,17 +156,28 @@ export async function forward(req: Request, search: string, info: RouteInfo, ctx
 
     let response = outcome.response;
     if (prep.result?.hasMarkers && prep.result.changed) {
-      response = await ctx.compression.handleRetrievals({
-        api: info.api,
-        body: prep.parsed,
-        stream: prep.stream,
-        response,
-        resend: async (next) => {
-          const again = await callUpstream({ url, method: req.method, headers, body: JSON.stringify(next) }, ctx.retry, signal);
-          if (!again.ok) throw again.error;
-          return again.response;
-        },
-      });
+      // The model may call headroom_retrieve: the compression side answers those calls
+      // with more upstream round trips (upstream time, not proxy overhead).
+      try {
+        response = await ctx.compression.handleRetrievals({
+          api: info.api,
+          body: prep.parsed,
+          stream: prep.stream,
+          response,
+          resend: async (next) => {
+            const again = await callUpstream({ url, method: req.method, headers, body: JSON.stringify(next) }, ctx.retry, signal);
+            if (!again.ok) throw again.error;
+            return again.response;
+          },
+        });
+      } catch (err) {
+        release();
+        record(signal.aborted ? 499 : 502, { model: prep.model, compression: prep.compression }, before);
+        if (signal.aborted) return new Response(null, { status: 499 });
+        ctx.log.warn(`retrieval round trip failed: ${(err as Error).message}`);
+        return providerError(info.provider, 502, "api_error", `headroom could not complete a retrieval round trip with ${base}: ${(err as Error).message}`);
+      }
+      tHeaders = performance.now();
     }
 
     const outHeaders = clientResponseHeaders(response.headers);
@@ -209,7 +220,7 @@ export async function forward(req: Request, search: string, info: RouteInfo, ctx
       reader?.push(bytes);
       const usage = reader?.finish();
       const out = new Response(bytes, init);
-      record(status, { model: usage?.model ?? prep.model, usage, compression: c }, before + (tBody - tHeaders > 0 ? performance.now() - tBody : 0));
+      record(status, { model: usage?.model ?? prep.model, usage, compression: c }, before + (performance.now() - tBody));
       release();
       return out;
     }

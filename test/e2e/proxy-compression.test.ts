@@ -174,6 +174,17 @@ describe("compression seam", () => {
     expect(stub.requests[1]!.headers["x-api-key"]).toBe("sk-ant-k");
   });
 
+  test("a retrieval round trip that fails is a 502 in the client's API shape", async () => {
+    next = (input) => ({ body: input.body, changed: true, tokensBefore: 10, tokensAfter: 5, savedByKind: {}, hasMarkers: true });
+    onRetrieve = async () => {
+      throw new Error("resend failed");
+    };
+    const res = await post("/v1/chat/completions", original, openaiHeaders);
+    expect(res.status).toBe(502);
+    const body = (await res.json()) as { error: { message: string } };
+    expect(body.error.message).toContain("resend failed");
+  });
+
   test("/v1/compress and /v1/retrieve are answered by the compression routes, never forwarded", async () => {
     const c = await post("/v1/compress", original, { "content-type": "application/json" });
     expect([403, 404]).not.toContain(c.status);
