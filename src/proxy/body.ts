@@ -15,7 +15,9 @@ export async function readRequestBody(req: Request, limit = MAX_BODY_BYTES): Pro
   if (declared !== null && Number(declared) > limit) {
     throw new BodyError(413, `The request body is larger than the ${limit / 1024 / 1024} MB limit.`);
   }
-  if (!req.body) return null;
+  // GET and HEAD carry no body; for the rest, bytes() without touching req.body (which
+  // would create a stream object for nothing).
+  if (req.method === "GET" || req.method === "HEAD") return null;
   const bytes = await req.bytes();
   if (bytes.byteLength > limit) throw new BodyError(413, `The request body is larger than the ${limit / 1024 / 1024} MB limit.`);
   return bytes.byteLength === 0 ? null : bytes;

@@ -16,6 +16,7 @@ const PROJECT_PREFIX = /^\/p\/([^/]+)(\/.*)$/;
 
 /** Splits a `/p/<project>/...` prefix off a path. */
 export function stripProject(pathname: string): { path: string; project?: string } {
+  if (!pathname.startsWith("/p/")) return { path: pathname };
   const m = PROJECT_PREFIX.exec(pathname);
   if (!m) return { path: pathname };
   let project = m[1]!;
