@@ -57,8 +57,8 @@ async function spawnProxy(args: string[], env: Record<string, string> = {}, port
   return { proc, port, output: () => out };
 }
 
-async function stopProxy(s: Spawned): Promise<number> {
-  s.proc.kill("SIGTERM");
+async function stopProxy(s: Spawned, signal: "SIGTERM" | "SIGINT" = "SIGTERM"): Promise<number> {
+  s.proc.kill(signal);
   const code = await s.proc.exited;
   running.delete(s.proc);
   return code;
@@ -153,14 +153,14 @@ describe("headroom proxy (compiled)", () => {
     }
   });
 
-  test("without deployment variables /health has no deployment block", async () => {
+  test("without deployment variables /health has no deployment block; SIGINT also exits 0", async () => {
     const s = await spawnProxy([]);
     try {
       const health = (await (await fetch(`http://127.0.0.1:${s.port}/health`)).json()) as Record<string, unknown>;
       expect(health.deployment).toBeUndefined();
       expect(health.status).toBe("healthy");
     } finally {
-      await stopProxy(s);
+      expect(await stopProxy(s, "SIGINT")).toBe(0);
     }
   });
 
