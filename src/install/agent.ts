@@ -12,6 +12,7 @@ import type { Manifest } from "./manifest.ts";
 import { runtimeArgv } from "./runtime-command.ts";
 import { clearPidFile, readPidFile, spawnDetached, trimLog, writePidFile } from "./runtime-process.ts";
 import { loadManifest } from "./store.ts";
+import { dockerRemoveArgv } from "./supervisors/docker.ts";
 
 type Env = Record<string, string | undefined>;
 
@@ -81,7 +82,11 @@ export async function ensureRuntime(m: Manifest, env: Env = process.env, timeout
       throw new HeadroomError(`Port ${m.port} is held by ${probe.description}, so the profile "${m.profile}" cannot start.`, `Stop it, or re-apply the profile with another --port.`);
     }
     const runEnv = { ...env, ...deploymentEnv(m) };
-    const argv = runtimeArgv(makeContext(m, { env: runEnv }));
+    const ctx = makeContext(m, { env: runEnv });
+    // A container whose `docker run` client was killed lives on and keeps the name, so
+    // the new one would fail with "name already in use": remove it first (none is fine).
+    if (m.runtime === "docker") await ctx.run(dockerRemoveArgv(ctx), { env: runEnv, timeoutMs: 30_000 }).catch(() => null);
+    const argv = runtimeArgv(ctx);
     const pid = spawnDetached(argv, m.profile, runEnv);
     // `agent run` records its own pid; a foreground `docker run` client is recorded here.
     if (m.runtime === "docker") writePidFile(m.profile, pid, runEnv);
