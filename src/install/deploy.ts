@@ -11,6 +11,7 @@ import { isRunning } from "./pid.ts";
 import { stopRuntimeProcess } from "./runtime-process.ts";
 import { deleteProfileDir, saveManifest } from "./store.ts";
 import type { Supervisor, SupervisorContext } from "./supervisors/types.ts";
+import { containerName } from "./supervisors/docker-argv.ts";
 import { supervisorForManifest } from "./table.ts";
 import { revertWiring } from "./wiring.ts";
 
@@ -36,16 +37,27 @@ export async function isDeploymentHealthy(m: Manifest): Promise<boolean> {
 
 /**
  * A wait that gives up early when the supervisor reports the unit failed or restarting
- * again and again since `baseline` (NRestarts counts over the unit's whole life).
+ * again and again since `baseline` (NRestarts counts over the unit's whole life). For
+ * persistent-docker the engine's own view counts: a container in the `restarting` state
+ * (its process exited and the restart policy is about to run it again) or a climbing
+ * RestartCount is a crash loop.
  */
 export async function failFastFor(b: Pick<Bound, "m" | "sup" | "ctx">): Promise<() => Promise<string | null>> {
-  if (b.m.preset !== "persistent-service") return async () => null;
+  const docker = b.m.preset === "persistent-docker";
+  if (b.m.preset !== "persistent-service" && !docker) return async () => null;
   const baseline = (await b.sup.status(b.ctx).catch(() => null))?.restarts ?? 0;
+  const container = containerName(b.m.profile);
   return async () => {
     try {
       const s = await b.sup.status(b.ctx);
-      if (/^failed/.test(s.state)) return `the ${s.kind} unit failed`;
       const n = (s.restarts ?? 0) - baseline;
+      if (docker) {
+        if (/^restarting/.test(s.state) || n >= 1) {
+          return `the container ${container} keeps crashing (${s.state}, ${Math.max(n, 0)} restarts; see \`docker logs ${container}\`)`;
+        }
+        return null;
+      }
+      if (/^failed/.test(s.state)) return `the ${s.kind} unit failed`;
       if (n >= 2) return `the ${s.kind} unit keeps crashing (${n} restarts)`;
     } catch {}
     return null;
