@@ -8,7 +8,7 @@ import { isProfileServing, probePort, waitHealthy } from "./health.ts";
 import type { Manifest } from "./manifest.ts";
 import { ensureRuntime } from "./agent.ts";
 import { isRunning } from "./pid.ts";
-import { stopRuntimeProcess } from "./runtime-process.ts";
+import { runtimePid, stopRuntimeProcess } from "./runtime-process.ts";
 import { deleteProfileDir, saveManifest } from "./store.ts";
 import type { Supervisor, SupervisorContext } from "./supervisors/types.ts";
 import { containerName } from "./supervisors/docker-argv.ts";
@@ -100,9 +100,38 @@ async function resume(b: Bound): Promise<void> {
   saveManifest(next, b.env);
 }
 
-/** wrap's seam: start an installed deployment that is stopped or unhealthy. */
-export async function recoverDeployment(m: Manifest, env: Env = process.env, opts: ContextOptions = {}) {
-  return startDeployment(m, env, opts);
+/**
+ * The runtime a deployment has even though it is not healthy, with its pid when that
+ * means something on this host: the unit or container the supervisor reports running,
+ * or (task preset) the live pid of the pid file. null when nothing runs.
+ */
+async function presentRuntime(b: Bound): Promise<{ pid?: number } | null> {
+  if (isTask(b.m)) {
+    const pid = await runtimePid(b.m, b.env);
+    return pid ? { pid } : null;
+  }
+  const s = await b.sup.status(b.ctx).catch(() => null);
+  if (!s?.running) return null;
+  // A container's pid is the engine's business; only a native main pid is waited on.
+  return { pid: b.m.runtime === "docker" ? undefined : s.pid };
+}
+
+/**
+ * wrap's seam: make an installed deployment healthy. Stopped -> started through its
+ * supervisor. Running but not healthy (hung: the port is open but nothing answers, or
+ * /health does not name the profile) for `graceMs` -> restarted through the supervisor,
+ * because starting a unit that is already active does nothing.
+ */
+export async function recoverDeployment(m: Manifest, env: Env = process.env, opts: ContextOptions = {}, graceMs = 5_000) {
+  const b = bind(m, env, opts);
+  const serving = await isProfileServing(m.profile, m.port, m.host);
+  if (serving) return serving;
+  const present = await presentRuntime(b);
+  if (!present) return startDeployment(m, env, opts);
+  // It may just be starting: give it a few seconds before calling it hung.
+  const settled = await waitFor(() => isProfileServing(m.profile, m.port, m.host), graceMs, 100);
+  if (settled) return settled;
+  return restartBound(b, present.pid);
 }
 
 /** Stops through the supervisor and returns once the port is free. */
@@ -128,6 +157,12 @@ export async function restartDeployment(m: Manifest, env: Env = process.env, opt
   // which process is old or new, so only the supervisor's synchronous restart is relied on.
   const oldPid = before.profile === m.profile && m.runtime !== "docker" ? before.pid : undefined;
   if (before.open && before.profile !== m.profile) await checkPortForStart(m);
+  return restartBound(b, oldPid);
+}
+
+/** Restarts through the supervisor; waits for `oldPid` to exit, then for a healthy runtime that is not it. */
+async function restartBound(b: Bound, oldPid?: number) {
+  const { m } = b;
   const failFast = await failFastFor(b);
   await b.sup.restart(b.ctx);
   if (oldPid) {

@@ -62,11 +62,13 @@ export async function runtimePid(m: Manifest, env: Env = process.env): Promise<n
   return pid && isRunning(pid) ? pid : null;
 }
 
-/** SIGTERM, wait (bounded), SIGKILL; then waits until the port is free. */
+/** SIGTERM (+SIGCONT), wait (bounded), SIGKILL; then waits until the port is free. */
 export async function stopRuntimeProcess(m: Manifest, env: Env = process.env, timeoutMs = 15_000): Promise<boolean> {
   const pid = await runtimePid(m, env);
   if (pid) {
     try { process.kill(pid, "SIGTERM"); } catch {}
+    // A stopped (hung) process only acts on SIGTERM once continued, as systemd does it.
+    try { process.kill(pid, "SIGCONT"); } catch {}
     const gone = await waitFor(async () => !isRunning(pid), timeoutMs, 25);
     if (!gone) {
       try { process.kill(pid, "SIGKILL"); } catch {}
