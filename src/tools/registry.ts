@@ -5,11 +5,15 @@ import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { which } from "../host/exec.ts";
 import type { FileEdit } from "../install/edits/types.ts";
-import { claudeConfigDir, claudeProviderEdits } from "./claude.ts";
-import { codexHome, codexProviderEdits } from "./codex.ts";
 import type { Env, ToolContext } from "./context.ts";
-import { opencodeConfigDir, opencodeProviderEdits } from "./opencode.ts";
-import { openclawConfigPath, openclawProviderEdits } from "./openclaw.ts";
+
+// The four adapters with a config edit (and through them the JSON5, JSONC and TOML
+// parsers) are loaded on first use: `wrap` needs only the variables below and would
+// otherwise load all of them on every run. A synchronous require keeps ToolDef as it is.
+const claude = () => require("./claude.ts") as typeof import("./claude.ts");
+const codex = () => require("./codex.ts") as typeof import("./codex.ts");
+const opencode = () => require("./opencode.ts") as typeof import("./opencode.ts");
+const openclaw = () => require("./openclaw.ts") as typeof import("./openclaw.ts");
 
 export const TOOL_NAMES = ["claude", "codex", "aider", "copilot", "cursor", "opencode", "openclaw"] as const;
 export type ToolName = (typeof TOOL_NAMES)[number];
@@ -40,16 +44,16 @@ export const TOOLS: Record<ToolName, ToolDef> = {
     binary: "claude",
     installHint: "Install Claude Code with `npm install -g @anthropic-ai/claude-code`.",
     env: (base) => ({ ANTHROPIC_BASE_URL: base }),
-    configPaths: (home, env) => [claudeConfigDir({ home, env })],
-    providerEdits: claudeProviderEdits,
+    configPaths: (home, env) => [claude().claudeConfigDir({ home, env })],
+    providerEdits: (ctx) => claude().claudeProviderEdits(ctx),
   },
   codex: {
     name: "codex",
     binary: "codex",
     installHint: "Install Codex with `npm install -g @openai/codex`.",
     env: (base) => ({ OPENAI_BASE_URL: v1(base) }),
-    configPaths: (home, env) => [codexHome({ home, env })],
-    providerEdits: codexProviderEdits,
+    configPaths: (home, env) => [codex().codexHome({ home, env })],
+    providerEdits: (ctx) => codex().codexProviderEdits(ctx),
   },
   aider: {
     name: "aider",
@@ -81,16 +85,16 @@ export const TOOLS: Record<ToolName, ToolDef> = {
     binary: "opencode",
     installHint: "Install OpenCode with `npm install -g opencode-ai`.",
     env: (base) => ({ OPENAI_BASE_URL: v1(base), ANTHROPIC_BASE_URL: base }),
-    configPaths: (home, env) => [opencodeConfigDir({ home, env }), ...(env.OPENCODE_CONFIG ? [env.OPENCODE_CONFIG] : [])],
-    providerEdits: opencodeProviderEdits,
+    configPaths: (home, env) => [opencode().opencodeConfigDir({ home, env }), ...(env.OPENCODE_CONFIG ? [env.OPENCODE_CONFIG] : [])],
+    providerEdits: (ctx) => opencode().opencodeProviderEdits(ctx),
   },
   openclaw: {
     name: "openclaw",
     binary: "openclaw",
     installHint: "Install OpenClaw with `npm install -g openclaw`.",
     env: (base) => ({ OPENAI_BASE_URL: v1(base), ANTHROPIC_BASE_URL: base }),
-    configPaths: (home, env) => [dirname(openclawConfigPath({ home, env }))],
-    providerEdits: openclawProviderEdits,
+    configPaths: (home, env) => [dirname(openclaw().openclawConfigPath({ home, env }))],
+    providerEdits: (ctx) => openclaw().openclawProviderEdits(ctx),
   },
 };
 
