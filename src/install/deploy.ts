@@ -52,9 +52,8 @@ export async function failFastFor(b: Pick<Bound, "m" | "sup" | "ctx">): Promise<
       const s = await b.sup.status(b.ctx);
       const n = (s.restarts ?? 0) - baseline;
       if (docker) {
-        if (/^restarting/.test(s.state) || n >= 1) {
-          return `the container ${container} keeps crashing (${s.state}, ${Math.max(n, 0)} restarts; see \`docker logs ${container}\`)`;
-        }
+        if (n >= 1) return `the container ${container} keeps crashing (${n} restart${n === 1 ? "" : "s"})`;
+        if (/^restarting/.test(s.state)) return `the container ${container} keeps crashing (it exited and the engine is restarting it)`;
         return null;
       }
       if (/^failed/.test(s.state)) return `the ${s.kind} unit failed`;

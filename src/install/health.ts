@@ -4,6 +4,7 @@ import { HeadroomError } from "../errors.ts";
 import { getJson, isPortOpen, localUrl } from "../host/net.ts";
 import { runnerLogPath } from "../paths.ts";
 import { isRunning } from "./pid.ts";
+import { containerName } from "./supervisors/docker-argv.ts";
 
 export interface PortProbe {
   /** Something accepts TCP connections on the port. */
@@ -79,7 +80,7 @@ export function runnerLogTail(profile: string, env: Record<string, string | unde
 
 /** Polls at short intervals until /readyz answers and /health names the profile. */
 export async function waitHealthy(
-  m: { profile: string; port: number; host: string; workspaceDir: string },
+  m: { profile: string; port: number; host: string; workspaceDir: string; preset?: string },
   opts: WaitOptions = {},
 ): Promise<PortProbe> {
   const env = { ...(opts.env ?? process.env), HEADROOM_WORKSPACE_DIR: m.workspaceDir };
@@ -108,5 +109,7 @@ export async function waitHealthy(
     await Bun.sleep(20);
   }
   if (last?.open && last.profile !== m.profile) reason += `; port ${m.port} is held by ${last.description}`;
-  throw new HeadroomError(`The profile "${m.profile}" did not become healthy on port ${m.port}: ${reason}.`, runnerLogTail(m.profile, env));
+  // A persistent-docker container writes to the engine's log, not to runner.log.
+  const hint = m.preset === "persistent-docker" ? `See the container's output with \`docker logs ${containerName(m.profile)}\`.` : runnerLogTail(m.profile, env);
+  throw new HeadroomError(`The profile "${m.profile}" did not become healthy on port ${m.port}: ${reason}.`, hint);
 }

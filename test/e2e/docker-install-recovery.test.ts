@@ -46,7 +46,8 @@ describe.skipIf(skip !== null)("docker runtimes that fail or leave a container b
     expect(r.code).toBe(1);
     expect(isOneSentence(r.stderr)).toBe(true);
     expect(r.stderr).toContain(`the container headroom-${profile} keeps crashing`);
-    expect(r.stderr).toContain(`docker logs headroom-${profile}`);
+    expect(r.stderr).toContain(`See the container's output with \`docker logs headroom-${profile}\`.`);
+    expect(r.stderr).not.toContain("runner.log");
     expect(r.stderr).not.toContain("did not answer within");
     expect(r.stderr).toContain("Nothing was left installed");
     expect(await inspectContainer(`headroom-${profile}`)).toBeNull();
