@@ -21,13 +21,23 @@ export async function getJson<T = Record<string, unknown>>(
   url: string,
   timeoutMs = 1000,
 ): Promise<{ status: number; body: T } | null> {
+  const res = await getJsonAnswer<T>(url, timeoutMs);
+  return res && { status: res.status, body: res.body };
+}
+
+/** getJson, plus the Server header (what answered, for messages about a foreign server). */
+export async function getJsonAnswer<T = Record<string, unknown>>(
+  url: string,
+  timeoutMs = 1000,
+): Promise<{ status: number; body: T; server: string | null } | null> {
   try {
     const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
     const text = await res.text();
+    const server = res.headers.get("server");
     try {
-      return { status: res.status, body: JSON.parse(text) as T };
+      return { status: res.status, body: JSON.parse(text) as T, server };
     } catch {
-      return { status: res.status, body: null as T };
+      return { status: res.status, body: null as T, server };
     }
   } catch {
     return null;

@@ -1,53 +1,13 @@
-// What answers on a deployment's port: readiness, the /health deployment block and pid.
+// Is a deployment serving on its port, and waiting until it is (what answers is probed
+// by src/host/port-probe.ts, shared with wrap).
 import { readFileSync } from "node:fs";
 import { HeadroomError } from "../errors.ts";
-import { getJson, isPortOpen, localUrl } from "../host/net.ts";
+import { type PortProbe, probePort } from "../host/port-probe.ts";
 import { runnerLogPath } from "../paths.ts";
 import { isRunning } from "./pid.ts";
 import { containerName } from "./supervisors/docker-argv.ts";
 
-export interface PortProbe {
-  /** Something accepts TCP connections on the port. */
-  open: boolean;
-  /** /readyz answered 200 with ready:true. */
-  ready: boolean;
-  /** /health answered with JSON. */
-  headroom: boolean;
-  /** /health deployment.profile, when present. */
-  profile?: string;
-  pid?: number;
-  version?: string;
-  /** One phrase describing what answers, for messages. */
-  description: string;
-}
-
-interface HealthBody {
-  pid?: number;
-  version?: string;
-  deployment?: { profile?: string };
-}
-
-/** Probes 127.0.0.1:port. Never throws. */
-export async function probePort(port: number, host = "127.0.0.1", timeoutMs = 1000): Promise<PortProbe> {
-  const [ready, health] = await Promise.all([
-    getJson<{ ready?: boolean }>(localUrl(port, "/readyz", host), timeoutMs),
-    getJson<HealthBody>(localUrl(port, "/health", host), timeoutMs),
-  ]);
-  const isReady = !!ready && ready.status === 200 && ready.body?.ready === true;
-  const body = health?.status === 200 && health.body && typeof health.body === "object" ? health.body : null;
-  if (!ready && !health) {
-    const open = await isPortOpen(port, host, timeoutMs);
-    return { open, ready: false, headroom: false, description: open ? `a process that does not answer HTTP` : `nothing listens on port ${port}` };
-  }
-  const profile = typeof body?.deployment?.profile === "string" ? body.deployment.profile : undefined;
-  const pid = typeof body?.pid === "number" ? body.pid : undefined;
-  const description = profile
-    ? `the headroom deployment "${profile}"${pid ? ` (pid ${pid})` : ""}`
-    : body && (body.version !== undefined || pid !== undefined)
-      ? `a headroom proxy that is not part of a deployment${pid ? ` (pid ${pid})` : ""}`
-      : `another HTTP server`;
-  return { open: true, ready: isReady, headroom: !!body, profile, pid, version: body?.version, description };
-}
+export { type PortProbe, probePort };
 
 /** True when /readyz is ready and /health names this profile. */
 export async function isProfileServing(profile: string, port: number, host = "127.0.0.1"): Promise<PortProbe | null> {

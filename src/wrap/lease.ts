@@ -14,8 +14,8 @@ import {
   unregisterClient, writeEphemeralProxy,
 } from "./clients.ts";
 import { startEphemeralProxy, stopProcess, proxyLogPath } from "./ephemeral.ts";
-import { usePersistentDeployment } from "./persistent.ts";
-import { type PortState, probePort } from "./probe.ts";
+import type { PortProbe } from "../host/port-probe.ts";
+import { probeWrapPort, usePersistentDeployment } from "./persistent.ts";
 import { identify, isSameProcessAlive } from "./process-identity.ts";
 
 type Env = Record<string, string | undefined>;
@@ -73,22 +73,22 @@ export async function acquireProxy(opts: LeaseOptions): Promise<ProxyLease> {
   let source: ProxySource;
   let pid: number | undefined;
   try {
-    let state: PortState = await probePort(port);
+    let state: PortProbe = await probeWrapPort(port);
     if (state.kind === "headroom" && !state.ready) {
       // Starting up or draining: give it a moment to settle.
       state = (await waitFor(async () => {
-        const s = await probePort(port);
+        const s = await probeWrapPort(port);
         return s.kind !== "headroom" || s.ready ? s : null;
       }, 15_000, 50)) ?? state;
     }
     const recorded = readEphemeralProxy(port, env);
     if (recorded && !isSameProcessAlive(recorded)) clearEphemeralProxy(port, env);
-    if (state.kind === "foreign") throw foreignError(port, state.detail);
+    if (state.kind === "http" || state.kind === "silent") throw foreignError(port, state.detail);
     if (state.kind === "headroom") {
       if (!state.ready) {
         throw new HeadroomError(`The headroom proxy on port ${port} is not ready.`, "Wait for it, or wrap with --port to use another port.");
       }
-      pid = state.health.pid;
+      pid = state.pid;
       const ours = recorded && recorded.pid === pid && isSameProcessAlive(recorded);
       source = ours ? "ephemeral" : "reused";
       log(ours

@@ -7,10 +7,14 @@ import { HeadroomError } from "../errors.ts";
 import { waitFor } from "../host/net.ts";
 import { deployRoot } from "../paths.ts";
 import type { Manifest } from "../install/manifest.ts";
-import { type HeadroomHealth, type PortState, probePort } from "./probe.ts";
+import { type HeadroomHealth, type PortProbe, probePort } from "../host/port-probe.ts";
 
 type Env = Record<string, string | undefined>;
 
+/** What answers on a wrap's port (loopback; a slow proxy gets 1.5 s). */
+export function probeWrapPort(port: number, timeoutMs = 1500): Promise<PortProbe> {
+  return probePort(port, "127.0.0.1", timeoutMs);
+}
 
 export interface PersistentMatch {
   manifest: Manifest;
@@ -28,10 +32,9 @@ export async function deploymentsForPort(port: number, env: Env): Promise<Manife
     .sort((a, b) => (a.profile === "default" ? -1 : b.profile === "default" ? 1 : a.profile.localeCompare(b.profile)));
 }
 
-function servingProfile(state: PortState, candidates: Manifest[]): Manifest | null {
+function servingProfile(state: PortProbe, candidates: Manifest[]): Manifest | null {
   if (state.kind !== "headroom" || !state.ready) return null;
-  const profile = state.health.deployment?.profile;
-  return candidates.find((m) => m.profile === profile) ?? null;
+  return candidates.find((m) => m.profile === state.profile) ?? null;
 }
 
 /**
@@ -47,20 +50,20 @@ export async function usePersistentDeployment(
 ): Promise<PersistentMatch | null> {
   const candidates = await deploymentsForPort(port, env);
   if (candidates.length === 0) return null;
-  const state = await probePort(port);
+  const state = await probeWrapPort(port);
   const serving = servingProfile(state, candidates);
-  if (serving && state.kind === "headroom") {
+  if (serving && state.health) {
     log(`using the persistent deployment "${serving.profile}" on port ${port}`);
     return { manifest: serving, health: state.health, recovered: false };
   }
   const target = candidates[0]!;
-  if (state.kind === "foreign") {
+  if (state.kind === "http" || state.kind === "silent") {
     throw new HeadroomError(
       `Port ${port} belongs to the headroom deployment "${target.profile}", but ${state.detail}.`,
       `If that is the deployment hanging, restart it with \`headroom install restart --profile ${target.profile}\`; otherwise stop whatever holds port ${port}, or wrap with --port to use another port.`,
     );
   }
-  if (state.kind === "headroom" && state.health.deployment?.profile !== target.profile) {
+  if (state.kind === "headroom" && state.profile !== target.profile) {
     // Another headroom proxy (a session proxy, or a manual `headroom proxy`) holds the port.
     log(`the deployment "${target.profile}" is configured for port ${port}, but another headroom proxy is serving it`);
     return null;
@@ -69,8 +72,8 @@ export async function usePersistentDeployment(
     // The deployment's own process answers but is not ready: most likely its supervisor
     // just (re)started it. Give it a moment before acting.
     const settled = await waitFor(async () => {
-      const s = await probePort(port, 1000);
-      return servingProfile(s, [target]) && s.kind === "headroom" ? s.health : null;
+      const s = await probeWrapPort(port, 1000);
+      return servingProfile(s, [target]) ? s.health : null;
     }, 10_000, 50);
     if (settled) {
       log(`using the persistent deployment "${target.profile}" on port ${port}`);
@@ -88,8 +91,8 @@ export async function usePersistentDeployment(
     );
   }
   const health = await waitFor(async () => {
-    const s = await probePort(port, 1000);
-    return servingProfile(s, [target]) && s.kind === "headroom" ? s.health : null;
+    const s = await probeWrapPort(port, 1000);
+    return servingProfile(s, [target]) ? s.health : null;
   }, recoverTimeoutMs, 50);
   if (!health) {
     throw new HeadroomError(

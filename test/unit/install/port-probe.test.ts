@@ -7,9 +7,12 @@ import { hr, isOneSentence } from "../../e2e/install-support.ts";
 
 // Accepts connections and closes them without a word: a port held by something that is not HTTP.
 const mute = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { open(s) { s.end(); }, data() {} } });
+// An HTTP server that is not headroom.
+const teapot = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response("teapot", { status: 418, headers: { server: "teapotd" } }) });
 const home = mkdtempSync("/tmp/headroom-probe-");
 afterAll(() => {
   mute.stop(true);
+  teapot.stop(true);
   rmSync(home, { recursive: true, force: true });
 });
 
@@ -17,6 +20,24 @@ test("a port held by a process that does not answer HTTP is described as such", 
   const p = await probePort(mute.port, "127.0.0.1", 800);
   expect(p).toMatchObject({ open: true, ready: false, headroom: false });
   expect(p.description).toBe("a process that does not answer HTTP");
+  expect(p.kind).toBe("silent");
+});
+
+test("another HTTP server is named with its evidence; it is never headroom or ready", async () => {
+  const p = await probePort(teapot.port!, "127.0.0.1", 800);
+  expect(p).toMatchObject({ kind: "http", open: true, ready: false, headroom: false, httpStatus: 418, server: "teapotd" });
+  expect(p.description).toBe("another HTTP server");
+  expect(p.detail).toBe("an HTTP server that is not headroom answers (server: teapotd), /health gave HTTP 418");
+  expect(p.health).toBeUndefined();
+});
+
+test("a free port: nothing listens", async () => {
+  const probe = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+  const port = probe.port;
+  probe.stop(true);
+  const p = await probePort(port, "127.0.0.1", 800);
+  expect(p).toMatchObject({ kind: "free", open: false, ready: false, headroom: false });
+  expect(p.description).toBe(`nothing listens on port ${port}`);
 });
 
 test("apply refuses such a port with one correct sentence and a hint", async () => {
