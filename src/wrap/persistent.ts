@@ -1,6 +1,7 @@
 // Step 1 of finding a proxy: a persistent deployment whose manifest has this port. It is
 // reused when its /health names it, and recovered through its own supervisor when it is
-// installed but stopped or unhealthy. The install modules are imported only when a
+// installed but stopped, unhealthy, or hung (the port open, nothing answering HTTP: a
+// running but hung runtime is restarted). Another HTTP server on the port is an error. The install modules are imported only when a
 // deploy folder exists, so a plain wrap never loads them.
 import { existsSync } from "node:fs";
 import { HeadroomError } from "../errors.ts";
@@ -57,10 +58,10 @@ export async function usePersistentDeployment(
     return { manifest: serving, health: state.health, recovered: false };
   }
   const target = candidates[0]!;
-  if (state.kind === "http" || state.kind === "silent") {
+  if (state.kind === "http") {
     throw new HeadroomError(
       `Port ${port} belongs to the headroom deployment "${target.profile}", but ${state.detail}.`,
-      `If that is the deployment hanging, restart it with \`headroom install restart --profile ${target.profile}\`; otherwise stop whatever holds port ${port}, or wrap with --port to use another port.`,
+      `Stop whatever holds port ${port}, or wrap with --port to use another port.`,
     );
   }
   if (state.kind === "headroom" && state.profile !== target.profile) {
@@ -80,13 +81,16 @@ export async function usePersistentDeployment(
       return { manifest: target, health: settled, recovered: false };
     }
   }
-  log(`the persistent deployment "${target.profile}" is not healthy; recovering it through its ${target.supervisor} supervisor`);
+  const hung = state.kind === "silent";
+  log(hung
+    ? `port ${port} is open but does not answer HTTP: the persistent deployment "${target.profile}" looks hung; recovering it through its ${target.supervisor} supervisor`
+    : `the persistent deployment "${target.profile}" is not healthy; recovering it through its ${target.supervisor} supervisor`);
   const { recoverDeployment } = await import("../install/deploy.ts");
   try {
     await recoverDeployment(target, env);
   } catch (err) {
     throw new HeadroomError(
-      `The headroom deployment "${target.profile}" on port ${port} is installed but not running, and recovering it failed: ${(err as Error).message.replace(/\.$/, "")}.`,
+      `The headroom deployment "${target.profile}" on port ${port} is installed but ${hung ? "does not answer" : "not running"}, and recovering it failed: ${(err as Error).message.replace(/\.$/, "")}.`,
       `Check it with \`headroom install status --profile ${target.profile}\`, or wrap with --port to use another port.`,
     );
   }

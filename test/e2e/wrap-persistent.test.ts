@@ -3,6 +3,8 @@
 //   - a healthy service deployment on the port is reused and left running;
 //   - the same deployment stopped is recovered through systemd (same unit, its /health
 //     names the profile), not replaced by a session proxy;
+//   - the same deployment hung (its runtime SIGSTOPped: the port is open, nothing answers
+//     HTTP) is restarted through systemd: a new pid in the same unit;
 //   - a stopped task deployment is started through `agent ensure`.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdirSync } from "node:fs";
@@ -18,6 +20,8 @@ let env: Record<string, string>;
 let servicePort: number;
 let taskPort: number;
 const pidsToKill: number[] = [];
+/** Runtimes a test SIGSTOPped: continued and killed in afterAll, whatever happened. */
+const stopped: number[] = [];
 
 function freshOut(name: string): { out: string; env: Record<string, string> } {
   const out = join(sd.home, `out-${name}`);
@@ -59,6 +63,10 @@ describe.skipIf(skip !== null)("wrap with persistent deployments (real systemd u
 
   afterAll(async () => {
     if (!sd) return;
+    for (const pid of stopped) {
+      try { process.kill(pid, "SIGCONT"); } catch {}
+      try { process.kill(pid, "SIGKILL"); } catch {}
+    }
     for (const profile of ["task", "default"]) {
       await runBin(["install", "remove", "--profile", profile], { env, timeoutMs: 60_000 }).catch(() => {});
     }
@@ -106,6 +114,36 @@ describe.skipIf(skip !== null)("wrap with persistent deployments (real systemd u
     expect((await health(servicePort))?.deployment?.profile).toBe("default");
     expect(noSessionProxy(servicePort)).toBe(true);
   }, 120_000);
+
+  test("a hung service deployment (port open, no HTTP answer) is restarted in its own unit, and the tool runs", async () => {
+    const unit = "headroom-default.service";
+    const fragment = async () => (await sd.systemctl(["show", "-p", "FragmentPath", "--value", unit])).stdout.trim();
+    const unitFileBefore = await fragment();
+    const before = await mainPid(unit);
+    expect(before).toBeGreaterThan(0);
+    expect((await health(servicePort))?.pid).toBe(before);
+    process.kill(before, "SIGSTOP");
+    stopped.push(before);
+    expect(await health(servicePort)).toBeNull();
+    const { out, env: e } = freshOut("hung");
+    const r = await runBin(["wrap", "claude", "--port", String(servicePort), "-v"], { env: e, timeoutMs: 120_000 });
+    expect(r.stderr).not.toContain("restart it with");
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain("hung");
+    const [run] = readRuns(out);
+    expect((run!.health!.deployment as { profile: string }).profile).toBe("default");
+    // Restarted by systemd: the same unit (same unit file) runs a new main process, and
+    // that process is the one that served the tool.
+    const after = await mainPid(unit);
+    expect(after).toBeGreaterThan(0);
+    expect(after).not.toBe(before);
+    expect(run!.health!.pid).toBe(after);
+    expect(await fragment()).toBe(unitFileBefore);
+    expect((await sd.systemctl(["is-active", unit])).stdout.trim()).toBe("active");
+    expect(pidAlive(before)).toBe(false);
+    expect((await health(servicePort))?.pid).toBe(after);
+    expect(noSessionProxy(servicePort)).toBe(true);
+  }, 150_000);
 
   test("a stopped task deployment is started through agent ensure", async () => {
     taskPort = await freePort();
