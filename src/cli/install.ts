@@ -3,6 +3,7 @@
 import { defineCommand } from "citty";
 import { UsageError } from "../errors.ts";
 import { listOf, rejectUnknownFlags } from "./args.ts";
+import { proxyValueArgs } from "./proxy-flags.ts";
 
 const profileArg = { profile: { type: "string", description: "Deployment profile (default: default)" } } as const;
 
@@ -14,13 +15,7 @@ const applyArgs = {
   providers: { type: "string", description: "auto (default), all or manual" },
   target: { type: "string", description: "Tool to wire with --providers manual (repeatable)" },
   port: { type: "string", description: "Proxy port (default HEADROOM_PORT or 8787)" },
-  backend: { type: "string", description: "Backend name recorded in /health" },
-  mode: { type: "string", description: "token (default) or cache" },
-  "anthropic-api-url": { type: "string", description: "Anthropic upstream" },
-  "openai-api-url": { type: "string", description: "OpenAI upstream" },
-  optimize: { type: "boolean", description: "Compress tool output (--no-optimize for passthrough)" },
-  telemetry: { type: "boolean", description: "Anonymous telemetry (off by default)" },
-  "log-level": { type: "string", description: "debug, info, warn or error" },
+  ...proxyValueArgs,
   env: { type: "string", description: "NAME=VALUE for the runtime (repeatable)" },
   interval: { type: "string", description: "persistent-task watchdog interval in minutes (default 5)" },
   image: { type: "string", description: "Docker image for the docker runtime" },

@@ -2,6 +2,8 @@
 // environment it is given). Every option is validated here, before anything is touched:
 // a bad value is a UsageError (exit 2) with one sentence.
 import * as v from "valibot";
+import { parsePort } from "../cli/args.ts";
+import { parseLogLevel, parseMode, parseUpstreamUrl } from "../cli/proxy-flags.ts";
 import { UsageError } from "../errors.ts";
 import { type OsName, hostOs } from "../host/platform.ts";
 import { workspaceDir } from "../paths.ts";
@@ -46,27 +48,6 @@ function pick<T extends string>(value: string | undefined, allowed: readonly T[]
   return value as T;
 }
 
-export function parsePortValue(value: string | undefined, what: string): number | undefined {
-  if (value === undefined || value === "") return undefined;
-  const port = Number(value);
-  if (!/^\d+$/.test(value) || port < 1 || port > 65535) {
-    throw new UsageError(`${what} must be a port number between 1 and 65535, not "${value}".`);
-  }
-  return port;
-}
-
-function parseUrl(value: string | undefined, flag: string): string | undefined {
-  if (value === undefined || value === "") return undefined;
-  let u: URL;
-  try {
-    u = new URL(value);
-  } catch {
-    throw new UsageError(`${flag} must be an http(s) URL, not "${value}".`);
-  }
-  if (u.protocol !== "http:" && u.protocol !== "https:") throw new UsageError(`${flag} must be an http(s) URL, not "${value}".`);
-  return value;
-}
-
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 export function parseEnvPairs(pairs: string[]): Record<string, string> {
@@ -100,9 +81,9 @@ export function buildManifest(opts: ApplyOptions, env: Env, binPath: string, now
   const providers = pick(opts.providers, PROVIDER_MODES, "--providers", "auto");
   const targets = opts.targets ?? [];
   if (targets.length && providers !== "manual") throw new UsageError("--target needs --providers manual.");
-  const port = parsePortValue(opts.port, "--port") ?? parsePortValue(env.HEADROOM_PORT, "HEADROOM_PORT") ?? 8787;
-  const mode = pick(opts.mode, ["token", "cache"] as const, "--mode", "token");
-  const logLevel = opts.logLevel === undefined ? undefined : pick(opts.logLevel, ["debug", "info", "warn", "warning", "error"] as const, "--log-level", "info");
+  const port = parsePort(opts.port, "--port") ?? parsePort(env.HEADROOM_PORT, "HEADROOM_PORT") ?? 8787;
+  const mode = parseMode(opts.mode) ?? "token";
+  const logLevel = parseLogLevel(opts.logLevel)?.toLowerCase();
   let interval = 5;
   if (opts.interval !== undefined) {
     interval = Number(opts.interval);
@@ -125,8 +106,8 @@ export function buildManifest(opts: ApplyOptions, env: Env, binPath: string, now
     proxy: {
       mode,
       backend: opts.backend || undefined,
-      anthropicApiUrl: parseUrl(opts.anthropicApiUrl, "--anthropic-api-url"),
-      openaiApiUrl: parseUrl(opts.openaiApiUrl, "--openai-api-url"),
+      anthropicApiUrl: parseUpstreamUrl(opts.anthropicApiUrl, "--anthropic-api-url"),
+      openaiApiUrl: parseUpstreamUrl(opts.openaiApiUrl, "--openai-api-url"),
       optimize: opts.optimize ?? true,
       telemetry: opts.telemetry,
       logLevel,
