@@ -1,9 +1,10 @@
 // Anthropic Messages: answering headroom_retrieve tool_use blocks inside the proxy, for
 // plain JSON responses and for SSE streams (see docs/compression.md, "Streams").
 import { isObj, type Json } from "../apis/types.ts";
-import { MAX_ROUNDS, addUsage, isRetrieveName, resendSafely, jsonResponse, rebuiltHeaders, resolveHash, textResponse } from "./common.ts";
-import { clientStream, formatEvent, readEvents } from "./sse.ts";
+import { isRetrieveName, resolveHash } from "./common.ts";
 import type { RetrievalContext } from "./index.ts";
+import { PASS, eventJson, jsonRounds, streamRounds } from "./rounds.ts";
+import { formatEvent, readEvents } from "./sse.ts";
 
 function isRetrieveBlock(b: unknown): boolean {
   return isObj(b) && b.type === "tool_use" && isRetrieveName(b.name);
@@ -22,34 +23,21 @@ function followUp(body: Json, assistant: unknown[], calls: Json[]): Json {
 }
 
 export async function anthropicJson(ctx: RetrievalContext): Promise<Response> {
-  let body = ctx.body as Json;
-  let response = ctx.response;
   const earlier: unknown[] = [];
-  let usage: Json | undefined;
-  for (let round = 0; ; round++) {
-    if (!response.ok) return response;
-    const text = await response.text();
-    let msg: Json;
-    try {
-      msg = JSON.parse(text) as Json;
-    } catch {
-      return textResponse(response, text);
-    }
-    usage = addUsage(usage, msg.usage);
+  return jsonRounds(ctx, (msg, body, last) => {
     const content = Array.isArray(msg.content) ? msg.content : [];
     const calls = content.filter(isRetrieveBlock) as Json[];
-    if (calls.length === 0 && earlier.length === 0) return textResponse(response, text);
+    if (calls.length === 0 && earlier.length === 0) return PASS;
     const kept = content.filter((b) => !isRetrieveBlock(b));
     const others = kept.some((b) => isObj(b) && b.type === "tool_use");
-    if (calls.length === 0 || others || round + 1 >= MAX_ROUNDS) {
-      const out: Json = { ...msg, content: [...earlier, ...kept], ...(usage ? { usage } : {}) };
+    if (calls.length === 0 || others || last) {
+      const out: Json = { ...msg, content: [...earlier, ...kept] };
       if (!others && out.stop_reason === "tool_use") out.stop_reason = "end_turn";
-      return jsonResponse(response, out);
+      return { answer: out };
     }
     earlier.push(...kept);
-    body = followUp(body, content, calls);
-    response = await resendSafely(ctx.resend, body, "anthropic-messages");
-  }
+    return { followUp: followUp(body, content, calls) };
+  });
 }
 
 interface Block {
@@ -99,34 +87,25 @@ function finished(block: Block): Json {
  * with the next response's blocks renumbered after the ones already sent.
  */
 export function anthropicStream(ctx: RetrievalContext): Response {
-  const out = clientStream();
-  const run = async () => {
-    let body = ctx.body as Json;
-    let response = ctx.response;
-    let nextIndex = 0;
-    for (let round = 0; ; round++) {
-      if (!response.body) break;
+  let nextIndex = 0;
+  return streamRounds(ctx, (write) => ({
+    async relay(stream, round, last, body) {
       const blocks = new Map<number, Block>();
       const order: Block[] = [];
       const indexMap = new Map<number, number>();
       const tail: { event?: string; data: Json; raw: string }[] = [];
       let others = false;
       let errored = false;
-      for await (const ev of readEvents(response.body)) {
-        let data: Json | null = null;
-        try {
-          data = ev.data ? (JSON.parse(ev.data) as Json) : null;
-        } catch {
-          data = null;
-        }
+      for await (const ev of readEvents(stream)) {
+        const data = eventJson(ev.data);
         const type = (data?.type as string | undefined) ?? ev.event;
         if (type === "error") errored = true;
         if (!data) {
-          await out.write(ev.raw);
+          await write(ev.raw);
           continue;
         }
         if (type === "message_start") {
-          if (round === 0) await out.write(ev.raw);
+          if (round === 0) await write(ev.raw);
           continue;
         }
         if (type === "content_block_start") {
@@ -145,7 +124,7 @@ export function anthropicStream(ctx: RetrievalContext): Response {
           if (block && type === "content_block_delta" && isObj(data.delta)) applyDelta(block, data.delta);
           if (block?.held) continue;
           const mapped = indexMap.get(index) ?? index;
-          await out.write(mapped === index ? ev.raw : formatEvent(ev.event, { ...data, index: mapped }));
+          await write(mapped === index ? ev.raw : formatEvent(ev.event, { ...data, index: mapped }));
           continue;
         }
         if (type === "message_delta" || type === "message_stop") {
@@ -153,35 +132,21 @@ export function anthropicStream(ctx: RetrievalContext): Response {
           if (type === "message_stop") break; // the message is complete; decide now
           continue;
         }
-        await out.write(ev.raw);
+        await write(ev.raw);
       }
       const calls = order.filter((b) => b.held).map(finished);
-      if (calls.length === 0 || others || errored || round + 1 >= MAX_ROUNDS) {
+      if (calls.length === 0 || others || errored || last) {
         for (const t of tail) {
           if (t.data.type === "message_delta" && calls.length > 0 && !others && isObj(t.data.delta) && t.data.delta.stop_reason === "tool_use") {
-            await out.write(formatEvent(t.event, { ...t.data, delta: { ...t.data.delta, stop_reason: "end_turn" } }));
+            await write(formatEvent(t.event, { ...t.data, delta: { ...t.data.delta, stop_reason: "end_turn" } }));
           } else {
-            await out.write(t.raw);
+            await write(t.raw);
           }
         }
-        break;
+        return null;
       }
-      body = followUp(body, order.map(finished), calls);
-      response = await resendSafely(ctx.resend, body, "anthropic-messages");
-      if (!response.ok || !response.body) {
-        const detail = await response.text().catch(() => "");
-        await out.write(
-          formatEvent("error", {
-            type: "error",
-            error: { type: "api_error", message: `headroom: the upstream answered ${response.status} while the proxy fetched a compressed original: ${detail.slice(0, 500)}` },
-          }),
-        );
-        break;
-      }
-    }
-  };
-  run()
-    .catch(() => {})
-    .finally(() => out.close());
-  return new Response(out.readable, { status: ctx.response.status, statusText: ctx.response.statusText, headers: rebuiltHeaders(ctx.response.headers) });
+      return followUp(body, order.map(finished), calls);
+    },
+    failed: (message) => write(formatEvent("error", { type: "error", error: { type: "api_error", message } })),
+  }));
 }

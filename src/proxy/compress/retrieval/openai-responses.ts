@@ -1,8 +1,9 @@
 // OpenAI Responses: answering headroom_retrieve function calls inside the proxy.
 import { isObj, type Json } from "../apis/types.ts";
-import { MAX_ROUNDS, addUsage, isRetrieveName, resendSafely, jsonResponse, rebuiltHeaders, resolveHash, textResponse } from "./common.ts";
-import { clientStream, formatEvent, readEvents } from "./sse.ts";
+import { isRetrieveName, resolveHash } from "./common.ts";
 import type { RetrievalContext } from "./index.ts";
+import { PASS, eventJson, jsonRounds, streamRounds } from "./rounds.ts";
+import { formatEvent, readEvents } from "./sse.ts";
 
 function isRetrieveItem(item: unknown): boolean {
   return isObj(item) && item.type === "function_call" && isRetrieveName(item.name);
@@ -17,30 +18,17 @@ function followUp(body: Json, output: unknown[], calls: Json[]): Json {
 }
 
 export async function openaiResponsesJson(ctx: RetrievalContext): Promise<Response> {
-  let body = ctx.body as Json;
-  let response = ctx.response;
   const earlier: unknown[] = [];
-  let usage: Json | undefined;
-  for (let round = 0; ; round++) {
-    if (!response.ok) return response;
-    const text = await response.text();
-    let msg: Json;
-    try {
-      msg = JSON.parse(text) as Json;
-    } catch {
-      return textResponse(response, text);
-    }
-    usage = addUsage(usage, msg.usage);
+  return jsonRounds(ctx, (msg, body, last) => {
     const output = Array.isArray(msg.output) ? msg.output : [];
     const calls = output.filter(isRetrieveItem) as Json[];
-    if (calls.length === 0 && earlier.length === 0) return textResponse(response, text);
+    if (calls.length === 0 && earlier.length === 0) return PASS;
     const kept = output.filter((i) => !isRetrieveItem(i));
     const others = kept.some((i) => isObj(i) && i.type === "function_call");
-    if (calls.length === 0 || others || round + 1 >= MAX_ROUNDS) return jsonResponse(response, { ...msg, output: [...earlier, ...kept], ...(usage ? { usage } : {}) });
+    if (calls.length === 0 || others || last) return { answer: { ...msg, output: [...earlier, ...kept] } };
     earlier.push(...kept.filter((i) => isObj(i) && i.type === "message"));
-    body = followUp(body, output, calls);
-    response = await resendSafely(ctx.resend, body, "openai-responses");
-  }
+    return { followUp: followUp(body, output, calls) };
+  });
 }
 
 /**
@@ -50,15 +38,11 @@ export async function openaiResponsesJson(ctx: RetrievalContext): Promise<Respon
  * with the next response's items (its response.created / in_progress dropped).
  */
 export function openaiResponsesStream(ctx: RetrievalContext): Response {
-  const out = clientStream();
-  const run = async () => {
-    let body = ctx.body as Json;
-    let response = ctx.response;
-    let nextIndex = 0;
-    let seq = 0;
-    const sent: unknown[] = [];
-    for (let round = 0; ; round++) {
-      if (!response.body) break;
+  let nextIndex = 0;
+  let seq = 0;
+  const sent: unknown[] = [];
+  return streamRounds(ctx, (write) => ({
+    async relay(stream, round, last, body) {
       const held = new Set<number>();
       const indexMap = new Map<number, number>();
       const done: Json[] = [];
@@ -69,17 +53,12 @@ export function openaiResponsesStream(ctx: RetrievalContext): Response {
         const next: Json = { ...data };
         if (typeof data.sequence_number === "number") next.sequence_number = seq++;
         if (typeof data.output_index === "number") next.output_index = indexMap.get(data.output_index) ?? data.output_index;
-        await out.write(formatEvent(event, next));
+        await write(formatEvent(event, next));
       };
-      for await (const ev of readEvents(response.body)) {
-        let data: Json | null = null;
-        try {
-          data = JSON.parse(ev.data) as Json;
-        } catch {
-          data = null;
-        }
+      for await (const ev of readEvents(stream)) {
+        const data = eventJson(ev.data);
         if (!data) {
-          await out.write(ev.raw);
+          await write(ev.raw);
           continue;
         }
         const type = (data.type as string | undefined) ?? ev.event ?? "";
@@ -106,7 +85,7 @@ export function openaiResponsesStream(ctx: RetrievalContext): Response {
         await emit(ev.event, data);
       }
       const calls = done.filter(isRetrieveItem);
-      if (calls.length === 0 || others || errored || round + 1 >= MAX_ROUNDS) {
+      if (calls.length === 0 || others || errored || last) {
         for (const t of tail) {
           const resp = isObj(t.data.response) ? t.data.response : null;
           if (resp) {
@@ -116,19 +95,10 @@ export function openaiResponsesStream(ctx: RetrievalContext): Response {
             await emit(t.event, t.data);
           }
         }
-        break;
+        return null;
       }
-      body = followUp(body, done, calls);
-      response = await resendSafely(ctx.resend, body, "openai-responses");
-      if (!response.ok || !response.body) {
-        const detail = await response.text().catch(() => "");
-        await emit("error", { type: "error", sequence_number: 0, message: `headroom: the upstream answered ${response.status} while the proxy fetched a compressed original: ${detail.slice(0, 500)}` });
-        break;
-      }
-    }
-  };
-  run()
-    .catch(() => {})
-    .finally(() => out.close());
-  return new Response(out.readable, { status: ctx.response.status, statusText: ctx.response.statusText, headers: rebuiltHeaders(ctx.response.headers) });
+      return followUp(body, done, calls);
+    },
+    failed: (message) => write(formatEvent("error", { type: "error", sequence_number: seq++, message })),
+  }));
 }
