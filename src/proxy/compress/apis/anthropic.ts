@@ -1,7 +1,7 @@
 // Anthropic Messages: tool output is a `tool_result` block (string or text-block content)
 // in a user message. Blocks with cache_control and error results are never touched.
 import { RETRIEVE_TOOL_NAME, retrieveTool } from "../marker.ts";
-import { isObj, mapTextParts, textOf, withTool, type ApiAdapter, type Json } from "./types.ts";
+import { isObj, lastUserText, mapToolOutput, withTool, type ApiAdapter, type Json } from "./types.ts";
 
 export const anthropicAdapter: ApiAdapter = {
   list(body) {
@@ -14,25 +14,14 @@ export const anthropicAdapter: ApiAdapter = {
     return list.length - 1;
   },
   queryText(_body, list) {
-    for (let i = list.length - 1; i >= 0; i--) {
-      const m = list[i];
-      if (!isObj(m) || m.role !== "user") continue;
-      const text = textOf(m.content, ["text"]);
-      if (text.trim() !== "") return text;
-    }
-    return "";
+    return lastUserText(list, ["text"]);
   },
   mapToolTexts(item, fn) {
     if (!isObj(item) || item.role !== "user" || !Array.isArray(item.content)) return item;
     let content: unknown[] | null = null;
     item.content.forEach((block, i) => {
       if (!isObj(block) || block.type !== "tool_result" || block.cache_control || block.is_error === true) return;
-      let next: unknown = block.content;
-      if (typeof block.content === "string") {
-        next = fn(block.content) ?? block.content;
-      } else if (Array.isArray(block.content)) {
-        next = mapTextParts(block.content, ["text"], fn);
-      }
+      const next = mapToolOutput(block.content, ["text"], fn);
       if (next === block.content) return;
       content ??= (item.content as unknown[]).slice();
       content[i] = { ...block, content: next };

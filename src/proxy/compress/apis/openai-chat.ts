@@ -1,6 +1,6 @@
 // OpenAI Chat Completions: tool output is a `tool` role message (string or text parts).
 import { RETRIEVE_TOOL_NAME, retrieveTool } from "../marker.ts";
-import { isObj, mapTextParts, textOf, withTool, type ApiAdapter } from "./types.ts";
+import { isObj, lastUserText, mapToolOutput, withTool, type ApiAdapter } from "./types.ts";
 
 export const openaiChatAdapter: ApiAdapter = {
   list(body) {
@@ -16,25 +16,12 @@ export const openaiChatAdapter: ApiAdapter = {
     return i;
   },
   queryText(_body, list) {
-    for (let i = list.length - 1; i >= 0; i--) {
-      const m = list[i];
-      if (!isObj(m) || m.role !== "user") continue;
-      const text = textOf(m.content, ["text"]);
-      if (text.trim() !== "") return text;
-    }
-    return "";
+    return lastUserText(list, ["text"]);
   },
   mapToolTexts(item, fn) {
     if (!isObj(item) || item.role !== "tool" || item.cache_control) return item;
-    if (typeof item.content === "string") {
-      const next = fn(item.content);
-      return next === null ? item : { ...item, content: next };
-    }
-    if (Array.isArray(item.content)) {
-      const next = mapTextParts(item.content, ["text"], fn);
-      return next === item.content ? item : { ...item, content: next };
-    }
-    return item;
+    const next = mapToolOutput(item.content, ["text"], fn);
+    return next === item.content ? item : { ...item, content: next };
   },
   withRetrieveTool(body) {
     return withTool(body, RETRIEVE_TOOL_NAME, retrieveTool("openai-chat"), (t) =>

@@ -35,6 +35,27 @@ export function mapTextParts(parts: unknown[], types: string[], fn: TextMapper):
   return out ?? parts;
 }
 
+/**
+ * Applies `fn` to a tool output that is a string or an array of text parts (with one of
+ * the given types); the same value when nothing changed.
+ */
+export function mapToolOutput(content: unknown, types: string[], fn: TextMapper): unknown {
+  if (typeof content === "string") return fn(content) ?? content;
+  if (Array.isArray(content)) return mapTextParts(content, types, fn);
+  return content;
+}
+
+/** The text of the last user message with any (parts of the given types), or "". */
+export function lastUserText(list: unknown[], types: string[]): string {
+  for (let i = list.length - 1; i >= 0; i--) {
+    const m = list[i];
+    if (!isObj(m) || m.role !== "user") continue;
+    const text = textOf(m.content, types);
+    if (text.trim() !== "") return text;
+  }
+  return "";
+}
+
 export function textOf(content: unknown, types: string[]): string {
   if (typeof content === "string") return content;
   if (!Array.isArray(content)) return "";
