@@ -1,6 +1,7 @@
 // Cache mode's memory: per conversation, what each earlier message was (hash of the
 // client's version) and the exact object forwarded for it, so that a prefix the provider
 // has cached is forwarded byte-identical on the next turn. Bounded, least recently used out.
+import { BoundedCache } from "./bounded-cache.ts";
 import { contentHash, quickKey } from "./hash.ts";
 import { bodyChars } from "./tokens.ts";
 
@@ -13,53 +14,25 @@ export interface ConversationState {
   changed: boolean[];
 }
 
-const MAX_CONVERSATIONS = 256;
-const MAX_CHARS = 64 * 1024 * 1024;
-const TTL_MS = 60 * 60_000;
+const LIMITS = { maxEntries: 256, maxSize: 64 * 1024 * 1024, ttlMs: 60 * 60_000 };
 
-interface Held {
-  state: ConversationState;
-  at: number;
-  chars: number;
-}
-
+/** Conversations by key; a conversation's size is the characters of what was forwarded. */
 export class ConversationCache {
-  private map = new Map<string, Held>();
-  private chars = 0;
-  constructor(private now: () => number = Date.now) {}
+  private cache: BoundedCache<ConversationState>;
+  constructor(now: () => number = Date.now) {
+    this.cache = new BoundedCache(LIMITS, now);
+  }
 
   get(key: string): ConversationState | undefined {
-    const hit = this.map.get(key);
-    if (!hit) return undefined;
-    this.map.delete(key);
-    if (this.now() - hit.at > TTL_MS) {
-      this.chars -= hit.chars;
-      return undefined;
-    }
-    this.map.set(key, hit);
-    return hit.state;
+    return this.cache.get(key);
   }
 
   set(key: string, state: ConversationState): void {
-    const old = this.map.get(key);
-    if (old) {
-      this.map.delete(key);
-      this.chars -= old.chars;
-    }
-    const chars = bodyChars(state.forwarded) + state.originals.length * 16;
-    this.map.set(key, { state, at: this.now(), chars });
-    this.chars += chars;
-    // Least recently used conversations go first when over the count or size cap.
-    for (const [k, held] of this.map) {
-      if (this.map.size <= MAX_CONVERSATIONS && this.chars <= MAX_CHARS) break;
-      this.map.delete(k);
-      this.chars -= held.chars;
-    }
+    this.cache.set(key, state, bodyChars(state.forwarded) + state.originals.length * 16);
   }
 
   clear(): void {
-    this.map.clear();
-    this.chars = 0;
+    this.cache.clear();
   }
 }
 

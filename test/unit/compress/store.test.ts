@@ -1,5 +1,6 @@
 // The originals store is bounded: LRU order, TTL, total size cap.
 import { expect, test } from "bun:test";
+import { ConversationCache } from "../../../src/proxy/compress/conversations.ts";
 import { OriginalStore } from "../../../src/proxy/compress/store.ts";
 import { estimateTokens, profileFor } from "../../../src/proxy/compress/tokens.ts";
 import { hasMarker, marker, markerHashes } from "../../../src/proxy/compress/marker.ts";
@@ -27,6 +28,21 @@ test("the least recently used entry goes first when the count or size cap is rea
   expect(store.size).toBe(1);
   expect(store.put("huge", "x".repeat(51))).toBe(false);
   expect(store.totalBytes).toBeLessThanOrEqual(100);
+});
+
+test("cache mode's conversation memory is bounded the same way: an hour's TTL, at most 256 conversations", () => {
+  let now = 0;
+  const cache = new ConversationCache(() => now);
+  const state = (n: number) => ({ originals: [String(n)], forwarded: [null], changed: [false] });
+  cache.set("a", state(0));
+  now = 59 * 60_000;
+  expect(cache.get("a")).toEqual(state(0));
+  now = 2 * 60 * 60_000;
+  expect(cache.get("a")).toBeUndefined();
+  for (let i = 0; i <= 256; i++) cache.set(`k${i}`, state(i));
+  expect(cache.get("k0")).toBeUndefined();
+  expect(cache.get("k1")).toEqual(state(1));
+  expect(cache.get("k256")).toEqual(state(256));
 });
 
 test("token estimates follow the per-profile ratios", () => {
