@@ -2,6 +2,7 @@
 // last items, items with error words, numeric outliers, items matching the question — and
 // drop the rest. A top-level object whose largest field is such an array ({"total":…,
 // "items":[…]}) is handled the same way, other fields kept.
+import { isObj, type Json } from "../apis/types.ts";
 import { ERROR_WORDS, matchCount } from "../query.ts";
 import type { Compressor, CompressorContext, CompressorOutput } from "./types.ts";
 
@@ -12,11 +13,7 @@ const MAX_ERRORS = 8;
 const MAX_OUTLIERS = 4;
 const MAX_MATCHES = 5;
 
-type Obj = Record<string, unknown>;
-
-function isObj(v: unknown): v is Obj {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
+type Obj = Json;
 
 function isObjectArray(v: unknown): v is Obj[] {
   return Array.isArray(v) && v.length >= MIN_ITEMS && v.every(isObj);
