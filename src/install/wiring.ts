@@ -6,9 +6,9 @@ import type { OsName } from "../host/platform.ts";
 import type { ChangeRecord, Scope } from "./manifest.ts";
 import { type ToolName, TOOL_NAMES, TOOLS, isToolName, envForTools, PROVIDER_TOOLS, detectTools } from "../tools/registry.ts";
 import { toolContext } from "../tools/context.ts";
-import { HeadroomError, UsageError, errorMessage } from "../errors.ts";
+import { HeadroomError, UsageError } from "../errors.ts";
 import { runCommand, type CommandRunner } from "../host/exec.ts";
-import { applyPlannedFiles, fileDrift, planFile, revertFileRecord, type PlannedFile } from "./edits/engine.ts";
+import { type PlannedFile, type RevertResult, applyPlannedFiles, fileDrift, planFile, revertEach, revertFileRecord } from "./edits/engine.ts";
 import type { FileEdit } from "./edits/types.ts";
 import { systemShellEdits, userShellEdits } from "./scopes/shell-env.ts";
 import {
@@ -152,29 +152,15 @@ export async function applyWiring(req: WiringRequest, persist: (records: ChangeR
 }
 
 /** Reverts recorded changes (last first); each failure is reported and the rest still run. */
-export async function revertWiring(
-  records: ChangeRecord[],
-  opts: { runner?: CommandRunner } = {},
-): Promise<{ reverted: ChangeRecord[]; failed: { record: ChangeRecord; error: string }[] }> {
+export function revertWiring(records: ChangeRecord[], opts: { runner?: CommandRunner } = {}): Promise<RevertResult> {
   const runner = opts.runner ?? runCommand;
-  const reverted: ChangeRecord[] = [];
-  const failed: { record: ChangeRecord; error: string }[] = [];
-  for (const record of [...records].reverse()) {
-    try {
-      if (record.adapter === WINDOWS_ENV_ADAPTER) {
-        const data = record.data ?? {};
-        const argv = restoreCommand(data.previous as Record<string, string | null>, data.scope as WindowsEnvScope);
-        const r = await runner(argv);
-        if (r.code !== 0) throw new HeadroomError(`Could not restore the ${String(data.scope)} environment variables (exit ${r.code}).`);
-      } else {
-        await revertFileRecord(record, runner);
-      }
-      reverted.push(record);
-    } catch (err) {
-      failed.push({ record, error: errorMessage(err) });
-    }
-  }
-  return { reverted: reverted.reverse(), failed: failed.reverse() };
+  return revertEach(records, async (record) => {
+    if (record.adapter !== WINDOWS_ENV_ADAPTER) return revertFileRecord(record, runner);
+    const data = record.data ?? {};
+    const argv = restoreCommand(data.previous as Record<string, string | null>, data.scope as WindowsEnvScope);
+    const r = await runner(argv);
+    if (r.code !== 0) throw new HeadroomError(`Could not restore the ${String(data.scope)} environment variables (exit ${r.code}).`);
+  });
 }
 
 /** One line per managed edit the user reverted or changed since apply. */

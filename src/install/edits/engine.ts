@@ -284,20 +284,27 @@ export function fileDrift(record: ChangeRecord): string[] {
   return undo.drift(raw.toString("utf8"), record.data ?? {}, record.path);
 }
 
-/** Reverts records in reverse order; each failure is reported and the rest still run. */
-export async function revertFileRecords(
-  records: ChangeRecord[],
-  runner: CommandRunner = runCommand,
-): Promise<{ reverted: ChangeRecord[]; failed: { record: ChangeRecord; error: string }[] }> {
+export interface RevertResult {
+  reverted: ChangeRecord[];
+  failed: { record: ChangeRecord; error: string }[];
+}
+
+/** Runs `revertOne` on the records last first; each failure is reported and the rest still run. */
+export async function revertEach(records: ChangeRecord[], revertOne: (record: ChangeRecord) => Promise<unknown>): Promise<RevertResult> {
   const reverted: ChangeRecord[] = [];
-  const failed: { record: ChangeRecord; error: string }[] = [];
+  const failed: RevertResult["failed"] = [];
   for (const record of [...records].reverse()) {
     try {
-      await revertFileRecord(record, runner);
+      await revertOne(record);
       reverted.push(record);
     } catch (err) {
       failed.push({ record, error: errorMessage(err) });
     }
   }
   return { reverted: reverted.reverse(), failed: failed.reverse() };
+}
+
+/** Reverts file records in reverse order; each failure is reported and the rest still run. */
+export function revertFileRecords(records: ChangeRecord[], runner: CommandRunner = runCommand): Promise<RevertResult> {
+  return revertEach(records, (record) => revertFileRecord(record, runner));
 }
