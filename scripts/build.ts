@@ -30,7 +30,7 @@ function hostTargetName(): string {
 export async function buildOne(outfile: string, bunTarget: string | undefined, targetName: string): Promise<void> {
   const build = { version: pkg.version, commit: gitCommit(), date: new Date().toISOString(), target: targetName };
   const argv = [
-    process.execPath, "build", "--compile", "--minify", "--sourcemap=none", "--bytecode", "--format=esm",
+    process.execPath, "build", "--compile", "--minify", "--sourcemap=none", "--bytecode", "--format=esm", "--splitting",
     ...(bunTarget ? [`--target=${bunTarget}`] : []),
     `--define=HEADROOM_BUILD=${JSON.stringify(build)}`,
     join(root, "src/main.ts"), "--outfile", outfile,
