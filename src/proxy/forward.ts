@@ -10,7 +10,7 @@ import { relayStream } from "./relay.ts";
 import type { RouteInfo } from "./routing.ts";
 import type { CompressionRecord, RequestRecord } from "./stats.ts";
 import { callUpstream } from "./upstream.ts";
-import { usageReaderFor } from "./usage.ts";
+import { readJsonUsage, type Usage, usageReaderFor } from "./usage.ts";
 
 /** Complete bodies up to this size (by Content-Length) are sent in one write instead of relayed. */
 const SMALL_BODY_BYTES = 1024 * 1024;
@@ -42,16 +42,18 @@ interface Prepared {
   result?: CompressResult;
 }
 
-async function prepareBody(req: Request, info: RouteInfo, ctx: ProxyContext): Promise<Prepared> {
-  const raw = await readRequestBody(req);
-  let body: Uint8Array | null = raw;
-  let decoded = false;
-  const encoding = req.headers.get("content-encoding");
-  if (raw && isEncoded(encoding)) {
-    body = decodeBody(raw, encoding!);
-    decoded = true;
+/** The body as received, decoded when it carries a Content-Encoding. */
+function passthrough(req: Request, raw: Uint8Array | null): Prepared {
+  if (raw) {
+    const encoding = req.headers.get("content-encoding");
+    if (isEncoded(encoding)) return { body: decodeBody(raw, encoding!), decoded: true, stream: false };
   }
-  const out: Prepared = { body, decoded, stream: false };
+  return { body: raw, decoded: false, stream: false };
+}
+
+async function prepareBody(req: Request, info: RouteInfo, ctx: ProxyContext): Promise<Prepared> {
+  const out = passthrough(req, await readRequestBody(req));
+  const body = out.body as Uint8Array | null;
   if (!body || info.api === "other" || !ctx.config.optimize || isBypass(req)) return out;
 
   let parsed: unknown;
@@ -94,32 +96,37 @@ function bodyErrorResponse(info: RouteInfo, err: BodyError): Response {
   return providerError(info.provider, err.status, type, err.message);
 }
 
+/** One forwarded request is over: it leaves the in-flight count (drain waits for 0). */
+function release(ctx: ProxyContext): void {
+  const life = ctx.life;
+  life.inFlight--;
+  if (life.inFlight === 0) ctx.onIdle?.();
+}
+
+/** Counts a finished request in the stats and the savings ledger. */
+function account(
+  ctx: ProxyContext,
+  req: Request,
+  info: RouteInfo,
+  t0: number,
+  status: number,
+  model: string | undefined,
+  usage: Usage | undefined,
+  compression: CompressionRecord | undefined,
+  overheadMs: number,
+): void {
+  const r: RequestRecord = { provider: info.provider, status, project: info.project, latencyMs: performance.now() - t0, overheadMs, model, usage, compression };
+  ctx.stats.record(r);
+  ctx.ledger.record(r);
+  if (ctx.log.enabled("debug")) {
+    ctx.log.debug(`${req.method} ${info.path} -> ${info.provider} ${status} ${r.latencyMs.toFixed(1)}ms${usage ? ` in=${usage.input} out=${usage.output}` : ""}`);
+  }
+}
+
 export async function forward(req: Request, search: string, info: RouteInfo, ctx: ProxyContext, opts: ForwardOptions): Promise<Response> {
   const t0 = performance.now();
-  const life = ctx.life;
-  life.inFlight++;
+  ctx.life.inFlight++;
   let released = false;
-  const release = () => {
-    if (released) return;
-    released = true;
-    life.inFlight--;
-    if (life.inFlight === 0) ctx.onIdle?.();
-  };
-  const record = (status: number, extra: Partial<RequestRecord>, overheadMs: number) => {
-    const r: RequestRecord = {
-      provider: info.provider,
-      status,
-      project: info.project,
-      latencyMs: performance.now() - t0,
-      overheadMs,
-      ...extra,
-    };
-    ctx.stats.record(r);
-    ctx.ledger.record(r);
-    if (ctx.log.enabled("debug")) {
-      ctx.log.debug(`${req.method} ${info.path} -> ${info.provider} ${status} ${r.latencyMs.toFixed(1)}ms${r.usage ? ` in=${r.usage.input} out=${r.usage.output}` : ""}`);
-    }
-  };
 
   try {
     let prep: Prepared;
@@ -127,8 +134,9 @@ export async function forward(req: Request, search: string, info: RouteInfo, ctx
       prep = await prepareBody(req, info, ctx);
     } catch (err) {
       if (err instanceof BodyError) {
-        record(err.status, {}, performance.now() - t0);
-        release();
+        account(ctx, req, info, t0, err.status, undefined, undefined, undefined, performance.now() - t0);
+        released = true;
+        release(ctx);
         return bodyErrorResponse(info, err);
       }
       throw err;
@@ -144,13 +152,14 @@ export async function forward(req: Request, search: string, info: RouteInfo, ctx
     const before = tSend - t0;
 
     if (!outcome.ok) {
-      release();
+      released = true;
+      release(ctx);
       if (outcome.aborted) {
-        record(499, { model: prep.model, compression: prep.compression }, before);
+        account(ctx, req, info, t0, 499, prep.model, undefined, prep.compression, before);
         return new Response(null, { status: 499 });
       }
       ctx.log.warn(`upstream ${base} unreachable after ${outcome.attempts} attempt(s): ${outcome.error.message}`);
-      record(502, { model: prep.model, compression: prep.compression }, before);
+      account(ctx, req, info, t0, 502, prep.model, undefined, prep.compression, before);
       return upstreamUnreachable(info.provider, base, outcome.error.message);
     }
 
@@ -171,8 +180,9 @@ export async function forward(req: Request, search: string, info: RouteInfo, ctx
           },
         });
       } catch (err) {
-        release();
-        record(signal.aborted ? 499 : 502, { model: prep.model, compression: prep.compression }, before);
+        released = true;
+        release(ctx);
+        account(ctx, req, info, t0, signal.aborted ? 499 : 502, prep.model, undefined, prep.compression, before);
         if (signal.aborted) return new Response(null, { status: 499 });
         ctx.log.warn(`retrieval round trip failed: ${(err as Error).message}`);
         return providerError(info.provider, 502, "api_error", `headroom could not complete a retrieval round trip with ${base}: ${(err as Error).message}`);
@@ -196,13 +206,13 @@ export async function forward(req: Request, search: string, info: RouteInfo, ctx
     const init = { status, statusText: response.statusText, headers: outHeaders };
     if (!response.body || req.method === "HEAD" || NO_BODY_STATUS.has(status)) {
       if (response.body) response.body.cancel().catch(() => {});
-      record(status, { model: prep.model, compression: c }, before + (performance.now() - tHeaders));
-      release();
+      account(ctx, req, info, t0, status, prep.model, undefined, c, before + (performance.now() - tHeaders));
+      released = true;
+      release(ctx);
       return new Response(null, init);
     }
 
     const contentType = response.headers.get("content-type");
-    const reader = usageReaderFor(contentType);
     const declared = Number(response.headers.get("content-length") ?? Number.NaN);
     if (declared <= SMALL_BODY_BYTES && !contentType?.includes("text/event-stream")) {
       // A small complete body (the usual JSON answer): read it at once and send it in
@@ -211,30 +221,32 @@ export async function forward(req: Request, search: string, info: RouteInfo, ctx
       try {
         bytes = await response.bytes();
       } catch (err) {
-        record(signal.aborted ? 499 : 502, { model: prep.model, compression: c }, before);
-        release();
+        account(ctx, req, info, t0, signal.aborted ? 499 : 502, prep.model, undefined, c, before);
+        released = true;
+        release(ctx);
         if (signal.aborted) return new Response(null, { status: 499 });
         return upstreamUnreachable(info.provider, base, (err as Error).message);
       }
       const tBody = performance.now();
-      reader?.push(bytes);
-      const usage = reader?.finish();
       const out = new Response(bytes, init);
-      record(status, { model: usage?.model ?? prep.model, usage, compression: c }, before + (performance.now() - tBody));
-      release();
+      const usage = contentType?.includes("json") ? readJsonUsage(bytes) : undefined;
+      account(ctx, req, info, t0, status, usage?.model ?? prep.model, usage, c, before + (performance.now() - tBody));
+      released = true;
+      release(ctx);
       return out;
     }
-    const overhead = () => before + (performance.now() - tHeaders);
+    const reader = usageReaderFor(contentType);
     let overheadMs = 0;
     const relayed = relayStream(response.body, reader, () => {
       const usage = reader?.finish();
-      record(status, { model: usage?.model ?? prep.model, usage, compression: c }, overheadMs);
-      release();
+      account(ctx, req, info, t0, status, usage?.model ?? prep.model, usage, c, overheadMs);
+      released = true;
+      release(ctx);
     });
-    overheadMs = overhead();
+    overheadMs = before + (performance.now() - tHeaders);
     return new Response(relayed, init);
   } catch (err) {
-    release();
+    if (!released) release(ctx);
     throw err;
   }
 }

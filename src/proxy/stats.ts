@@ -83,6 +83,8 @@ export interface ModelCounters {
   saved: number;
 }
 
+const STATUS_CLASSES = ["0xx", "1xx", "2xx", "3xx", "4xx", "5xx"];
+
 export class Stats {
   readonly startedAt = Date.now();
   requests = 0;
@@ -102,7 +104,7 @@ export class Stats {
     this.requests++;
     this.byProvider[r.provider]++;
     if (r.status >= 400) this.errors++;
-    const cls = `${Math.floor(r.status / 100)}xx`;
+    const cls = STATUS_CLASSES[Math.floor(r.status / 100)] ?? `${Math.floor(r.status / 100)}xx`;
     this.byStatus.set(cls, (this.byStatus.get(cls) ?? 0) + 1);
     if (r.project) this.byProject.set(r.project, (this.byProject.get(r.project) ?? 0) + 1);
     this.latency.add(r.latencyMs);
