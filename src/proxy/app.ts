@@ -34,16 +34,25 @@ type CompressRoutes = typeof import("./compress/routes.ts");
 let compressRoutes: Promise<CompressRoutes> | null = null;
 const loadCompressRoutes = () => (compressRoutes ??= import("./compress/routes.ts"));
 
+async function compressRoute(req: Request, path: string): Promise<Response> {
+  const routes = await loadCompressRoutes();
+  if (path === "/v1/compress") return req.method === "POST" ? routes.compressRoute(req) : methodNotAllowed("POST");
+  if (path === "/v1/retrieve") return req.method === "POST" ? routes.retrieveRoute(req) : methodNotAllowed("POST");
+  if (req.method !== "GET") return methodNotAllowed("GET");
+  return routes.retrieveRoute(req, decodeURIComponent(path.slice("/v1/retrieve/".length)));
+}
+
+/** The caller's address (a syscall: looked up only where it matters). */
+const remoteOf = (server: Server<unknown>, req: Request) => server.requestIP(req)?.address;
+
 export function createHandler(ctx: ProxyContext) {
   const token = ctx.config.proxyToken;
-  return async function handle(req: Request, server: Server<unknown>): Promise<Response> {
+  // Not an async function: a forwarded request returns forward()'s promise as it is.
+  return function handle(req: Request, server: Server<unknown>): Response | Promise<Response> {
     const { path, search } = splitUrl(req.url);
-    // The caller's address is only looked up where it matters (it costs a syscall).
-    let remote: string | undefined | null = null;
-    const remoteAddress = () => (remote === null ? (remote = server.requestIP(req)?.address) : remote);
     let authorizationIsProxyToken = false;
     if (token) {
-      const guard = checkCaller(path, req.headers, remoteAddress(), token);
+      const guard = checkCaller(path, req.headers, remoteOf(server, req), token);
       if (!guard.allowed) return unauthorized();
       authorizationIsProxyToken = guard.authorizationIsProxyToken;
     }
@@ -51,12 +60,8 @@ export function createHandler(ctx: ProxyContext) {
     if (path.startsWith("/v1/") || path.startsWith("/p/")) {
       const info = route(req.method, path, req.headers);
       if (info.path === "/v1/compress" || info.path === "/v1/retrieve" || info.path.startsWith("/v1/retrieve/")) {
-        if (!isLoopbackAddress(remoteAddress())) return forbidden();
-        const routes = await loadCompressRoutes();
-        if (info.path === "/v1/compress") return req.method === "POST" ? routes.compressRoute(req) : methodNotAllowed("POST");
-        if (info.path === "/v1/retrieve") return req.method === "POST" ? routes.retrieveRoute(req) : methodNotAllowed("POST");
-        if (req.method !== "GET") return methodNotAllowed("GET");
-        return routes.retrieveRoute(req, decodeURIComponent(info.path.slice("/v1/retrieve/".length)));
+        if (!isLoopbackAddress(remoteOf(server, req))) return forbidden();
+        return compressRoute(req, info.path);
       }
       if (!info.path.startsWith("/v1/")) return notFound(path);
       return forward(req, search, info, ctx, { authorizationIsProxyToken });
@@ -69,7 +74,7 @@ export function createHandler(ctx: ProxyContext) {
         return readyz(ctx);
       case "/health":
       case "/healthz":
-        return health(ctx, isLoopbackAddress(remoteAddress()));
+        return health(ctx, isLoopbackAddress(remoteOf(server, req)));
       case "/stats":
         return Response.json(statsBody(ctx));
       case "/metrics":

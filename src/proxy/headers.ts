@@ -7,9 +7,11 @@ const HOP_BY_HOP = new Set([
   "te", "trailer", "trailers", "transfer-encoding", "upgrade",
 ]);
 
+/** Header names the Connection header lists (null when it lists none beyond the hop-by-hop set). */
 function connectionListed(headers: Headers): Set<string> | null {
   const value = headers.get("connection");
-  if (!value) return null;
+  // The usual values name no header of their own: skip the split.
+  if (!value || value === "keep-alive" || value === "close" || value === "Keep-Alive" || value === "Close") return null;
   const out = new Set<string>();
   for (const name of value.split(",")) {
     const n = name.trim().toLowerCase();

@@ -84,43 +84,52 @@ export interface UsageReader {
 const JSON_CAP = 8 * 1024 * 1024;
 const LINE_CAP = 4 * 1024 * 1024;
 
-const USAGE_KEY = Buffer.from('"usage"');
-const MODEL_KEY = Buffer.from('"model"');
 const BACKSLASH = 0x5c;
+const utf8 = new TextDecoder();
 
-/** Index of `"key"` followed by `:` as a JSON key (not inside a string), searching backwards from `from`. */
-function findKey(buf: Buffer, key: Buffer, fromEnd: boolean): number {
-  let at = fromEnd ? buf.lastIndexOf(key) : buf.indexOf(key);
+const isSpace = (c: number) => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+
+/** Index just past `"key":` used as a JSON key (not text inside a string), searching from the end or the start. */
+function findKey(text: string, key: string, fromEnd: boolean): number {
+  let at = fromEnd ? text.lastIndexOf(key) : text.indexOf(key);
   while (at !== -1) {
     let j = at + key.length;
-    while (j < buf.length && (buf[j] === 0x20 || buf[j] === 0x0a || buf[j] === 0x0d || buf[j] === 0x09)) j++;
-    if (buf[j] === 0x3a && buf[at - 1] !== BACKSLASH) return j + 1;
-    at = fromEnd ? (at === 0 ? -1 : buf.lastIndexOf(key, at - 1)) : buf.indexOf(key, at + 1);
+    while (j < text.length && isSpace(text.charCodeAt(j))) j++;
+    if (text.charCodeAt(j) === 0x3a && text.charCodeAt(at - 1) !== BACKSLASH) return j + 1;
+    at = fromEnd ? (at === 0 ? -1 : text.lastIndexOf(key, at - 1)) : text.indexOf(key, at + 1);
   }
   return -1;
 }
 
 /** The JSON value that starts at `start` (after whitespace), when it is an object or string. */
-function valueAt(buf: Buffer, start: number): unknown {
+function valueAt(text: string, start: number): unknown {
   let i = start;
-  while (i < buf.length && (buf[i] === 0x20 || buf[i] === 0x0a || buf[i] === 0x0d || buf[i] === 0x09)) i++;
-  const open = buf[i];
-  if (open !== 0x7b && open !== 0x22) return undefined;
+  while (i < text.length && isSpace(text.charCodeAt(i))) i++;
+  const open = text.charCodeAt(i);
+  if (open === 0x22) {
+    // A string: without escapes it is the text up to the next quote.
+    const close = text.indexOf('"', i + 1);
+    if (close === -1) return undefined;
+    const raw = text.slice(i + 1, close);
+    if (!raw.includes("\\")) return raw;
+  } else if (open !== 0x7b) {
+    return undefined;
+  }
   let depth = 0;
   let inString = false;
-  for (let j = i; j < buf.length; j++) {
-    const c = buf[j];
+  for (let j = i; j < text.length; j++) {
+    const c = text.charCodeAt(j);
     if (inString) {
       if (c === BACKSLASH) j++;
       else if (c === 0x22) {
         inString = false;
-        if (open === 0x22) return JSON.parse(buf.toString("utf8", i, j + 1));
+        if (open === 0x22) return JSON.parse(text.slice(i, j + 1));
       }
       continue;
     }
     if (c === 0x22) inString = true;
     else if (c === 0x7b) depth++;
-    else if (c === 0x7d && --depth === 0) return JSON.parse(buf.toString("utf8", i, j + 1));
+    else if (c === 0x7d && --depth === 0) return JSON.parse(text.slice(i, j + 1));
   }
   return undefined;
 }
@@ -131,18 +140,18 @@ function valueAt(buf: Buffer, start: number): unknown {
  * Falls back to a full parse when the quick read finds nothing.
  */
 export function readJsonUsage(bytes: Uint8Array): Usage | undefined {
-  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const p: Partial = {};
   try {
-    const u = findKey(buf, USAGE_KEY, true);
-    const m = findKey(buf, MODEL_KEY, false);
-    const usage = u === -1 ? undefined : valueAt(buf, u);
-    const model = m === -1 ? undefined : valueAt(buf, m);
+    const text = utf8.decode(bytes);
+    const u = findKey(text, '"usage"', true);
+    const usage = u === -1 ? undefined : valueAt(text, u);
     if (usage && typeof usage === "object") {
+      const m = findKey(text, '"model"', false);
+      const model = m === -1 ? undefined : valueAt(text, m);
       readEvent({ usage, model: typeof model === "string" ? model : undefined }, p);
       return finish(p);
     }
-    readEvent(JSON.parse(buf.toString("utf8")), p);
+    readEvent(JSON.parse(text), p);
   } catch {
     return undefined;
   }
