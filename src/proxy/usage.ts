@@ -185,9 +185,9 @@ const USAGE_BYTES = Buffer.from('"usage"');
 const MODEL_BYTES = Buffer.from('"model"');
 
 /**
- * Parses SSE `data:` lines as they pass. Chunks are searched as bytes first (native
- * search); only the lines of a chunk that mention "usage" (or "model", until the model is
- * known) are decoded and JSON-parsed. An unfinished last line is carried to the next chunk.
+ * Parses SSE `data:` lines as they pass. Chunks are searched as bytes (native search);
+ * only the lines that mention "usage" (or "model", until the model is known) are decoded
+ * and JSON-parsed. An unfinished last line is carried to the next chunk.
  */
 export function sseUsageReader(): UsageReader {
   const p: Partial = {};
@@ -203,9 +203,20 @@ export function sseUsageReader(): UsageReader {
       // not JSON ([DONE], a comment): nothing to read
     }
   };
+  // Only the lines that mention "usage" (or "model", while it is unknown) are decoded.
   const lines = (buf: Buffer) => {
-    if (buf.indexOf(USAGE_BYTES) === -1 && (p.model || buf.indexOf(MODEL_BYTES) === -1)) return;
-    for (const l of buf.toString("utf8").split("\n")) line(l);
+    let from = 0;
+    while (from < buf.length) {
+      const u = buf.indexOf(USAGE_BYTES, from);
+      const m = p.model ? -1 : buf.indexOf(MODEL_BYTES, from);
+      const at = u === -1 ? m : m === -1 ? u : Math.min(u, m);
+      if (at === -1) return;
+      const start = buf.lastIndexOf(10, at) + 1;
+      let end = buf.indexOf(10, at);
+      if (end === -1) end = buf.length;
+      line(buf.toString("utf8", start, end));
+      from = end + 1;
+    }
   };
   return {
     push(chunk) {
