@@ -1,12 +1,15 @@
 #!/usr/bin/env bun
 // The headroom executable: proxy, wrap, unwrap, install, version.
-// Subcommands are loaded lazily so that `--version` or `install status` never pays for
-// the proxy's modules.
-import { defineCommand } from "citty";
+// `--version` answers before the CLI library is loaded, and subcommands are loaded
+// lazily, so `--version` or `install status` never pays for the proxy's modules.
+// (The build splits the bundle at every dynamic import: a module behind one is read
+// only when a command needs it.)
+import type { CommandDef } from "citty";
 import { VERSION } from "./version.ts";
-import { runCli } from "./cli/run.ts";
 
-export const main = defineCommand({
+// A plain object: citty's defineCommand is the identity, and importing it would load
+// citty before the `--version` fast path.
+export const main: CommandDef = {
   meta: { name: "headroom", version: VERSION, description: "Local LLM proxy that compresses tool output, and the runtime that keeps it alive." },
   subCommands: {
     proxy: () => import("./cli/proxy.ts").then((m) => m.default),
@@ -16,6 +19,12 @@ export const main = defineCommand({
     healthcheck: () => import("./cli/healthcheck.ts").then((m) => m.default),
     version: () => import("./cli/version.ts").then((m) => m.default),
   },
-});
+};
 
-await runCli(main, process.argv.slice(2));
+const argv = process.argv.slice(2);
+if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-V")) {
+  console.log(VERSION);
+} else {
+  const { runCli } = await import("./cli/run.ts");
+  await runCli(main, argv);
+}
