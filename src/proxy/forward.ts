@@ -131,7 +131,9 @@ export async function forward(req: Request, search: string, info: RouteInfo, ctx
   try {
     let prep: Prepared;
     try {
-      prep = await prepareBody(req, info, ctx);
+      // Pure passthrough (--no-optimize, or an API the compressor does not read) skips
+      // the body inspection entirely.
+      prep = ctx.config.optimize && info.api !== "other" ? await prepareBody(req, info, ctx) : passthrough(req, await readRequestBody(req));
     } catch (err) {
       if (err instanceof BodyError) {
         account(ctx, req, info, t0, err.status, undefined, undefined, undefined, performance.now() - t0);
