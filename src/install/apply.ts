@@ -72,7 +72,7 @@ export async function prepareApply(draft: Manifest, env: Env, opts: { force?: bo
       );
     }
   }
-  const sup = supervisorFor(draft.os as OsName, draft.preset, draft.scope, env);
+  const sup = await supervisorFor(draft.os as OsName, draft.preset, draft.scope, env);
   const ctx = makeContext(draft, { env, os: draft.os as OsName });
   if (!opts.dryRun) await sup.preflight(ctx);
   const wiringReq = wiringRequest(draft, ctx, env);
@@ -123,7 +123,7 @@ async function bringUp(m: Manifest, sup: Supervisor, ctx: SupervisorContext, env
 
 export async function executeApply(p: Prepared, timeoutMs = 30_000): Promise<ApplyResult> {
   const { env, warnings } = p;
-  const oldBound = p.old ? bind(p.old, env) : null;
+  const oldBound = p.old ? await bind(p.old, env) : null;
   const keepWiring = p.old !== null && sameWiring(p.old, p.manifest);
   let records: ChangeRecord[] = keepWiring ? p.old!.changes : [];
   let m: Manifest = { ...p.manifest, changes: records, supervisorState: {} };
@@ -178,7 +178,7 @@ async function rollback(p: Prepared, m: Manifest, keptWiring: boolean): Promise<
     if (failed.length) restoreNotes.push(`could not revert ${failed.map((f) => f.record.path).join(", ")}`);
     if (p.old) {
       try {
-        const req = wiringRequest(p.old, bind(p.old, env).ctx, env);
+        const req = wiringRequest(p.old, (await bind(p.old, env)).ctx, env);
         let current = { ...p.old, changes: [] as ChangeRecord[] };
         changes = await applyWiring(req, async (recs) => {
           current = { ...current, changes: recs };
@@ -195,7 +195,7 @@ async function rollback(p: Prepared, m: Manifest, keptWiring: boolean): Promise<
     return restoreNotes;
   }
   const old = { ...p.old, changes };
-  const b = bind(old, env);
+  const b = await bind(old, env);
   try {
     await bringUp(old, b.sup, b.ctx, env, [], 30_000, p.old.supervisorState ?? {});
   } catch (err) {

@@ -3,7 +3,8 @@
 // the platform.
 import { HeadroomError, errorMessage } from "../errors.ts";
 import { isPortOpen, waitFor } from "../host/net.ts";
-import { type ContextOptions, makeContext } from "./context.ts";
+import { type Bound, bind } from "./bound.ts";
+import type { ContextOptions } from "./context.ts";
 import { isProfileServing, probePort, waitHealthy } from "./health.ts";
 import type { Manifest } from "./manifest.ts";
 import { ensureRuntime } from "./agent.ts";
@@ -12,22 +13,11 @@ import { runtimePid, stopRuntimeProcess } from "./runtime-process.ts";
 import { deleteProfileDir, saveManifest } from "./store.ts";
 import type { Supervisor, SupervisorContext } from "./supervisors/types.ts";
 import { containerName } from "./supervisors/docker-argv.ts";
-import { supervisorForManifest } from "./table.ts";
 import { revertWiring } from "./wiring.ts";
 
 type Env = Record<string, string | undefined>;
 
-export interface Bound {
-  m: Manifest;
-  sup: Supervisor;
-  ctx: SupervisorContext;
-  env: Env;
-}
-
-export function bind(m: Manifest, env: Env = process.env, opts: ContextOptions = {}): Bound {
-  const e = { ...env, HEADROOM_WORKSPACE_DIR: m.workspaceDir };
-  return { m, sup: supervisorForManifest(m, e), ctx: makeContext(m, { ...opts, env: e }), env: e };
-}
+export { type Bound, bind };
 
 const isTask = (m: Manifest) => m.preset === "persistent-task";
 
@@ -77,7 +67,7 @@ async function checkPortForStart(m: Manifest): Promise<void> {
 
 /** Starts the runtime through its supervisor (or `agent ensure` for the task preset) and waits until healthy. */
 export async function startDeployment(m: Manifest, env: Env = process.env, opts: ContextOptions = {}, timeoutMs = 30_000) {
-  const b = bind(m, env, opts);
+  const b = await bind(m, env, opts);
   if (await isProfileServing(m.profile, m.port, m.host)) {
     if (isTask(m) && m.supervisorState?.paused) await resume(b);
     return probePort(m.port, m.host);
@@ -122,7 +112,7 @@ async function presentRuntime(b: Bound): Promise<{ pid?: number } | null> {
  * because starting a unit that is already active does nothing.
  */
 export async function recoverDeployment(m: Manifest, env: Env = process.env, opts: ContextOptions = {}, graceMs = 5_000) {
-  const b = bind(m, env, opts);
+  const b = await bind(m, env, opts);
   const serving = await isProfileServing(m.profile, m.port, m.host);
   if (serving) return serving;
   const present = await presentRuntime(b);
@@ -135,7 +125,7 @@ export async function recoverDeployment(m: Manifest, env: Env = process.env, opt
 
 /** Stops through the supervisor and returns once the port is free. */
 export async function stopDeployment(m: Manifest, env: Env = process.env, opts: { pause?: boolean } & ContextOptions = {}): Promise<void> {
-  const b = bind(m, env, opts);
+  const b = await bind(m, env, opts);
   await b.sup.stop(b.ctx, { pause: opts.pause });
   if (opts.pause && isTask(m)) {
     saveManifest({ ...m, supervisorState: { ...m.supervisorState, paused: true }, updatedAt: new Date().toISOString() }, b.env);
@@ -150,7 +140,7 @@ export async function stopDeployment(m: Manifest, env: Env = process.env, opts: 
 
 /** Waits for the old process to exit, then confirms a new healthy pid. */
 export async function restartDeployment(m: Manifest, env: Env = process.env, opts: ContextOptions = {}) {
-  const b = bind(m, env, opts);
+  const b = await bind(m, env, opts);
   const before = await probePort(m.port, m.host, 800);
   // A container's /health pid is from its own namespace (usually 1): it says nothing about
   // which process is old or new, so only the supervisor's synchronous restart is relied on.
@@ -182,7 +172,7 @@ export interface RemoveResult {
  * manifest of what is left) is kept when anything could not be reverted.
  */
 export async function removeDeployment(m: Manifest, env: Env = process.env, opts: ContextOptions = {}): Promise<RemoveResult> {
-  const b = bind(m, env, opts);
+  const b = await bind(m, env, opts);
   const problems: string[] = [];
   let uninstalled = true;
   let stopError: string | null = null;

@@ -2,12 +2,11 @@
 // the port is this deployment. Problems (foreign process, crash loop, no linger,
 // configuration drift) each get a line. Healthy = running + ready + ours.
 import { errorMessage } from "../errors.ts";
-import { bind } from "./deploy.ts";
+import { bind } from "./bound.ts";
 import { probePort } from "./health.ts";
 import type { Manifest } from "./manifest.ts";
 import { readPidFile } from "./runtime-process.ts";
 import type { SupervisorStatus } from "./supervisors/types.ts";
-import { wiringDrift } from "./wiring.ts";
 
 type Env = Record<string, string | undefined>;
 
@@ -29,12 +28,12 @@ export interface StatusReport {
 }
 
 export async function deploymentStatus(m: Manifest, env: Env = process.env): Promise<StatusReport> {
-  const b = bind(m, env);
+  const b = await bind(m, env);
   const problems: string[] = [];
   const [sup, probe, drift] = await Promise.all([
     b.sup.status(b.ctx).catch((err) => ({ kind: b.sup.kind, error: errorMessage(err) }) as const),
     probePort(m.port, m.host, 1000),
-    m.changes.length ? wiringDrift(m.changes).catch((err) => [`could not check the wiring: ${errorMessage(err)}`]) : Promise.resolve([] as string[]),
+    m.changes.length ? import("./drift.ts").then((d) => d.wiringDrift(m.changes)).catch((err) => [`could not check the wiring: ${errorMessage(err)}`]) : Promise.resolve([] as string[]),
   ]);
   let supView: StatusReport["supervisorView"];
   let supRunning = false;

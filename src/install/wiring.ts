@@ -8,7 +8,7 @@ import { type ToolName, TOOL_NAMES, TOOLS, isToolName, envForTools, PROVIDER_TOO
 import { toolContext } from "../tools/context.ts";
 import { HeadroomError, UsageError } from "../errors.ts";
 import { runCommand, type CommandRunner } from "../host/exec.ts";
-import { type PlannedFile, type RevertResult, applyPlannedFiles, fileDrift, planFile, revertEach, revertFileRecord } from "./edits/engine.ts";
+import { type PlannedFile, type RevertResult, applyPlannedFiles, planFile, revertEach, revertFileRecord } from "./edits/engine.ts";
 import type { FileEdit } from "./edits/types.ts";
 import { systemShellEdits, userShellEdits } from "./scopes/shell-env.ts";
 import {
@@ -103,18 +103,20 @@ function fileEdits(req: WiringRequest, targets: ToolName[]): FileEdit[] {
   return systemShellEdits(req.os, req.isRoot, vars, req.systemRoot ?? "/");
 }
 
-function planFiles(req: WiringRequest, targets: ToolName[]): PlannedFile[] {
+async function planFiles(req: WiringRequest, targets: ToolName[]): Promise<PlannedFile[]> {
   const ws = windowsScope(req);
   if (ws === "Machine" && !req.isRoot) {
     throw new HeadroomError("System scope sets Machine environment variables, which needs an administrator; run from an elevated PowerShell, or use --scope user.");
   }
-  return fileEdits(req, targets).map((e) => planFile(e, stateDir(req)));
+  const planned: PlannedFile[] = [];
+  for (const e of fileEdits(req, targets)) planned.push(await planFile(e, stateDir(req)));
+  return planned;
 }
 
 /** Reads and parses every file the wiring would change; throws before anything is written. */
 export async function planWiring(req: WiringRequest): Promise<WiringPlan> {
   const targets = resolveTargets(req);
-  const planned = planFiles(req, targets);
+  const planned = await planFiles(req, targets);
   const commands: string[][] = planned.flatMap((p) => p.commands ?? []);
   const ws = windowsScope(req);
   if (ws) {
@@ -136,7 +138,7 @@ export async function planWiring(req: WiringRequest): Promise<WiringPlan> {
 export async function applyWiring(req: WiringRequest, persist: (records: ChangeRecord[]) => Promise<void>): Promise<ChangeRecord[]> {
   const targets = resolveTargets(req);
   const runner = req.runner ?? runCommand;
-  const planned = planFiles(req, targets);
+  const planned = await planFiles(req, targets);
   const ws = windowsScope(req);
   if (!ws) return applyPlannedFiles(planned, stateDir(req), persist, [], runner, req.env);
   const vars = envForTools(targets, req.port, req.host);
@@ -163,12 +165,4 @@ export function revertWiring(records: ChangeRecord[], opts: { runner?: CommandRu
   });
 }
 
-/** One line per managed edit the user reverted or changed since apply. */
-export async function wiringDrift(records: ChangeRecord[]): Promise<string[]> {
-  const lines: string[] = [];
-  for (const r of records) {
-    if (r.adapter === WINDOWS_ENV_ADAPTER) continue; // needs a Windows host to read; not checked
-    lines.push(...fileDrift(r));
-  }
-  return lines;
-}
+export { wiringDrift } from "./drift.ts";

@@ -13,7 +13,7 @@ import * as v from "valibot";
 import { HeadroomError } from "../errors.ts";
 import { runCommand, type CommandRunner } from "../host/exec.ts";
 import { acquireLock, atomicWrite, ensureDir, isPidAlive, PRIVATE_FILE, readIfExists } from "../host/fs.ts";
-import { applyPlannedFiles, planFile, revertFileRecords } from "../install/edits/engine.ts";
+import { type PlannedFile, applyPlannedFiles, planFile, revertFileRecords } from "../install/edits/engine.ts";
 import { ChangeRecordSchema, type ChangeRecord } from "../install/manifest.ts";
 import { homeDir, workspaceDir } from "../paths.ts";
 import { toolContext, type Env } from "./context.ts";
@@ -109,7 +109,8 @@ export async function applyToolSession(tool: ToolName, opts: SessionOptions): Pr
       const host = opts.host || "127.0.0.1";
       const ctx = toolContext({ home: homeDir(env), env, port: opts.port, host });
       // Read and parse everything first: an unparsable config stops the wrap with nothing changed.
-      const planned = def.providerEdits!(ctx).map((e) => planFile(e, dir));
+      const planned: PlannedFile[] = [];
+      for (const e of def.providerEdits!(ctx)) planned.push(await planFile(e, dir));
       const write = async (records: ChangeRecord[]) => {
         const state: SessionState = { tool, port: opts.port, host, records };
         atomicWrite(join(dir, "session.json"), JSON.stringify(state, null, 2) + "\n", { mode: PRIVATE_FILE, forceMode: true });

@@ -11,25 +11,25 @@ import { atomicWrite, ensureDir, PRIVATE_FILE, readIfExists, resolveSymlinkTarge
 import { errorMessage, HeadroomError } from "../../errors.ts";
 import { runCommand, type CommandRunner } from "../../host/exec.ts";
 import { blockUndo } from "./block.ts";
-import { jsonKeysUndo } from "./json-keys.ts";
-import { tomlUndo } from "./toml-keys.ts";
 import type { EditData, FileEdit, UndoAdapter } from "./types.ts";
 
-const UNDO: Record<string, UndoAdapter> = {};
+// Undo adapters by the name their records carry. The JSON and TOML ones (and their
+// parsers) are loaded only when a record actually needs stripping or a drift check.
+const UNDO: Record<string, () => Promise<UndoAdapter>> = {
+  "json-keys": () => import("./json-keys.ts").then((m) => m.jsonKeysUndo),
+  "toml-keys": () => import("./toml-keys.ts").then((m) => m.tomlUndo),
+  "shell-block": async () => blockUndo,
+};
 
 /** Registers the undo side of an adapter under the name its records carry. */
 export function registerUndo(name: string, undo: UndoAdapter): void {
-  UNDO[name] = undo;
+  UNDO[name] = async () => undo;
 }
 
-export function undoFor(record: ChangeRecord): UndoAdapter | undefined {
+export async function undoFor(record: ChangeRecord): Promise<UndoAdapter | undefined> {
   const kind = (record.data?.kind as string | undefined) ?? record.adapter;
-  return UNDO[kind];
+  return Object.hasOwn(UNDO, kind) ? UNDO[kind]!() : undefined;
 }
-
-registerUndo("json-keys", jsonKeysUndo);
-registerUndo("toml-keys", tomlUndo);
-registerUndo("shell-block", blockUndo);
 
 export function sha256(data: string | Uint8Array): string {
   return createHash("sha256").update(data).digest("hex");
@@ -72,7 +72,7 @@ function kindOf(edit: FileEdit): string {
 }
 
 /** Reads and computes one edit. Throws (naming the path) when the file cannot be used. */
-export function planFile(edit: FileEdit, stateDir: string | null): PlannedFile {
+export async function planFile(edit: FileEdit, stateDir: string | null): Promise<PlannedFile> {
   const target = resolveSymlinkTarget(edit.path);
   let raw: Buffer | null;
   try {
@@ -96,7 +96,7 @@ export function planFile(edit: FileEdit, stateDir: string | null): PlannedFile {
       }
       base = original === null ? null : Buffer.from(original).toString("utf8");
     } else {
-      const undo = undoFor(prior);
+      const undo = await undoFor(prior);
       if (undo) {
         base = undo.strip(before, prior.data ?? {}, target);
         original = Buffer.from(base, "utf8");
@@ -248,7 +248,7 @@ export async function revertFileRecord(record: ChangeRecord, runner: CommandRunn
         dropPrior(record);
         return "stripped";
       }
-      const undo = undoFor(record);
+      const undo = await undoFor(record);
       if (!undo) throw new HeadroomError(`Cannot revert ${record.path}: unknown change kind "${record.adapter}".`);
       const text = raw.toString("utf8");
       let stripped: string;
@@ -275,11 +275,11 @@ async function cliAvailable(bin: string, _runner: CommandRunner): Promise<boolea
 }
 
 /** Lines describing managed edits the user reverted or changed since. */
-export function fileDrift(record: ChangeRecord): string[] {
+export async function fileDrift(record: ChangeRecord): Promise<string[]> {
   const raw = readIfExists(record.path);
   if (raw === null) return [`${record.path}: the file was deleted since headroom changed it.`];
   if (sha256(raw) === record.appliedSha256) return [];
-  const undo = undoFor(record);
+  const undo = await undoFor(record);
   if (!undo) return [];
   return undo.drift(raw.toString("utf8"), record.data ?? {}, record.path);
 }
