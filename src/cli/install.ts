@@ -91,11 +91,13 @@ const status = defineCommand({
   args: statusArgs,
   async run({ args, rawArgs }) {
     rejectUnknownFlags(rawArgs, statusArgs);
-    const store = await import("../install/store.ts");
-    const { deploymentStatus, formatStatus } = await import("../install/status.ts");
     if (args.all && args.profile) throw new UsageError("Use either --profile or --all, not both.");
+    const store = await import("../install/store.ts");
+    // The status module (supervisor, port probe) is read only once there is a manifest.
+    const loadStatus = () => import("../install/status.ts");
     if (args.all) {
       const entries = store.listManifestEntries();
+      const { deploymentStatus, formatStatus } = await loadStatus();
       const reports = [];
       const broken: { profile: string; error: string }[] = [];
       for (const e of entries) {
@@ -112,6 +114,7 @@ const status = defineCommand({
       return;
     }
     const m = store.loadManifest(profileOf(args));
+    const { deploymentStatus, formatStatus } = await loadStatus();
     const r = await deploymentStatus(m);
     console.log(args.json ? JSON.stringify(r) : formatStatus(r));
     if (!r.healthy) process.exit(1);
