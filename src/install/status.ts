@@ -28,11 +28,13 @@ export interface StatusReport {
 }
 
 export async function deploymentStatus(m: Manifest, env: Env = process.env): Promise<StatusReport> {
+  // The port probe starts while the supervisor's module is still loading.
+  const probing = probePort(m.port, m.host, 1000);
   const b = await bind(m, env);
   const problems: string[] = [];
   const [sup, probe, drift] = await Promise.all([
     b.sup.status(b.ctx).catch((err) => ({ kind: b.sup.kind, error: errorMessage(err) }) as const),
-    probePort(m.port, m.host, 1000),
+    probing,
     m.changes.length ? import("./drift.ts").then((d) => d.wiringDrift(m.changes)).catch((err) => [`could not check the wiring: ${errorMessage(err)}`]) : Promise.resolve([] as string[]),
   ]);
   let supView: StatusReport["supervisorView"];
