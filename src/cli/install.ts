@@ -92,10 +92,10 @@ const status = defineCommand({
   async run({ args, rawArgs }) {
     rejectUnknownFlags(rawArgs, statusArgs);
     if (args.all && args.profile) throw new UsageError("Use either --profile or --all, not both.");
-    const store = await import("../install/store.ts");
     // The status module (supervisor, port probe) is read only once there is a manifest.
     const loadStatus = () => import("../install/status.ts");
     if (args.all) {
+      const store = await import("../install/store.ts");
       const entries = store.listManifestEntries();
       const { deploymentStatus, formatStatus } = await loadStatus();
       const reports = [];
@@ -113,7 +113,8 @@ const status = defineCommand({
       if (entries.length === 0 || broken.length || reports.some((r) => !r.healthy)) process.exit(1);
       return;
     }
-    const m = store.loadManifest(profileOf(args));
+    const { readManifest } = await import("../install/manifest-read.ts");
+    const m = await readManifest(profileOf(args));
     const { deploymentStatus, formatStatus } = await loadStatus();
     const r = await deploymentStatus(m);
     console.log(args.json ? JSON.stringify(r) : formatStatus(r));

@@ -4,52 +4,16 @@
 // the file, never a crash.
 import { chmodSync, existsSync, readdirSync, rmSync } from "node:fs";
 import * as v from "valibot";
-import { HeadroomError, UsageError } from "../errors.ts";
 import { PRIVATE_DIR, PRIVATE_FILE, atomicWrite, ensureDir, readIfExists } from "../host/fs.ts";
 import { deployRoot, isValidProfileName, manifestPath, profileDir } from "../paths.ts";
 import { type Manifest, ManifestSchema } from "./manifest.ts";
+import { checkProfileName, missingProfileError } from "./manifest-errors.ts";
+import { parseManifest } from "./manifest-parse.ts";
+
+export { CorruptManifestError, checkProfileName } from "./manifest-errors.ts";
+export { parseManifest } from "./manifest-parse.ts";
 
 type Env = Record<string, string | undefined>;
-
-/** Throws a usage error for a profile name that SPEC 2 does not allow. */
-export function checkProfileName(profile: string): string {
-  if (!isValidProfileName(profile)) {
-    throw new UsageError(
-      `"${profile}" is not a valid profile name; use letters, digits, ".", "_" or "-" (not "." or "..").`,
-    );
-  }
-  return profile;
-}
-
-/** A manifest file that exists but cannot be read as a manifest. */
-export class CorruptManifestError extends HeadroomError {
-  constructor(
-    readonly path: string,
-    readonly reason: string,
-  ) {
-    super(
-      `The manifest ${path} is not valid (${reason}).`,
-      "Fix or delete that file, or re-run `headroom install apply` with --force to replace it.",
-    );
-    this.name = "CorruptManifestError";
-  }
-}
-
-export function parseManifest(text: string, path: string): Manifest {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (err) {
-    throw new CorruptManifestError(path, `not JSON: ${(err as Error).message}`);
-  }
-  const res = v.safeParse(ManifestSchema, raw);
-  if (!res.success) {
-    const issue = res.issues[0];
-    const where = issue.path?.map((p) => String(p.key)).join(".") || "document";
-    throw new CorruptManifestError(path, `${where}: ${issue.message}`);
-  }
-  return res.output;
-}
 
 /** The profile's manifest, or null when the profile does not exist. Throws on a corrupt file. */
 export function tryLoadManifest(profile: string, env: Env = process.env): Manifest | null {
@@ -63,12 +27,7 @@ export function tryLoadManifest(profile: string, env: Env = process.env): Manife
 /** The profile's manifest; a missing profile is a HeadroomError saying how to create it. */
 export function loadManifest(profile: string, env: Env = process.env): Manifest {
   const m = tryLoadManifest(profile, env);
-  if (!m) {
-    throw new HeadroomError(
-      `No deployment profile "${profile}" (no ${manifestPath(profile, env)}).`,
-      "Create it with `headroom install apply" + (profile === "default" ? "" : ` --profile ${profile}`) + "`.",
-    );
-  }
+  if (!m) throw missingProfileError(profile, manifestPath(profile, env));
   return m;
 }
 

@@ -1,0 +1,37 @@
+// The errors about a deployment profile's manifest: a name SPEC 2 does not allow, a
+// profile that does not exist, a file that is not a valid manifest. No schema here, so
+// a missing profile is reported without loading the validator.
+import { HeadroomError, UsageError } from "../errors.ts";
+import { isValidProfileName } from "../paths.ts";
+
+/** Throws a usage error for a profile name that SPEC 2 does not allow. */
+export function checkProfileName(profile: string): string {
+  if (!isValidProfileName(profile)) {
+    throw new UsageError(
+      `"${profile}" is not a valid profile name; use letters, digits, ".", "_" or "-" (not "." or "..").`,
+    );
+  }
+  return profile;
+}
+
+/** A manifest file that exists but cannot be read as a manifest. */
+export class CorruptManifestError extends HeadroomError {
+  constructor(
+    readonly path: string,
+    readonly reason: string,
+  ) {
+    super(
+      `The manifest ${path} is not valid (${reason}).`,
+      "Fix or delete that file, or re-run `headroom install apply` with --force to replace it.",
+    );
+    this.name = "CorruptManifestError";
+  }
+}
+
+/** The error for a profile without a manifest, saying how to create it. */
+export function missingProfileError(profile: string, path: string): HeadroomError {
+  return new HeadroomError(
+    `No deployment profile "${profile}" (no ${path}).`,
+    "Create it with `headroom install apply" + (profile === "default" ? "" : ` --profile ${profile}`) + "`.",
+  );
+}
