@@ -7,7 +7,8 @@ import { UsageError } from "../errors.ts";
  * is a usage error rather than a silently ignored option.
  */
 export function rejectUnknownFlags(rawArgs: string[], def: ArgsDef, extraAllowed: string[] = []): void {
-  const known = new Set<string>(["help", "h", ...extraAllowed]);
+  // --verbose is global: every command accepts it, and a failure then shows its stack.
+  const known = new Set<string>(["help", "h", "verbose", ...extraAllowed]);
   for (const [name, arg] of Object.entries(def)) {
     known.add(name);
     known.add(name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`));

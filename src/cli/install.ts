@@ -3,6 +3,7 @@
 import { defineCommand } from "citty";
 import { UsageError } from "../errors.ts";
 import { listOf, rejectUnknownFlags } from "./args.ts";
+import { runInstallStatus, statusArgs } from "./install-status.ts";
 import { proxyValueArgs } from "./proxy-flags.ts";
 
 const profileArg = { profile: { type: "string", description: "Deployment profile (default: default)" } } as const;
@@ -80,45 +81,12 @@ const apply = defineCommand({
   },
 });
 
-const statusArgs = {
-  ...profileArg,
-  all: { type: "boolean", description: "Every profile" },
-  json: { type: "boolean", description: "Print as JSON" },
-} as const;
-
 const status = defineCommand({
   meta: { name: "status", description: "Show a deployment's health (exit 0 only when running and healthy)." },
   args: statusArgs,
   async run({ args, rawArgs }) {
     rejectUnknownFlags(rawArgs, statusArgs);
-    if (args.all && args.profile) throw new UsageError("Use either --profile or --all, not both.");
-    // The status module (supervisor, port probe) is read only once there is a manifest.
-    const loadStatus = () => import("../install/status.ts");
-    if (args.all) {
-      const store = await import("../install/store.ts");
-      const entries = store.listManifestEntries();
-      const { deploymentStatus, formatStatus } = await loadStatus();
-      const reports = [];
-      const broken: { profile: string; error: string }[] = [];
-      for (const e of entries) {
-        if (e.manifest) reports.push(await deploymentStatus(e.manifest));
-        else broken.push({ profile: e.profile, error: e.error ?? "unreadable" });
-      }
-      if (args.json) console.log(JSON.stringify({ profiles: reports, errors: broken }));
-      else {
-        if (entries.length === 0) console.log("No deployment profiles.");
-        for (const r of reports) console.log(formatStatus(r));
-        for (const b of broken) console.log(`profile ${b.profile}: ${b.error}`);
-      }
-      if (entries.length === 0 || broken.length || reports.some((r) => !r.healthy)) process.exit(1);
-      return;
-    }
-    const { readManifest } = await import("../install/manifest-read.ts");
-    const m = await readManifest(profileOf(args));
-    const { deploymentStatus, formatStatus } = await loadStatus();
-    const r = await deploymentStatus(m);
-    console.log(args.json ? JSON.stringify(r) : formatStatus(r));
-    if (!r.healthy) process.exit(1);
+    await runInstallStatus(args);
   },
 });
 

@@ -2,7 +2,7 @@
 // code: 2 for usage errors, 1 otherwise. A stack trace only with --verbose or
 // HEADROOM_DEBUG=1.
 import { type CommandDef, runCommand, showUsage } from "citty";
-import { HeadroomError } from "../errors.ts";
+import { isDebug, reportError } from "./report-error.ts";
 
 function isCittyUsageError(err: unknown): err is Error & { code: string } {
   return err instanceof Error && err.name === "CLIError";
@@ -24,7 +24,7 @@ async function resolveCommandPath(root: CommandDef, argv: string[]): Promise<Com
 }
 
 export async function runCli(root: CommandDef, argv: string[]): Promise<void> {
-  const debug = process.env.HEADROOM_DEBUG === "1" || argv.includes("--verbose");
+  const debug = isDebug(argv);
   try {
     if (argv.length === 1 && (argv[0] === "--version" || argv[0] === "-V")) {
       const { VERSION } = await import("../version.ts");
@@ -44,14 +44,7 @@ export async function runCli(root: CommandDef, argv: string[]): Promise<void> {
       console.error(`headroom: ${stripAnsi(err.message)} Run with --help for usage.`);
       process.exit(2);
     }
-    if (err instanceof HeadroomError) {
-      console.error(`headroom: ${err.message}${err.hint ? `\n${err.hint}` : ""}`);
-      if (debug && err.stack) console.error(err.stack);
-      process.exit(err.exitCode);
-    }
-    console.error(`headroom: unexpected error: ${err instanceof Error ? err.message : String(err)}`);
-    if (debug && err instanceof Error && err.stack) console.error(err.stack);
-    process.exit(1);
+    reportError(err, debug);
   }
 }
 

@@ -48,3 +48,22 @@ test("apply refuses such a port with one correct sentence and a hint", async () 
   expect(r.stderr).not.toContain("listens on port");
   expect(isOneSentence(r.stderr)).toBe(true);
 });
+
+test("isPortOpen: a listener that holds connections without a word is open; a closed port is not", async () => {
+  const { isPortOpen } = await import("../../../src/host/net.ts");
+  const held: { end(): void }[] = [];
+  let closedByProbe = 0;
+  const hung = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { open(s) { held.push(s); }, close() { closedByProbe++; }, data() {} } });
+  const port = hung.port;
+  try {
+    expect(await isPortOpen(port, "127.0.0.1", 800)).toBe(true);
+    // The probe closes its own connection: the listener sees it end.
+    expect(held.length).toBe(1);
+    for (let i = 0; i < 50 && closedByProbe === 0; i++) await Bun.sleep(10);
+    expect(closedByProbe).toBe(1);
+  } finally {
+    for (const s of held) s.end();
+    hung.stop(true);
+  }
+  expect(await isPortOpen(port, "127.0.0.1", 800)).toBe(false);
+});
