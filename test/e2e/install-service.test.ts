@@ -87,6 +87,11 @@ describe.skipIf(skip !== null)("install persistent-service on systemd", () => {
     expect(s.supervisorView.pid).toBe((await health(port))!.pid);
     const text = await hr(["install", "status", "--profile", profile], env);
     expect(text.stdout).toContain("healthy");
+    // The manager is asked over its private socket, not through systemctl: with no
+    // systemctl to run, status still has the unit's pid and restart count.
+    const noTools = await hr(["install", "status", "--profile", profile, "--json"], { ...env, PATH: "/nonexistent" });
+    expect(noTools.code).toBe(0);
+    expect(JSON.parse(noTools.stdout).supervisorView).toEqual(s.supervisorView);
   }, 30_000);
 
   test("restart gives a new healthy pid", async () => {

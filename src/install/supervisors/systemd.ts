@@ -7,13 +7,14 @@ import { existsSync, readFileSync } from "node:fs";
 import { userInfo } from "node:os";
 import { join } from "node:path";
 import { HeadroomError } from "../../errors.ts";
-import { which } from "../../host/exec.ts";
+import { runCommand, which } from "../../host/exec.ts";
 import { isPortOpen, waitFor } from "../../host/net.ts";
 import { runnerLogPath } from "../../paths.ts";
 import { type FileChange, runChecked, undoFileChanges, writePlanFiles } from "../executor.ts";
 import type { Manifest } from "../manifest.ts";
 import { runtimeArgv, watchdogArgv } from "../runtime-command.ts";
 import { stopRuntimeProcess } from "../runtime-process.ts";
+import { privateSocket, showUnitOverBus } from "./systemd-bus.ts";
 import type { RenderedFile, Supervisor, SupervisorContext, SupervisorPlan, SupervisorStatus } from "./types.ts";
 
 type Env = Record<string, string | undefined>;
@@ -210,7 +211,17 @@ function stateFiles(m: Manifest): FileChange[] {
   return Array.isArray(files) ? (files as FileChange[]) : [];
 }
 
+/** `systemctl show` for the properties status reads: over systemd's private socket when it answers, else systemctl. */
 async function show(ctx: SupervisorContext, unit: string): Promise<Record<string, string>> {
+  // Only when commands really run: a scripted runner (tests, dry runs) gets the systemctl call.
+  const socket = ctx.run === runCommand ? privateSocket(ctx.manifest.scope, ctx.env, ctx.isRoot) : null;
+  if (socket) {
+    try {
+      return await showUnitOverBus(socket, unit);
+    } catch {
+      // Not reachable or not understood: systemctl says the same in its own way.
+    }
+  }
   const r = await ctx.run([...systemctl(ctx.manifest), "show", unit, "--property=LoadState,ActiveState,SubState,MainPID,NRestarts,Result,UnitFileState"], { env: ctx.env, timeoutMs: 10_000 });
   const out: Record<string, string> = {};
   for (const line of r.stdout.split("\n")) {
