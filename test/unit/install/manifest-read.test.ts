@@ -38,6 +38,9 @@ describe("readManifest", () => {
     expect(b.err.message).toBe(a.err.message);
     expect(b.err.message).toContain('No deployment profile "nope"');
     expect(b.err.hint).toBe(a.err.hint!);
+    // A directory where the file belongs is no manifest either.
+    mkdirSync(join(root, "ws", "deploy", "dir", "manifest.json"), { recursive: true });
+    await expect(readManifest("dir", env)).rejects.toThrow('No deployment profile "dir"');
   });
 
   test("a corrupt file, a byte order mark and a bad name fail the same way", async () => {
