@@ -3,12 +3,6 @@
 // the most frequent command without loading the CLI library (see parseStatusArgv).
 import { UsageError } from "../errors.ts";
 
-export const statusArgs = {
-  profile: { type: "string", description: "Deployment profile (default: default)" },
-  all: { type: "boolean", description: "Every profile" },
-  json: { type: "boolean", description: "Print as JSON" },
-} as const;
-
 export interface StatusOptions {
   profile?: string;
   all?: boolean;

@@ -3,7 +3,7 @@
 import { defineCommand } from "citty";
 import { UsageError } from "../errors.ts";
 import { listOf, rejectUnknownFlags } from "./args.ts";
-import { runInstallStatus, statusArgs } from "./install-status.ts";
+import { runInstallStatus } from "./install-status.ts";
 import { proxyValueArgs } from "./proxy-flags.ts";
 
 const profileArg = { profile: { type: "string", description: "Deployment profile (default: default)" } } as const;
@@ -80,6 +80,12 @@ const apply = defineCommand({
     console.log(`${result.replaced ? "Updated" : "Installed"} profile "${m.profile}" (${m.preset}, ${m.runtime}, scope ${m.scope}): healthy on http://127.0.0.1:${m.port}${m.runtime === "docker" ? "" : ` (pid ${result.health.pid ?? "?"})`}.`);
   },
 });
+
+const statusArgs = {
+  ...profileArg,
+  all: { type: "boolean", description: "Every profile" },
+  json: { type: "boolean", description: "Print as JSON" },
+} as const;
 
 const status = defineCommand({
   meta: { name: "status", description: "Show a deployment's health (exit 0 only when running and healthy)." },

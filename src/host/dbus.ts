@@ -224,10 +224,7 @@ export function getProperties(
     };
     const timer = setTimeout(() => finish(new Error(`no answer from ${socketPath} within ${timeoutMs} ms`)), timeoutMs);
     const onData = (chunk: Uint8Array) => {
-      const joined = new Uint8Array(pending.length + chunk.length);
-      joined.set(pending);
-      joined.set(chunk, pending.length);
-      pending = joined;
+      pending = Buffer.concat([pending, chunk]);
       if (phase === "auth") {
         const nl = pending.indexOf(0x0a);
         if (nl === -1) return;
@@ -238,15 +235,7 @@ export function getProperties(
         const calls = requests.map((q, i) =>
           encodeMethodCall(i + 1, { path: objectPath, iface: PROPERTIES, member: "Get", destination: opts.destination, args: [q.iface, q.name] }),
         );
-        const total = calls.reduce((n, c) => n + c.length, 0);
-        const out = new Uint8Array(7 + total);
-        out.set(new TextEncoder().encode("BEGIN\r\n"));
-        let at = 7;
-        for (const c of calls) {
-          out.set(c, at);
-          at += c.length;
-        }
-        socket!.write(out);
+        socket!.write(Buffer.concat([Buffer.from("BEGIN\r\n"), ...calls]));
       }
       for (;;) {
         const len = messageLength(pending);

@@ -14,7 +14,7 @@ import { type FileChange, runChecked, undoFileChanges, writePlanFiles } from "..
 import type { Manifest } from "../manifest.ts";
 import { runtimeArgv, watchdogArgv } from "../runtime-command.ts";
 import { stopRuntimeProcess } from "../runtime-process.ts";
-import { privateSocket, showUnitOverBus } from "./systemd-bus.ts";
+import { privateSocket, showUnitOverBus, statusProperties } from "./systemd-bus.ts";
 import type { RenderedFile, Supervisor, SupervisorContext, SupervisorPlan, SupervisorStatus } from "./types.ts";
 
 type Env = Record<string, string | undefined>;
@@ -191,10 +191,11 @@ const SYSTEM_BUS_SOCKET = "/run/dbus/system_bus_socket";
  * missing system bus answer "unknown", which is all loginctl could say then.
  */
 export async function lingerState(ctx: SupervisorContext): Promise<"yes" | "no" | "unknown"> {
-  if (existsSync(join(LINGER_DIR, userName(ctx.env)))) return "yes";
+  const user = userName(ctx.env);
+  if (existsSync(join(LINGER_DIR, user))) return "yes";
   if (!ctx.env.DBUS_SYSTEM_BUS_ADDRESS && !existsSync(SYSTEM_BUS_SOCKET)) return "unknown";
   if (!which("loginctl", ctx.env)) return "unknown";
-  const r = await ctx.run(["loginctl", "show-user", userName(ctx.env), "--property=Linger", "--value"], { env: ctx.env, timeoutMs: 3000 });
+  const r = await ctx.run(["loginctl", "show-user", user, "--property=Linger", "--value"], { env: ctx.env, timeoutMs: 3000 });
   if (r.code !== 0) return "unknown";
   const v = r.stdout.trim();
   return v === "yes" ? "yes" : v === "no" ? "no" : "unknown";
@@ -222,7 +223,8 @@ async function show(ctx: SupervisorContext, unit: string): Promise<Record<string
       // Not reachable or not understood: systemctl says the same in its own way.
     }
   }
-  const r = await ctx.run([...systemctl(ctx.manifest), "show", unit, "--property=LoadState,ActiveState,SubState,MainPID,NRestarts,Result,UnitFileState"], { env: ctx.env, timeoutMs: 10_000 });
+  const names = statusProperties(unit).map((p) => p.name);
+  const r = await ctx.run([...systemctl(ctx.manifest), "show", unit, `--property=${names.join(",")}`], { env: ctx.env, timeoutMs: 10_000 });
   const out: Record<string, string> = {};
   for (const line of r.stdout.split("\n")) {
     const i = line.indexOf("=");

@@ -5,7 +5,11 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { decodeMessage, encodeMethodCall, getProperties, messageLength } from "../../../src/host/dbus.ts";
+import { makeContext } from "../../../src/install/context.ts";
+import { buildManifest } from "../../../src/install/plan.ts";
 import { privateSocket, showUnitOverBus, statusProperties, unitObjectPath } from "../../../src/install/supervisors/systemd-bus.ts";
+import { systemdSupervisor } from "../../../src/install/supervisors/systemd.ts";
+import { recordingRunner } from "../../support/recording-runner.ts";
 
 const dir = mkdtempSync("/tmp/headroom-dbus-");
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -238,5 +242,16 @@ describe("systemd's view of a unit", () => {
       good.stop();
       broken.stop();
     }
+  });
+
+  test("where the socket is not used (a scripted runner), status asks systemctl show for the same properties", async () => {
+    const { manifest } = buildManifest({ profile: "p", providers: "manual", targets: ["claude"], port: "18998" }, { HOME: "/tmp" }, "/usr/local/bin/headroom");
+    const rr = recordingRunner([
+      { match: ["systemctl", "--user", "show"], stdout: "LoadState=loaded\nActiveState=active\nSubState=running\nUnitFileState=enabled\nMainPID=77\nNRestarts=2\nResult=success\n" },
+    ]);
+    const ctx = makeContext(manifest, { env: { HOME: "/tmp", PATH: "/nonexistent", XDG_RUNTIME_DIR: dir, USER: "nobody-here" }, run: rr.run, os: "linux" });
+    const st = await systemdSupervisor().status(ctx);
+    expect(st).toMatchObject({ kind: "systemd", installed: true, running: true, pid: 77, restarts: 2, state: "active (running)" });
+    expect(rr.argvs()).toEqual([["systemctl", "--user", "show", "headroom-p.service", "--property=LoadState,ActiveState,SubState,UnitFileState,MainPID,NRestarts,Result"]]);
   });
 });
