@@ -8,17 +8,9 @@ import { join } from "node:path";
 import { runBin } from "../support/bin.ts";
 import { TEST_IMAGE, containersNamed, docker, dockerSkipReason, ensureTestImage, inspectContainer, removeContainers } from "../support/docker.ts";
 import { type WrapSandbox, freePort, makeWrapSandbox, readRuns, until } from "../support/fake-tool.ts";
+import { health } from "./install-support.ts";
 
 const skip = dockerSkipReason();
-
-async function health(port: number): Promise<Record<string, any> | null> {
-  try {
-    const res = await fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(1000) });
-    return (await res.json()) as Record<string, any>;
-  } catch {
-    return null;
-  }
-}
 
 async function containerId(name: string): Promise<string> {
   return (await docker(["inspect", "-f", "{{.Id}}", name])).stdout.trim();

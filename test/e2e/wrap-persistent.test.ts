@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { runBin } from "../support/bin.ts";
 import { FAKE_TOOL_NAMES, freePort, pidAlive, readRuns, until, writeFakeTools } from "../support/fake-tool.ts";
 import { type UserManager, startUserManager, systemdSkipReason } from "../support/systemd.ts";
+import { health } from "./install-support.ts";
 
 const skip = systemdSkipReason();
 
@@ -27,15 +28,6 @@ function freshOut(name: string): { out: string; env: Record<string, string> } {
   const out = join(sd.home, `out-${name}`);
   mkdirSync(out, { recursive: true });
   return { out, env: { ...env, FAKE_TOOL_OUT: out } };
-}
-
-async function health(port: number): Promise<Record<string, any> | null> {
-  try {
-    const res = await fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(1000) });
-    return (await res.json()) as Record<string, any>;
-  } catch {
-    return null;
-  }
 }
 
 async function mainPid(unit: string): Promise<number> {
