@@ -8,7 +8,7 @@ import { parsePort } from "./args.ts";
 
 /** citty definitions of the flags both commands take (host and port are each command's own). */
 export const proxyValueArgs = {
-  mode: { type: "string", description: "Compression mode: token (default) or cache" },
+  mode: { type: "string", description: "Compression mode: auto (default: cache when the client uses prompt caching, else token), token or cache" },
   backend: { type: "string", description: "Backend name recorded in /health" },
   "anthropic-api-url": { type: "string", description: "Anthropic upstream (default https://api.anthropic.com)" },
   "openai-api-url": { type: "string", description: "OpenAI upstream (default https://api.openai.com)" },
@@ -17,15 +17,15 @@ export const proxyValueArgs = {
   "log-level": { type: "string", description: "debug, info, warn or error" },
 } as const;
 
-const MODES: readonly string[] = ["token", "cache"] satisfies ProxyMode[];
+const MODES: readonly string[] = ["auto", "token", "cache"] satisfies ProxyMode[];
 const LEVELS: readonly string[] = ["debug", "info", "warn", "warning", "error"];
 
 const given = (value: string | undefined): value is string => value !== undefined && value !== "";
 
-/** token or cache; `what` names the flag or variable in the message. */
+/** auto, token or cache; `what` names the flag or variable in the message. */
 export function parseMode(value: string | undefined, what = "--mode"): ProxyMode | undefined {
   if (!given(value)) return undefined;
-  if (!MODES.includes(value)) throw new UsageError(`${what} must be token or cache, not "${value}".`);
+  if (!MODES.includes(value)) throw new UsageError(`${what} must be auto, token or cache, not "${value}".`);
   return value as ProxyMode;
 }
 

@@ -21,7 +21,7 @@ export function supervisorOf(preset: Preset): "service" | "task" | "docker" {
 }
 
 export const ProxySettingsSchema = v.object({
-  mode: v.picklist(["token", "cache"]),
+  mode: v.picklist(["auto", "token", "cache"]),
   backend: v.optional(v.string()),
   anthropicApiUrl: v.optional(v.string()),
   openaiApiUrl: v.optional(v.string()),

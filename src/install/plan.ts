@@ -82,7 +82,7 @@ export function buildManifest(opts: ApplyOptions, env: Env, binPath: string, now
   const targets = opts.targets ?? [];
   if (targets.length && providers !== "manual") throw new UsageError("--target needs --providers manual.");
   const port = parsePort(opts.port, "--port") ?? parsePort(env.HEADROOM_PORT, "HEADROOM_PORT") ?? 8787;
-  const mode = parseMode(opts.mode) ?? "token";
+  const mode = parseMode(opts.mode) ?? "auto";
   const logLevel = parseLogLevel(opts.logLevel)?.toLowerCase();
   let interval = 5;
   if (opts.interval !== undefined) {

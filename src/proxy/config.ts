@@ -1,9 +1,11 @@
 // Proxy settings: flags, then HEADROOM_* variables, then defaults (SPEC 3, 9.1).
 import { savingsPath } from "../paths.ts";
+import { DEFAULT_FRESH_THRESHOLD } from "./compress/tokens.ts";
 
 type Env = Record<string, string | undefined>;
 
-export type ProxyMode = "token" | "cache";
+/** auto: cache for requests that carry cache_control (clients using prompt caching), else token. */
+export type ProxyMode = "token" | "cache" | "auto";
 
 export interface Deployment {
   profile: string;
@@ -17,6 +19,8 @@ export interface ProxyConfig {
   host: string;
   port: number;
   mode: ProxyMode;
+  /** Token mode: a fresh tool output of at least this many tokens is compressed at first sight. */
+  freshThreshold: number;
   backend: string;
   anthropicApiUrl: string;
   openaiApiUrl: string;
@@ -70,13 +74,19 @@ export function deploymentFromEnv(env: Env): Deployment | undefined {
   };
 }
 
+/** HEADROOM_FRESH_THRESHOLD (tokens); anything but a whole number keeps the default. */
+function freshThreshold(value: string | undefined): number {
+  return value !== undefined && /^\d+$/.test(value.trim()) ? Number(value) : DEFAULT_FRESH_THRESHOLD;
+}
+
 export function resolveProxyConfig(flags: ProxyFlags = {}, env: Env = process.env): ProxyConfig {
   const port = flags.port ?? (env.HEADROOM_PORT ? Number(env.HEADROOM_PORT) : DEFAULT_PORT);
-  const mode = flags.mode ?? (env.HEADROOM_MODE as ProxyMode | undefined) ?? "token";
+  const mode = flags.mode ?? (env.HEADROOM_MODE as ProxyMode | undefined) ?? "auto";
   return {
     host: flags.host ?? env.HEADROOM_HOST ?? DEFAULT_HOST,
     port,
     mode,
+    freshThreshold: freshThreshold(env.HEADROOM_FRESH_THRESHOLD),
     backend: flags.backend ?? env.HEADROOM_BACKEND ?? "anthropic",
     anthropicApiUrl: normalizeUpstream(
       flags.anthropicApiUrl ?? env.HEADROOM_ANTHROPIC_API_URL ?? env.ANTHROPIC_TARGET_API_URL ?? "https://api.anthropic.com",

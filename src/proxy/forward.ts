@@ -69,7 +69,7 @@ async function prepareBody(req: Request, info: RouteInfo, ctx: ProxyContext): Pr
   out.parsed = parsed;
   let result: CompressResult;
   try {
-    result = await ctx.compression.compressRequest({ api: info.api, body: parsed, mode: ctx.config.mode, headers: req.headers });
+    result = await ctx.compression.compressRequest({ api: info.api, body: parsed, mode: ctx.config.mode, freshThreshold: ctx.config.freshThreshold, headers: req.headers });
   } catch (err) {
     ctx.log.warn(`compression failed, forwarding the original: ${(err as Error).message}`);
     out.compression = { tokensBefore: 0, tokensAfter: 0, changed: false, failed: true, savedByKind: {} };

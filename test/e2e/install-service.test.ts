@@ -130,7 +130,7 @@ describe.skipIf(skip !== null)("install persistent-service on systemd", () => {
     expect(h!.pid).not.toBe(oldPid);
     const m = JSON.parse(readFileSync(join(ws, "deploy", profile, "manifest.json"), "utf8"));
     expect(m.binPath).toBe(binPath);
-    expect(m.proxy.mode).toBe("token");
+    expect(m.proxy.mode).toBe("auto");
     expect(readFileSync(unitPath(), "utf8")).toContain(`ExecStart=${binPath} `);
     expect(runtimePids(profile, ws)).toEqual([h!.pid]);
   }, 90_000);

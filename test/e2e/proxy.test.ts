@@ -486,7 +486,7 @@ describe("health", () => {
     expect(typeof health.version).toBe("string");
     expect(typeof health.uptime_seconds).toBe("number");
     expect(health.stats).toHaveProperty("requests");
-    expect(health.config).toMatchObject({ backend: "anthropic", mode: "token", port: proxy.port, anthropic_api_url: stub.url, openai_api_url: stub.url });
+    expect(health.config).toMatchObject({ backend: "anthropic", mode: "auto", port: proxy.port, anthropic_api_url: stub.url, openai_api_url: stub.url });
     expect(health.deployment).toBeUndefined();
   });
 

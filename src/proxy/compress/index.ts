@@ -1,6 +1,17 @@
 // The compression seam in the request path. The proxy hands every JSON request body it
 // forwards to `compressRequest`; an unchanged result means "forward the original bytes".
 // Only tool output is touched (SPEC 9.2); see docs/compression.md.
+//
+// What a conversation has sent stays what it sends (the bill under prompt caching):
+// - the headroom_retrieve tool is in every request that declares tools, from the first
+//   one on, whatever is compressed, so the tool list (first in the provider's cache
+//   order) never changes mid-conversation;
+// - cache mode compresses a tool output at first sight (the newest included, its
+//   cache_control marker kept) and forwards every earlier message exactly as it went
+//   before, also after a failure or when nothing was compressed;
+// - token mode keeps a fresh output of ordinary size whole while it is the newest message
+//   and compresses it once, on the next turn (the remembered result keeps those bytes);
+//   one large enough to crowd the context is compressed at first sight.
 import type { ProxyMode } from "../config.ts";
 import { anthropicAdapter } from "./apis/anthropic.ts";
 import { openaiChatAdapter } from "./apis/openai-chat.ts";
@@ -9,7 +20,9 @@ import { isObj, type ApiAdapter, type Json } from "./apis/types.ts";
 import { conversationKey, conversations, itemHash, withCurrentCacheControl } from "./conversations.ts";
 import { CompressionFailure, REQUEST_BUDGET_MS, compressToolText, isCandidate, type Compression, type EngineOptions } from "./engine.ts";
 import { queryTerms } from "./query.ts";
-import { estimateBodyTokens, type TokenProfile } from "./tokens.ts";
+import { DEFAULT_FRESH_THRESHOLD, estimateBodyTokens, estimateTokens, profileFor, type TokenProfile } from "./tokens.ts";
+
+export { DEFAULT_FRESH_THRESHOLD };
 
 export type ApiKind = "anthropic-messages" | "openai-chat" | "openai-responses" | "other";
 
@@ -17,9 +30,11 @@ export interface CompressInput {
   api: ApiKind;
   /** The parsed request body. Must not be mutated. */
   body: unknown;
+  /** token, cache, or auto (cache when the request carries cache_control, else token). */
   mode: ProxyMode;
-  /** Conversation key for cache mode (for example derived from the system prompt + first message). */
   headers: Headers;
+  /** Token mode: a fresh output this large (tokens) is compressed at first sight. */
+  freshThreshold?: number;
   /** Overrides for tests and benchmarks (compressors, time budget, store). */
   engine?: EngineOptions;
 }
@@ -36,7 +51,7 @@ export interface CompressResult {
   failed?: boolean;
   /** Why it failed (for the log; never sent upstream). */
   failure?: string;
-  /** True when the forwarded request carries retrieval markers (a headroom_retrieve tool was added). */
+  /** True when the forwarded request carries the headroom_retrieve tool (its calls are answered by the proxy). */
   hasMarkers?: boolean;
   /** Number of tool outputs compressed. */
   compressed?: number;
@@ -53,10 +68,6 @@ function profileOf(api: ApiKind, body: Json): TokenProfile {
   return typeof body.model === "string" && body.model.includes("claude") ? "claude" : "prose";
 }
 
-function unchanged(body: unknown, tokens: number, extra: Partial<CompressResult> = {}): CompressResult {
-  return { body, changed: false, tokensBefore: tokens, tokensAfter: tokens, savedByKind: {}, ...extra };
-}
-
 /** True when some item of the list holds tool output long enough to be compressed. */
 function hasCandidate(adapter: ApiAdapter, list: unknown[]): boolean {
   let found = false;
@@ -71,96 +82,130 @@ function hasCandidate(adapter: ApiAdapter, list: unknown[]): boolean {
   return false;
 }
 
+/** Does the request mark anything for the provider's prompt cache? */
+export function carriesCacheControl(body: Json): boolean {
+  const has = (v: unknown, depth: number): boolean => {
+    if (depth > 4 || typeof v !== "object" || v === null) return false;
+    if (Array.isArray(v)) return v.some((x) => has(x, depth + 1));
+    if ("cache_control" in v) return true;
+    const content = (v as Json).content;
+    return Array.isArray(content) && has(content, depth + 1);
+  };
+  return has(body.system, 0) || has(body.tools, 0) || has(body.messages, 0);
+}
+
+/** The mode a request is compressed in: auto picks cache for clients that use prompt caching. */
+export function effectiveMode(mode: ProxyMode, body: Json): "token" | "cache" {
+  if (mode !== "auto") return mode;
+  return carriesCacheControl(body) ? "cache" : "token";
+}
+
+/** Clients that declare tools get the retrieve tool on every request (never mid-conversation). */
+function declaresTools(body: Json): boolean {
+  return Array.isArray(body.tools) && body.tools.length > 0;
+}
+
 export async function compressRequest(input: CompressInput): Promise<CompressResult> {
   const { api, body } = input;
-  if (api === "other" || !isObj(body)) return unchanged(body, 0);
+  if (api === "other" || !isObj(body)) return { body, changed: false, tokensBefore: 0, tokensAfter: 0, savedByKind: {} };
   const adapter = ADAPTERS[api];
   const list = adapter.list(body);
   const profile = profileOf(api, body);
-  // Fast path: no tool output long enough to compress; a cheap walk gives the estimate.
   const tokensBefore = estimateBodyTokens(body, profile);
-  if (!list || list.length === 0 || !hasCandidate(adapter, list)) return unchanged(body, tokensBefore);
+  const withTool = declaresTools(body);
+  /** The body as it goes out when no tool output is compressed: the client's, plus the tool. */
+  const asSent = (extra: Partial<CompressResult> = {}): CompressResult => {
+    if (!withTool) return { body, changed: false, tokensBefore, tokensAfter: tokensBefore, savedByKind: {}, ...extra };
+    const next = adapter.withRetrieveTool(body);
+    if (next === body) return { body, changed: false, tokensBefore, tokensAfter: tokensBefore, savedByKind: {}, hasMarkers: true, ...extra };
+    return { body: next, changed: true, tokensBefore, tokensAfter: estimateBodyTokens(next, profile), savedByKind: {}, hasMarkers: true, compressed: 0, ...extra };
+  };
+  // Fast path: no tool output long enough to compress, now or on any later turn.
+  if (!list || list.length === 0 || !hasCandidate(adapter, list)) return asSent();
 
+  const mode = effectiveMode(input.mode, body);
   const ctx = { queryTerms: queryTerms(adapter.queryText(body, list)) };
   const opts: EngineOptions = { profile, deadline: performance.now() + REQUEST_BUDGET_MS, ...input.engine };
   const savedByKind: Record<string, number> = {};
   let compressedCount = 0;
 
-  const compressItem = (item: unknown, tally: boolean): unknown => {
-    return adapter.mapToolTexts(item, (text) => {
-      const c: Compression | null = compressToolText(text, ctx, opts);
-      if (!c) return null;
-      if (tally) {
-        savedByKind[c.kind] = (savedByKind[c.kind] ?? 0) + (c.tokensBefore - c.tokensAfter);
-        compressedCount++;
+  let failure: string | undefined;
+  /**
+   * Compresses the item's tool outputs; `minTokens` leaves smaller ones whole. An output
+   * whose compressor fails or runs out of time goes out as it came (the others as usual),
+   * so a failure never changes what earlier turns sent.
+   */
+  const compressItem = (item: unknown, minTokens = 0): unknown =>
+    adapter.mapToolTexts(item, (text) => {
+      if (minTokens > 0 && estimateTokens(text, profileFor(text.trimStart(), profile)) < minTokens) return null;
+      let c: Compression | null;
+      try {
+        c = compressToolText(text, ctx, opts);
+      } catch (err) {
+        if (!(err instanceof CompressionFailure)) throw err;
+        failure ??= err.message;
+        return null;
       }
+      if (!c) return null;
+      savedByKind[c.kind] = (savedByKind[c.kind] ?? 0) + (c.tokensBefore - c.tokensAfter);
+      compressedCount++;
       return c.text;
     });
-  };
 
-  let out: unknown[];
-  /** Per item: does what goes out differ from what the client sent? */
-  let changed: boolean[];
-  // Cache mode records what actually went out, once that is decided.
-  let remember = (_sent: "compressed" | "original"): void => {};
-  try {
-    if (input.mode === "cache") {
-      // Earlier messages go out exactly as they went before; new ones (the last included,
-      // since it can never change afterwards) are compressed once, then frozen.
-      const system = api === "openai-responses" ? body.instructions : api === "anthropic-messages" ? body.system : undefined;
-      const key = conversationKey(api, system, list.slice(0, 2));
-      const state = conversations.get(key);
-      const hashes = list.map(itemHash);
-      const o: unknown[] = [];
-      const c: boolean[] = [];
-      let i = 0;
-      if (state) {
-        while (i < list.length && i < state.originals.length && hashes[i] === state.originals[i]) {
-          // A frozen compressed message: count its savings again and keep the originals
-          // behind its markers retrievable (refreshes the store); its bytes stay as sent.
-          if (state.changed[i]) compressItem(list[i], true);
-          o.push(state.changed[i] ? withCurrentCacheControl(state.forwarded[i], list[i]) : list[i]);
-          c.push(state.changed[i]!);
-          i++;
-        }
-      }
-      for (; i < list.length; i++) {
-        const item = compressItem(list[i], true);
-        o.push(item);
-        c.push(item !== list[i]);
-      }
-      // Only compressed messages need keeping; the others are the client's own again.
-      remember = (sent) =>
-        conversations.set(key, {
-          originals: hashes,
-          forwarded: sent === "compressed" ? o.map((item, j) => (c[j] ? item : null)) : [],
-          changed: sent === "compressed" ? c : c.map(() => false),
-        });
-      out = o;
-      changed = c;
-    } else {
-      const live = adapter.liveFrom(list);
-      out = list.map((item, i) => (i < live ? compressItem(item, true) : item));
-      changed = out.map((item, i) => item !== list[i]);
-    }
-  } catch (err) {
-    if (err instanceof CompressionFailure) return unchanged(body, tokensBefore, { failed: true, failure: err.message });
-    throw err;
-  }
-
-  if (!changed.some(Boolean)) {
-    remember("original");
-    return unchanged(body, tokensBefore);
-  }
+  const out =
+    mode === "cache"
+      ? cacheModeList(conversationOf(api, body, list), list, compressItem)
+      : tokenModeList(list, adapter, compressItem, input.freshThreshold ?? DEFAULT_FRESH_THRESHOLD);
+  const failed = failure !== undefined ? { failed: true, failure } : {};
+  if (out.every((item, i) => item === list[i])) return asSent(failed);
   const next = adapter.withRetrieveTool(adapter.withList(body, out));
   const tokensAfter = estimateBodyTokens(next, profile);
-  // Never worse: a request that did not get smaller goes out as it came.
-  if (tokensAfter >= tokensBefore) {
-    remember("original");
-    return unchanged(body, tokensBefore);
+  return { body: next, changed: true, tokensBefore, tokensAfter, savedByKind, hasMarkers: true, compressed: compressedCount, ...failed };
+}
+
+type ItemCompressor = (item: unknown, minTokens?: number) => unknown;
+
+/**
+ * Token mode: everything before the live tail is compressed (a result compressed once is
+ * remembered by its content, so its bytes stay the same on every later turn); the live
+ * tail only when an output is large enough to crowd the context.
+ */
+function tokenModeList(list: unknown[], adapter: ApiAdapter, compressItem: ItemCompressor, freshThreshold: number): unknown[] {
+  const live = adapter.liveFrom(list);
+  return list.map((item, i) => (i < live ? compressItem(item) : compressItem(item, Math.max(1, freshThreshold))));
+}
+
+/** The conversation a request belongs to, for cache mode's memory. */
+function conversationOf(api: ApiKind, body: Json, list: unknown[]): string {
+  const system = api === "openai-responses" ? body.instructions : api === "anthropic-messages" ? body.system : undefined;
+  return conversationKey(api, system, list.slice(0, 2));
+}
+
+/**
+ * Cache mode: earlier messages go out exactly as they went before; new ones (the last
+ * included) are compressed at first sight, then frozen.
+ */
+function cacheModeList(key: string, list: unknown[], compressItem: ItemCompressor): unknown[] {
+  const state = conversations.get(key);
+  const hashes = list.map(itemHash);
+  const out: unknown[] = [];
+  let i = 0;
+  if (state) {
+    while (i < list.length && i < state.originals.length && hashes[i] === state.originals[i]) {
+      // A frozen compressed message: count its savings again and keep the originals
+      // behind its markers retrievable (refreshes the store); its bytes stay as sent.
+      if (state.changed[i]) {
+        compressItem(list[i]);
+        out.push(withCurrentCacheControl(state.forwarded[i], list[i]));
+      } else out.push(list[i]);
+      i++;
+    }
   }
-  remember("compressed");
-  return { body: next, changed: true, tokensBefore, tokensAfter, savedByKind, hasMarkers: true, compressed: compressedCount };
+  for (; i < list.length; i++) out.push(compressItem(list[i]));
+  // Only compressed messages need keeping; the others are the client's own again.
+  const changed = out.map((item, j) => item !== list[j]);
+  conversations.set(key, { originals: hashes, forwarded: out.map((item, j) => (changed[j] ? item : null)), changed });
+  return out;
 }
 
 export { handleRetrievals, type RetrievalContext } from "./retrieval/index.ts";

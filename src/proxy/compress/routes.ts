@@ -31,7 +31,7 @@ const APIS: Record<string, ApiKind> = {
  * model?}` (or `{input}` for Responses) → the messages as they would be forwarded, with
  * token counts. No upstream is called. The proxy's default mode applies unless given.
  */
-export async function compressRoute(req: Request, defaultMode: ProxyMode = "token"): Promise<Response> {
+export async function compressRoute(req: Request, defaultMode: ProxyMode = "auto"): Promise<Response> {
   const parsed = await readJson(req);
   if (!parsed.ok) return parsed.response;
   const body = parsed.value;
@@ -41,7 +41,7 @@ export async function compressRoute(req: Request, defaultMode: ProxyMode = "toke
   if (!api) return error(400, "invalid_request_error", `Unknown api "${apiName}"; use anthropic, openai or openai-responses.`);
   const listKey = api === "openai-responses" ? "input" : "messages";
   if (!Array.isArray(body[listKey])) return error(400, "invalid_request_error", `Send a JSON object with a "${listKey}" array.`);
-  const mode = body.mode === "cache" || body.mode === "token" ? body.mode : defaultMode;
+  const mode = body.mode === "cache" || body.mode === "token" || body.mode === "auto" ? body.mode : defaultMode;
   const { api: _api, mode: _mode, ...request } = body;
   const result = await compressRequest({ api, body: request, mode, headers: req.headers });
   const out = result.body as Record<string, unknown>;

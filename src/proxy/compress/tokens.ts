@@ -15,6 +15,15 @@ export function profileFor(text: string, fallback: TokenProfile): TokenProfile {
   return c === 0x5b /* [ */ || c === 0x7b /* { */ ? "json" : fallback;
 }
 
+/**
+ * Token mode: a fresh tool output (the newest message) of at least this many tokens is
+ * compressed at first sight. Claude Code cuts Bash output at 30,000 characters (about
+ * 8,600 tokens) and Codex at a similar size, so an output under 10,000 tokens is one a
+ * client already considers ordinary; above it one result takes 5% or more of a
+ * 200k-token context, and every later turn re-reads it.
+ */
+export const DEFAULT_FRESH_THRESHOLD = 10_000;
+
 /** Tool output below this many tokens is never touched. */
 export const SIZE_FLOOR_TOKENS = 500;
 /** The shortest string that can reach the floor at the densest ratio (JSON). */

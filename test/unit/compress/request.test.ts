@@ -56,7 +56,7 @@ describe("Anthropic messages", () => {
     expect(r.compressed).toBe(1);
   });
 
-  test("never touches cache_control blocks, error results, small results, marked content, or the last message", async () => {
+  test("never touches error results, small results, marked content, user text, or the last message; a cache_control block is compressed and keeps its marker", async () => {
     const marked = `${BIG}\n[headroom: 1 of 2 items omitted; original: headroom_retrieve {"hash":"${"b".repeat(24)}"}]`;
     const body = anthropicBody(
       [
@@ -72,7 +72,11 @@ describe("Anthropic messages", () => {
     );
     const r = await run("anthropic-messages", body);
     const out = r.body as J;
-    expect(out.messages[3]).toBe(body.messages[3]);
+    const [cached, ...rest] = out.messages[3].content;
+    expect(hasMarker(cached.content)).toBe(true);
+    expect(cached.cache_control).toEqual({ type: "ephemeral" });
+    expect(rest).toEqual(body.messages[3].content.slice(1));
+    for (let i = 1; i < 5; i++) expect(out.messages[3].content[i]).toBe(body.messages[3].content[i]);
     expect(out.messages[4]).toBe(body.messages[4]);
   });
 
@@ -82,6 +86,64 @@ describe("Anthropic messages", () => {
     const content = out.messages[3].content[0].content;
     expect(hasMarker(content[0].text)).toBe(true);
     expect(content[1]).toBe(body.messages[3].content[0].content[1]);
+  });
+
+  test("the retrieve tool is in every request that declares tools, from the first on, compressed or not", async () => {
+    const tools = [{ name: "bash", description: "run", input_schema: { type: "object" } }];
+    const small = { model: "m", tools, messages: [{ role: "user", content: "hi" }] };
+    const r1 = await run("anthropic-messages", small);
+    expect(r1.changed).toBe(true);
+    expect((r1.body as J).messages).toBe(small.messages);
+    expect((r1.body as J).tools.map((t: J) => t.name)).toEqual(["bash", "headroom_retrieve"]);
+    const big: J = { ...anthropicBody(), tools };
+    const r2 = await run("anthropic-messages", big);
+    expect(JSON.stringify((r2.body as J).tools)).toBe(JSON.stringify((r1.body as J).tools));
+    // A failure forwards the client's messages, still with the tool.
+    const throwing: Compressor = { kind: "boom", detect: () => true, compress: () => { throw new Error("boom"); } };
+    const r3 = await compressRequest({ api: "anthropic-messages", body: big, mode: "token", headers: new Headers(), engine: { compressors: [throwing] } });
+    expect(r3.failed).toBe(true);
+    expect((r3.body as J).messages).toBe(big.messages);
+    expect(JSON.stringify((r3.body as J).tools)).toBe(JSON.stringify((r1.body as J).tools));
+    // A request that already has it is not given a second one.
+    const again = await run("anthropic-messages", r1.body);
+    expect((again.body as J).tools).toHaveLength(2);
+  });
+
+  test("token mode: a fresh result of ordinary size stays whole; one over the threshold is compressed at first sight", async () => {
+    const fresh = (content: string) => anthropicBody([], { role: "user", content: [{ type: "tool_result", tool_use_id: "t2", content }] });
+    const ordinary = (await run("anthropic-messages", fresh(BIG2))).body as J;
+    expect(ordinary.messages[3].content[0].content).toBe(BIG2);
+    const huge = rows(3000, "h");
+    expect(huge.length / 3.2).toBeGreaterThan(10_000);
+    const crowded = (await run("anthropic-messages", fresh(huge))).body as J;
+    expect(hasMarker(crowded.messages[3].content[0].content)).toBe(true);
+    // The threshold is a setting.
+    const low = await compressRequest({ api: "anthropic-messages", body: fresh(BIG2), mode: "token", freshThreshold: 500, headers: new Headers() });
+    expect(hasMarker((low.body as J).messages[3].content[0].content)).toBe(true);
+  });
+
+  test("auto mode: cache semantics for a request that carries cache_control, token semantics otherwise", async () => {
+    const cc = { type: "ephemeral" };
+    const plain = anthropicBody([], { role: "user", content: [{ type: "tool_result", tool_use_id: "t2", content: BIG2 }] });
+    const rPlain = (await run("anthropic-messages", plain, "auto" as "token")).body as J;
+    expect(rPlain.messages[3].content[0].content).toBe(BIG2); // live tail, ordinary size: whole
+    const cached = { ...plain, system: [{ type: "text", text: "sys", cache_control: cc }] };
+    const rCached = (await run("anthropic-messages", cached, "auto" as "token")).body as J;
+    expect(hasMarker(rCached.messages[3].content[0].content)).toBe(true); // first sight
+  });
+
+  test("the question may sit in an earlier user message", async () => {
+    const wanted = rows(300, "q");
+    const body = anthropicBody([
+      { role: "user", content: "which row is item q217?" },
+      { role: "assistant", content: [{ type: "tool_use", id: "t9", name: "list", input: {} }] },
+      { role: "user", content: [{ type: "tool_result", tool_use_id: "t9", content: wanted }] },
+      { role: "assistant", content: "Looking." },
+    ], { role: "user", content: "continue" });
+    const out = (await run("anthropic-messages", body)).body as J;
+    const text = out.messages[5].content[0].content as string;
+    expect(hasMarker(text)).toBe(true);
+    expect(text).toContain("item q217");
   });
 
   test("fast path: nothing above the floor returns the same body object, unchanged", async () => {
@@ -121,12 +183,13 @@ describe("Anthropic messages", () => {
     expect(JSON.stringify(r3.messages)).toBe(JSON.stringify(r2.messages));
   });
 
-  test("cache mode: a moving cache_control breakpoint (Claude Code) neither thaws nor duplicates", async () => {
+  test("cache mode: the newest result carrying the breakpoint is compressed at first sight and never changes again", async () => {
     const cc = { type: "ephemeral" };
-    // Turn 1: the newest tool result carries the breakpoint, so it goes out as it is.
+    // Turn 1: the newest tool result carries the breakpoint (Claude Code): compressed now, marker kept.
     const t1 = anthropicBody([], { role: "user", content: [{ type: "tool_result", tool_use_id: "t2", content: BIG2, cache_control: cc }] });
     const r1 = (await run("anthropic-messages", t1, "cache")).body as J;
-    expect(r1.messages[3].content[0].content).toBe(BIG2);
+    expect(hasMarker(r1.messages[3].content[0].content)).toBe(true);
+    expect(r1.messages[3].content[0].cache_control).toEqual(cc);
     // Turn 2: the client moved the breakpoint to its newest message.
     const t2 = {
       ...t1,
@@ -134,14 +197,26 @@ describe("Anthropic messages", () => {
         ...t1.messages.slice(0, 3),
         { role: "user", content: [{ type: "tool_result", tool_use_id: "t2", content: BIG2 }] },
         { role: "assistant", content: "ok" },
-        { role: "user", content: [{ type: "text", text: "go on", cache_control: cc }] },
+        { role: "user", content: [{ type: "text", text: "now look at item b77", cache_control: cc }] },
       ],
     };
     const r2 = (await run("anthropic-messages", t2, "cache")).body as J;
-    // The raw result stays raw (the provider cached it that way) and loses the old breakpoint.
-    expect(r2.messages[3]).toEqual({ role: "user", content: [{ type: "tool_result", tool_use_id: "t2", content: BIG2 }] });
+    // The same compressed bytes, without the old breakpoint; one breakpoint in all.
+    expect(r2.messages[3].content[0].content).toBe(r1.messages[3].content[0].content);
+    expect(r2.messages[3].content[0].cache_control).toBeUndefined();
     expect(JSON.stringify(r2.messages.slice(0, 3))).toBe(JSON.stringify(r1.messages.slice(0, 3)));
     expect(JSON.stringify(r2).match(/cache_control/g)).toHaveLength(1);
+  });
+
+  test("cache mode: a failed compression is remembered, so the output is never compressed later", async () => {
+    const throwing: Compressor = { kind: "boom", detect: () => true, compress: () => { throw new Error("boom"); } };
+    const t1 = anthropicBody([], { role: "user", content: [{ type: "tool_result", tool_use_id: "t2", content: BIG2 }] });
+    const r1 = await compressRequest({ api: "anthropic-messages", body: t1, mode: "cache", headers: new Headers(), engine: { compressors: [throwing] } });
+    expect(r1.failed).toBe(true);
+    const t2 = { ...t1, messages: [...t1.messages, { role: "assistant", content: "ok" }, { role: "user", content: "go on" }] };
+    const r2 = (await run("anthropic-messages", t2, "cache")).body as J;
+    for (let i = 0; i < t1.messages.length; i++) expect(r2.messages[i]).toBe(t1.messages[i]);
+    expect(r2.tools).toEqual((r1.body as J).tools);
   });
 
   test("cache mode: a frozen compressed message follows the client's breakpoint placement", async () => {

@@ -1,7 +1,8 @@
 // Anthropic Messages: tool output is a `tool_result` block (string or text-block content)
-// in a user message. Blocks with cache_control and error results are never touched.
+// in a user message. Error results are never touched; a block with cache_control keeps
+// its marker when its content is compressed.
 import { RETRIEVE_TOOL_NAME, retrieveTool } from "../marker.ts";
-import { isObj, lastUserText, mapToolOutput, withTool, type ApiAdapter, type Json } from "./types.ts";
+import { isObj, mapToolOutput, recentUserText, withTool, type ApiAdapter, type Json } from "./types.ts";
 
 export const anthropicAdapter: ApiAdapter = {
   list(body) {
@@ -14,13 +15,13 @@ export const anthropicAdapter: ApiAdapter = {
     return list.length - 1;
   },
   queryText(_body, list) {
-    return lastUserText(list, ["text"]);
+    return recentUserText(list, ["text"]);
   },
   mapToolTexts(item, fn) {
     if (!isObj(item) || item.role !== "user" || !Array.isArray(item.content)) return item;
     let content: unknown[] | null = null;
     item.content.forEach((block, i) => {
-      if (!isObj(block) || block.type !== "tool_result" || block.cache_control || block.is_error === true) return;
+      if (!isObj(block) || block.type !== "tool_result" || block.is_error === true) return;
       const next = mapToolOutput(block.content, ["text"], fn);
       if (next === block.content) return;
       content ??= (item.content as unknown[]).slice();

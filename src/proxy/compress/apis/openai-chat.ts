@@ -1,6 +1,6 @@
 // OpenAI Chat Completions: tool output is a `tool` role message (string or text parts).
 import { RETRIEVE_TOOL_NAME, retrieveTool } from "../marker.ts";
-import { isObj, lastUserText, mapToolOutput, withTool, type ApiAdapter } from "./types.ts";
+import { isObj, mapToolOutput, recentUserText, withTool, type ApiAdapter } from "./types.ts";
 
 export const openaiChatAdapter: ApiAdapter = {
   list(body) {
@@ -16,10 +16,10 @@ export const openaiChatAdapter: ApiAdapter = {
     return i;
   },
   queryText(_body, list) {
-    return lastUserText(list, ["text"]);
+    return recentUserText(list, ["text"]);
   },
   mapToolTexts(item, fn) {
-    if (!isObj(item) || item.role !== "tool" || item.cache_control) return item;
+    if (!isObj(item) || item.role !== "tool") return item;
     const next = mapToolOutput(item.content, ["text"], fn);
     return next === item.content ? item : { ...item, content: next };
   },

@@ -1,7 +1,7 @@
 // OpenAI Responses: tool output is a `function_call_output` input item (string or
 // input_text parts).
 import { RETRIEVE_TOOL_NAME, retrieveTool } from "../marker.ts";
-import { isObj, lastUserText, mapToolOutput, withTool, type ApiAdapter } from "./types.ts";
+import { isObj, mapToolOutput, recentUserText, withTool, type ApiAdapter } from "./types.ts";
 
 function isOutput(v: unknown): boolean {
   return isObj(v) && v.type === "function_call_output";
@@ -20,7 +20,7 @@ export const openaiResponsesAdapter: ApiAdapter = {
     return i;
   },
   queryText(_body, list) {
-    return lastUserText(list, ["input_text", "text"]);
+    return recentUserText(list, ["input_text", "text"]);
   },
   mapToolTexts(item, fn) {
     if (!isOutput(item)) return item;

@@ -10,7 +10,7 @@ export interface ApiAdapter {
   withList(body: Json, list: unknown[]): Json;
   /** Index of the first item of the live tail (never compressed in token mode). */
   liveFrom(list: unknown[]): number;
-  /** The text of the last user message (the question the tool output serves). */
+  /** The text of the recent user messages (the question the tool output serves). */
   queryText(body: Json, list: unknown[]): string;
   /** Applies `fn` to every compressible tool-output text of one item; same object when nothing changed. */
   mapToolTexts(item: unknown, fn: TextMapper): unknown;
@@ -26,7 +26,7 @@ export function isObj(v: unknown): v is Json {
 export function mapTextParts(parts: unknown[], types: string[], fn: TextMapper): unknown[] {
   let out: unknown[] | null = null;
   parts.forEach((part, i) => {
-    if (!isObj(part) || !types.includes(part.type as string) || typeof part.text !== "string" || part.cache_control) return;
+    if (!isObj(part) || !types.includes(part.type as string) || typeof part.text !== "string") return;
     const next = fn(part.text);
     if (next === null) return;
     out ??= parts.slice();
@@ -45,15 +45,23 @@ export function mapToolOutput(content: unknown, types: string[], fn: TextMapper)
   return content;
 }
 
-/** The text of the last user message with any (parts of the given types), or "". */
-export function lastUserText(list: unknown[], types: string[]): string {
-  for (let i = list.length - 1; i >= 0; i--) {
+/** How many of the latest user messages with text the question is taken from. */
+export const RECENT_USER_MESSAGES = 3;
+
+/**
+ * The text of the latest user messages that have any (parts of the given types), newest
+ * first, or "". The question a tool output serves may have been asked a few turns back
+ * ("continue" after it).
+ */
+export function recentUserText(list: unknown[], types: string[], count = RECENT_USER_MESSAGES): string {
+  const texts: string[] = [];
+  for (let i = list.length - 1; i >= 0 && texts.length < count; i--) {
     const m = list[i];
     if (!isObj(m) || m.role !== "user") continue;
     const text = textOf(m.content, types);
-    if (text.trim() !== "") return text;
+    if (text.trim() !== "") texts.push(text);
   }
-  return "";
+  return texts.join("\n");
 }
 
 export function textOf(content: unknown, types: string[]): string {
