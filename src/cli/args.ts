@@ -33,8 +33,59 @@ export function parsePort(value: string | undefined, what = "--port"): number | 
   return port;
 }
 
-/** citty gives a repeated string flag as string or string[]; normalise to a list. */
-export function listOf(value: unknown): string[] {
-  if (value === undefined || value === null || value === false) return [];
-  return (Array.isArray(value) ? value : [value]).map(String);
+/** A string flag that may be given many times; see repeatedValues. `unique` drops repeats of a value. */
+export interface RepeatableArg {
+  type: "string";
+  repeatable: true;
+  unique?: boolean;
+}
+
+function isRepeatable(arg: unknown): arg is RepeatableArg {
+  return (arg as { repeatable?: unknown }).repeatable === true;
+}
+
+function flagNames(name: string, arg: unknown): string[] {
+  const alias = (arg as { alias?: string | string[] }).alias;
+  const kebab = name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+  return [name, kebab, ...(Array.isArray(alias) ? alias : alias ? [alias] : [])];
+}
+
+/**
+ * Every value of each flag the definition marks `repeatable`, in the order given, from the
+ * raw argument vector (citty, through node's parseArgs, keeps only the last value of a
+ * repeated string flag). `--name value` and `--name=value` both count, mixed freely; a
+ * word after another string flag is that flag's value, as citty reads it; `--` ends the
+ * options. A repeatable flag without a value is a usage error. Flags not given get [].
+ */
+export function repeatedValues<D extends ArgsDef>(rawArgs: string[], def: D): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  const repeatableBy = new Map<string, string>();
+  const takesValue = new Set<string>();
+  for (const [name, arg] of Object.entries(def)) {
+    const type = (arg as { type?: string }).type;
+    for (const n of flagNames(name, arg)) {
+      if (type === "string" || type === "enum") takesValue.add(n);
+      if (isRepeatable(arg)) repeatableBy.set(n, name);
+    }
+    if (isRepeatable(arg)) out[name] = [];
+  }
+  for (let i = 0; i < rawArgs.length; i++) {
+    const raw = rawArgs[i]!;
+    if (raw === "--") break;
+    if (!raw.startsWith("-") || raw === "-") continue;
+    const body = raw.replace(/^--?/, "");
+    const eq = body.indexOf("=");
+    const name = eq === -1 ? body : body.slice(0, eq);
+    let value: string | undefined;
+    if (eq !== -1) value = body.slice(eq + 1);
+    else if (takesValue.has(name)) value = rawArgs[++i];
+    const main = repeatableBy.get(name);
+    if (main === undefined) continue;
+    if (value === undefined || value === "" || (eq === -1 && value.startsWith("-"))) {
+      throw new UsageError(`--${name} needs a value (--${name} VALUE or --${name}=VALUE).`);
+    }
+    const list = out[main]!;
+    if (!((def[main] as RepeatableArg).unique && list.includes(value))) list.push(value);
+  }
+  return out;
 }

@@ -2,7 +2,7 @@
 // so `install status` does not load the proxy, and nothing here holds logic.
 import { defineCommand } from "citty";
 import { UsageError } from "../errors.ts";
-import { listOf, rejectUnknownFlags } from "./args.ts";
+import { rejectUnknownFlags, repeatedValues } from "./args.ts";
 import { runInstallStatus } from "./install-status.ts";
 import { proxyValueArgs } from "./proxy-flags.ts";
 
@@ -14,10 +14,10 @@ const applyArgs = {
   runtime: { type: "string", description: "native (default) or docker; python is an alias of native" },
   scope: { type: "string", description: "provider, user (default) or system" },
   providers: { type: "string", description: "auto (default), all or manual" },
-  target: { type: "string", description: "Tool to wire with --providers manual (repeatable)" },
+  target: { type: "string", repeatable: true, unique: true, description: "Tool to wire with --providers manual (repeatable)" },
   port: { type: "string", description: "Proxy port (default HEADROOM_PORT or 8787)" },
   ...proxyValueArgs,
-  env: { type: "string", description: "NAME=VALUE for the runtime (repeatable)" },
+  env: { type: "string", repeatable: true, description: "NAME=VALUE for the runtime (repeatable)" },
   interval: { type: "string", description: "persistent-task watchdog interval in minutes (default 5)" },
   image: { type: "string", description: "Docker image for the docker runtime" },
   "dry-run": { type: "boolean", description: "Print the plan (diffs, commands, manifest) and change nothing" },
@@ -37,6 +37,7 @@ const apply = defineCommand({
   args: applyArgs,
   async run({ args, rawArgs }) {
     rejectUnknownFlags(rawArgs, applyArgs);
+    const many = repeatedValues(rawArgs, applyArgs);
     const { buildManifest } = await import("../install/plan.ts");
     const { stableBinPath } = await import("../install/binpath.ts");
     const { hostOs } = await import("../host/platform.ts");
@@ -52,9 +53,9 @@ const apply = defineCommand({
     const built = buildManifest(
       {
         profile: args.profile, preset: args.preset, runtime: args.runtime, scope: args.scope, providers: args.providers,
-        targets: listOf(args.target), port: args.port, backend: args.backend, mode: args.mode,
+        targets: many.target, port: args.port, backend: args.backend, mode: args.mode,
         anthropicApiUrl: args["anthropic-api-url"], openaiApiUrl: args["openai-api-url"], optimize: args.optimize,
-        telemetry: args.telemetry, logLevel: args["log-level"], env: listOf(args.env), interval: args.interval,
+        telemetry: args.telemetry, logLevel: args["log-level"], env: many.env, interval: args.interval,
         image: args.image, os: args.os,
       },
       process.env,
