@@ -8,6 +8,7 @@ import { queryTerms } from "../../../src/proxy/compress/query.ts";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { repoRoot } from "../../support/bin.ts";
+import { inventedLines } from "../../support/never-invent.ts";
 
 const none = { queryTerms: [] as string[] };
 
@@ -122,11 +123,16 @@ describe("build and test logs", () => {
     expect(out.summary).toMatch(/^\d+ of \d+ lines omitted$/);
   });
 
-  test("a run of repeated kept lines collapses into one with a count", () => {
+  test("a run of repeated kept lines keeps its first line as it was and a count after it", () => {
     const text = ["start", ...noise(30), ...Array.from({ length: 12 }, (_, i) => `error: disk full on /dev/sda${i}`), ...noise(30, 30), "done"].join("\n");
     const out = logCompressor.compress(text, none)!;
-    expect(out.text).toContain("error: disk full on /dev/sda0  [×12]");
+    const lines = out.text.split("\n");
+    const first = lines.indexOf("error: disk full on /dev/sda0");
+    expect(first).toBeGreaterThan(0);
+    expect(lines[first + 1]).toBe("… 11 similar lines …");
     expect(out.text).not.toContain("sda5");
+    expect(out.text).not.toContain("[×");
+    expect(inventedLines(text, out.text)).toEqual([]);
   });
 
   test("lines matching the question are kept", () => {
@@ -148,14 +154,27 @@ describe("search output", () => {
     expect(searchCompressor.detect("just some\nplain text\n".repeat(10))).toBe(false);
   });
 
-  test("groups by file, keeps the best hits per file (question first), counts the rest", () => {
+  test("keeps the best hits per file (question first) verbatim and in order, gaps counted", () => {
     const out = searchCompressor.compress(hits, { queryTerms: queryTerms("where is the retry budget?") })!;
     const lines = out.text.split("\n");
-    expect(lines[0]).toBe("src/server.ts (13 hits)");
-    expect(out.text).toContain("99: // the retry budget lives here");
-    expect(out.text).toContain("src/client.ts (5 hits)");
-    expect(out.text.match(/^src\/server\.ts/gm)).toHaveLength(1);
-    expect(out.summary).toContain("18 hits in 2 files");
+    // The matching hit and the first three of its file, then a gap for the other nine.
+    expect(lines.slice(0, 5)).toEqual([
+      "src/server.ts:10:    const handler0 = makeHandler(0);",
+      "src/server.ts:11:    const handler1 = makeHandler(1);",
+      "src/server.ts:12:    const handler2 = makeHandler(2);",
+      "… 9 lines …",
+      "src/server.ts:99:    // the retry budget lives here",
+    ]);
+    expect(lines.slice(5)).toEqual(hits.split("\n").slice(13, 17).concat("… 1 line …"));
+    expect(out.summary).toContain("18 hits in 2 files, 10 hits omitted");
+    expect(inventedLines(hits, out.text)).toEqual([]);
+  });
+
+  test("a very long hit is cut and marked, never rewritten", () => {
+    const long = Array.from({ length: 12 }, (_, i) => `src/gen.ts:${i + 1}:${"x".repeat(600)}${i}`).join("\n");
+    const out = searchCompressor.compress(long, none)!;
+    expect(out.text.split("\n")[0]).toBe(`src/gen.ts:1:${"x".repeat(287)}…`);
+    expect(inventedLines(long, out.text)).toEqual([]);
   });
 });
 

@@ -13,7 +13,7 @@ export function normalizeLine(line: string): string {
 const CODE_LINE = /^\s*(import|export|const|let|var|function|async|return|if|else|for|while|switch|case|class|interface|type|enum|def|elif|try|catch|except|finally|package|func|fn|pub|use|impl|struct|#include|#define|public|private|protected|static)\b|[{};,(]\s*$|^\s*[}\])]|^\s*(\/\/|\/\*|\*|#(?!\d))/;
 
 /** Source code passes through untouched: many lines shaped like statements. */
-export function looksLikeCode(lines: string[]): boolean {
+export function looksLikeCode(lines: readonly string[]): boolean {
   let code = 0;
   let nonEmpty = 0;
   for (const line of lines) {
@@ -27,7 +27,7 @@ export function looksLikeCode(lines: string[]): boolean {
 /** `path:line:` or `path:line-` (context lines); a path has no spaces here. */
 export const SEARCH_LINE = /^(?:\.\/)?([^\s:][^:\s]*?):(\d+)[:-](.*)$/;
 
-export function looksLikeSearch(lines: string[]): boolean {
+export function looksLikeSearch(lines: readonly string[]): boolean {
   let hits = 0;
   let nonEmpty = 0;
   for (const line of lines) {
@@ -56,7 +56,7 @@ const LOG_SIGNAL = new RegExp(
  * Log-like: many lines carry log signals, or the lines repeat the same shape (numbers
  * aside). Prose and data files have neither and pass through.
  */
-export function looksLikeLog(lines: string[]): boolean {
+export function looksLikeLog(lines: readonly string[]): boolean {
   let signals = 0;
   let nonEmpty = 0;
   const shapes = new Map<string, number>();
@@ -71,4 +71,108 @@ export function looksLikeLog(lines: string[]): boolean {
   let repeated = 0;
   for (const n of shapes.values()) if (n > 1) repeated += n;
   return signals / nonEmpty >= 0.2 || repeated / nonEmpty >= 0.6;
+}
+
+// ---- Output that never invents a line -------------------------------------------------
+// Compressors built on these keep original lines verbatim and in order; what they leave
+// out becomes a gap marker `… N lines …`, and a line cut short ends in `…`.
+
+/** `… 3 lines …`, `… 1 row …`, `… 12 commits …`. */
+export function gapLine(n: number, unit = "line"): string {
+  return `… ${n} ${unit}${n === 1 ? "" : "s"} …`;
+}
+
+/** The line itself, or its first `max` characters and `…` (never splitting a surrogate pair). */
+export function cutLine(line: string, max: number): string {
+  if (line.length <= max) return line;
+  let end = max;
+  const c = line.charCodeAt(end - 1);
+  if (c >= 0xd800 && c <= 0xdbff) end--;
+  return `${line.slice(0, end)}…`;
+}
+
+export interface Kept {
+  lines: string[];
+  /** Lines left out (each run is one gap marker). */
+  omitted: number;
+  /** Lines cut short. */
+  cut: number;
+}
+
+/** The kept lines in order, each run of dropped lines replaced by a gap marker. */
+export function emitKept(lines: readonly string[], keep: Uint8Array, maxLine = Infinity, unit = "line"): Kept {
+  const out: string[] = [];
+  let omitted = 0;
+  let gap = 0;
+  let cut = 0;
+  for (let i = 0; i < lines.length; i++) {
+    if (!keep[i]) {
+      gap++;
+      continue;
+    }
+    if (gap > 0) {
+      out.push(gapLine(gap, unit));
+      omitted += gap;
+      gap = 0;
+    }
+    const line = lines[i]!;
+    if (line.length > maxLine) cut++;
+    out.push(cutLine(line, maxLine));
+  }
+  if (gap > 0) {
+    out.push(gapLine(gap, unit));
+    omitted += gap;
+  }
+  return { lines: out, omitted, cut };
+}
+
+/**
+ * Weights of the question's terms that pick out few of the texts (lower-cased): a term in
+ * more than `maxShare` of them, or in none, says nothing and is left out; a rarer term
+ * weighs more (inverse document frequency).
+ */
+export function termWeights(lowerTexts: readonly string[], terms: readonly string[], maxShare: number): Map<string, number> {
+  const weights = new Map<string, number>();
+  const n = lowerTexts.length;
+  if (n === 0) return weights;
+  for (const term of terms) {
+    let df = 0;
+    for (const t of lowerTexts) if (t.includes(term)) df++;
+    if (df === 0 || df > Math.max(1, maxShare * n)) continue;
+    weights.set(term, 1 + Math.log(n / df));
+  }
+  return weights;
+}
+
+/** Sum of the weights of the terms found in the (lower-cased) text. */
+export function weightedMatch(lowerText: string, weights: ReadonlyMap<string, number>): number {
+  let score = 0;
+  for (const [term, w] of weights) if (lowerText.includes(term)) score += w;
+  return score;
+}
+
+/** The indexes of the `max` best-scoring items (score > 0), best first, earlier first on ties. */
+export function topScored(scores: ArrayLike<number>, max: number): number[] {
+  const idx: number[] = [];
+  for (let i = 0; i < scores.length; i++) if (scores[i]! > 0) idx.push(i);
+  idx.sort((a, b) => scores[b]! - scores[a]! || a - b);
+  return idx.slice(0, max);
+}
+
+/** HTML and XML: many lines open with a tag. They pass through. */
+export function looksLikeMarkup(lines: readonly string[]): boolean {
+  let tags = 0;
+  let nonEmpty = 0;
+  for (const line of lines) {
+    const t = line.trimStart();
+    if (t === "") continue;
+    nonEmpty++;
+    if (/^<[/!?a-zA-Z]/.test(t)) tags++;
+  }
+  return nonEmpty > 0 && tags / nonEmpty >= 0.3;
+}
+
+/** The first and last lines, for detectors that look at a sample of long output. */
+export function sampleLines(lines: readonly string[], each = 200): readonly string[] {
+  return lines.length > 2 * each ? [...lines.slice(0, each), ...lines.slice(-each)] : lines;
 }

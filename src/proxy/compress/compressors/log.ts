@@ -1,8 +1,9 @@
 // Build and test logs (and other long line-oriented output): errors with a few lines of
 // context, stack traces and warnings (bounded), summary lines, lines matching the question,
-// the first and last lines; repeated lines collapse into one with a count.
+// the first and last lines. A run of repeated lines keeps its first line as it was and a
+// marker `… N similar lines …` after it; every other output line is a line of the original.
 import { ERROR_WORDS, matchCount } from "../query.ts";
-import { looksLikeCode, looksLikeLog, looksLikeSearch, normalizeLine, splitLines } from "./lines.ts";
+import { cutLine, gapLine, looksLikeCode, looksLikeLog, looksLikeMarkup, looksLikeSearch, normalizeLine, sampleLines, splitLines } from "./lines.ts";
 import type { Compressor, CompressorOutput } from "./types.ts";
 
 const MIN_LINES = 30;
@@ -28,8 +29,8 @@ export const logCompressor: Compressor = {
   detect(text) {
     const lines = splitLines(text);
     if (lines.length < MIN_LINES) return false;
-    const sample = lines.length > 400 ? [...lines.slice(0, 200), ...lines.slice(-200)] : lines;
-    return !looksLikeCode(sample) && !looksLikeSearch(sample) && looksLikeLog(sample);
+    const sample = sampleLines(lines);
+    return !looksLikeCode(sample) && !looksLikeMarkup(sample) && !looksLikeSearch(sample) && looksLikeLog(sample);
   },
   compress(text, ctx): CompressorOutput | null {
     const lines = splitLines(text);
@@ -97,7 +98,7 @@ export const logCompressor: Compressor = {
         continue;
       }
       if (gap > 0) {
-        out.push(`… ${gap} line${gap === 1 ? "" : "s"} …`);
+        out.push(gapLine(gap));
         omitted += gap;
         gap = 0;
       }
@@ -105,13 +106,14 @@ export const logCompressor: Compressor = {
       const key = normalizeLine(lines[i]!);
       let run = 1;
       while (!frame[i] && i + run < n && keep[i + run] && normalizeLine(lines[i + run]!) === key && key !== "") run++;
-      const line = lines[i]!.length > MAX_LINE ? `${lines[i]!.slice(0, MAX_LINE)}…` : lines[i]!;
-      out.push(run > 1 ? `${line}  [×${run}]` : line);
+      out.push(cutLine(lines[i]!, MAX_LINE));
+      // The first of the run stays as it was; the others become a marker after it.
+      if (run > 1) out.push(`… ${run - 1} similar line${run === 2 ? "" : "s"} …`);
       collapsed += run - 1;
       i += run - 1;
     }
     if (gap > 0) {
-      out.push(`… ${gap} line${gap === 1 ? "" : "s"} …`);
+      out.push(gapLine(gap));
       omitted += gap;
     }
     if (omitted === 0 && collapsed === 0) return null;

@@ -1,17 +1,24 @@
-// Search output in `path:line:` form (grep -n, ripgrep, git grep): grouped by file, the best
-// hits per file kept (those matching the question first, then the earliest), long lines cut.
-import { matchCount } from "../query.ts";
-import { SEARCH_LINE, looksLikeSearch, splitLines } from "./lines.ts";
+// Search output in `path:line:` form (grep -n, ripgrep, git grep): hit lines are kept
+// verbatim and in their original order, never regrouped or renumbered. Per file the best
+// hits stay (those matching the question first, then the earliest); what is left out is a
+// gap marker `… N lines …`; a very long hit is cut and ends in `…`.
+import { looksLikeSearch, SEARCH_LINE, emitKept, splitLines, termWeights, topScored, weightedMatch } from "./lines.ts";
 import type { Compressor, CompressorOutput } from "./types.ts";
 
-const HITS_PER_FILE = 4;
-const MAX_LINE = 160;
-
-interface Hit {
-  line: number;
-  text: string;
-  order: number;
+/** Hits kept per file that match nothing in the question, by the number of files. */
+function quotaFor(files: number): number {
+  return files <= 8 ? 4 : files <= 20 ? 2 : 1;
 }
+/** Files beyond this many keep only the hits that match the question. */
+const MAX_FILES = 40;
+/** Hits matching the question: per file and in all. */
+const MATCHES_PER_FILE = 6;
+const MAX_MATCHES = 30;
+/** Context lines (`path-12-text`) kept on each side of a matching hit. */
+const CONTEXT = 2;
+/** Other lines (`Binary file … matches`, `grep: …: Permission denied`) kept. */
+const MAX_OTHER = 5;
+const MAX_LINE = 300;
 
 export const searchCompressor: Compressor = {
   kind: "search",
@@ -19,41 +26,98 @@ export const searchCompressor: Compressor = {
     return looksLikeSearch(splitLines(text).slice(0, 400));
   },
   compress(text, ctx): CompressorOutput | null {
-    const files = new Map<string, Hit[]>();
-    const other: string[] = [];
-    let total = 0;
-    splitLines(text).forEach((raw, order) => {
-      const m = SEARCH_LINE.exec(raw);
-      if (!m) {
-        if (raw.trim() !== "" && raw !== "--") other.push(raw);
-        return;
+    const lines = splitLines(text);
+    const n = lines.length;
+    // Per line: the file it belongs to (-1: none), whether it is a hit.
+    const fileOf = new Int32Array(n).fill(-1);
+    const hit = new Uint8Array(n);
+    const paths: string[] = [];
+    const fileIndex = new Map<string, number>();
+    const hitsOf: number[][] = [];
+    let last = -1;
+    for (let i = 0; i < n; i++) {
+      const line = lines[i]!;
+      const m = SEARCH_LINE.exec(line);
+      if (m) {
+        let f = fileIndex.get(m[1]!);
+        if (f === undefined) {
+          f = paths.length;
+          fileIndex.set(m[1]!, f);
+          paths.push(m[1]!);
+          hitsOf.push([]);
+        }
+        fileOf[i] = f;
+        last = f;
+        // `path:12-text` is a context line in some tools' output.
+        if (line[(line.startsWith("./") ? 2 : 0) + m[1]!.length + 1 + m[2]!.length] === "-") continue;
+        hit[i] = 1;
+        hitsOf[f]!.push(i);
+        continue;
       }
-      total++;
-      let hits = files.get(m[1]!);
-      if (!hits) files.set(m[1]!, (hits = []));
-      hits.push({ line: Number(m[2]), text: m[3]!.trim(), order });
-    });
-    if (total === 0) return null;
-    const out: string[] = [];
-    let omitted = 0;
-    for (const [path, hits] of files) {
-      const best = hits
-        .map((h) => ({ h, score: matchCount(h.text.toLowerCase(), ctx.queryTerms) }))
-        .sort((a, b) => b.score - a.score || a.h.order - b.h.order)
-        .slice(0, HITS_PER_FILE)
-        .map((s) => s.h)
-        .sort((a, b) => a.order - b.order);
-      out.push(`${path} (${hits.length} hit${hits.length === 1 ? "" : "s"})`);
-      for (const h of best) {
-        const t = h.text.length > MAX_LINE ? `${h.text.slice(0, MAX_LINE)}…` : h.text;
-        out.push(`  ${h.line}: ${t}`);
-      }
-      omitted += hits.length - best.length;
+      // A context line of grep -C: `path-12-text`, for the file of the hits around it.
+      if (last >= 0 && line.startsWith(`${paths[last]!}-`) && /^\d+-/.test(line.slice(paths[last]!.length + 1))) fileOf[i] = last;
+      else if (last >= 0 && line.startsWith(`./${paths[last]!}-`) && /^\d+-/.test(line.slice(paths[last]!.length + 3))) fileOf[i] = last;
     }
-    out.push(...other.slice(0, 5));
+    let total = 0;
+    for (const h of hitsOf) total += h.length;
+    let files = 0;
+    for (const h of hitsOf) if (h.length > 0) files++;
+    if (total === 0) return null;
+
+    const hitLines: number[] = [];
+    const lower: string[] = [];
+    for (let i = 0; i < n; i++) {
+      if (!hit[i]) continue;
+      hitLines.push(i);
+      lower.push(lines[i]!.toLowerCase());
+    }
+    // Terms in most hits (the searched word itself) pick out nothing.
+    const weights = termWeights(lower, ctx.queryTerms, 0.5);
+    const score = new Float64Array(n);
+    if (weights.size > 0) hitLines.forEach((i, k) => (score[i] = weightedMatch(lower[k]!, weights)));
+
+    const keep = new Uint8Array(n);
+    // The best matching hits over all files, a few per file.
+    const matchedPerFile = new Int32Array(paths.length);
+    let matches = 0;
+    for (const i of topScored(Array.from(hitLines, (i) => score[i]!), hitLines.length)) {
+      if (matches >= MAX_MATCHES) break;
+      const line = hitLines[i]!;
+      const f = fileOf[line]!;
+      if (matchedPerFile[f]! >= MATCHES_PER_FILE) continue;
+      matchedPerFile[f]!++;
+      matches++;
+      keep[line] = 1;
+      for (let j = line - 1; j >= Math.max(0, line - CONTEXT) && fileOf[j] === f && !hit[j]; j--) keep[j] = 1;
+      for (let j = line + 1; j <= Math.min(n - 1, line + CONTEXT) && fileOf[j] === f && !hit[j]; j++) keep[j] = 1;
+    }
+    // Then the earliest hits of each file, up to its quota.
+    const quota = quotaFor(files);
+    for (let f = 0; f < Math.min(paths.length, MAX_FILES); f++) {
+      let room = quota - matchedPerFile[f]!;
+      for (const line of hitsOf[f]!) {
+        if (room <= 0) break;
+        if (keep[line]) continue;
+        keep[line] = 1;
+        room--;
+      }
+    }
+    let other = 0;
+    for (let i = 0; i < n && other < MAX_OTHER; i++) {
+      const line = lines[i]!;
+      if (hit[i] || fileOf[i]! >= 0 || line.trim() === "" || line === "--") continue;
+      keep[i] = 1;
+      other++;
+    }
+    let keptHits = 0;
+    for (const i of hitLines) if (keep[i]) keptHits++;
+    let kept = 0;
+    for (let i = 0; i < n; i++) if (keep[i]) kept++;
+    if (kept === n) return null;
+    const out = emitKept(lines, keep, MAX_LINE);
     return {
-      text: out.join("\n"),
-      summary: `${total} hits in ${files.size} files, grouped by file; ${omitted} hits omitted, long lines cut`,
+      text: out.lines.join("\n"),
+      summary: `${total} hits in ${files} file${files === 1 ? "" : "s"}, ${total - keptHits} hits omitted${out.cut > 0 ? `, ${out.cut} long lines cut` : ""}`,
     };
   },
 };
