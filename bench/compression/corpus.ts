@@ -8,7 +8,7 @@ import { join, resolve } from "node:path";
 
 export interface CorpusItem {
   name: string;
-  /** Expected treatment: "json", "log", "search" or "none" (passes through). */
+  /** Expected treatment: "json", "log", "search", "table" or "none" (passes through). */
   kind: string;
   question: string;
   text: string;
@@ -118,7 +118,7 @@ export function shellListing(lines = 200, seed = 3): CorpusItem {
   }
   return {
     name: "ls-200.txt",
-    kind: "log",
+    kind: "table",
     question: "Is there a release-notes pdf in the artifacts folder?",
     text: `${out.join("\n")}\n`,
     facts: ["release-notes-2026.11.pdf", "total 81234"],

@@ -1,17 +1,33 @@
 // Compresses one tool output: picks the compressor by the content's shape, adds the marker,
 // keeps the original retrievable, and remembers the result by the original's hash so the
 // same tool output is forwarded with the same bytes on every later turn.
+import { commitLogCompressor } from "./compressors/commit-log.ts";
+import { diffCompressor } from "./compressors/diff.ts";
 import { jsonArrayCompressor } from "./compressors/json-array.ts";
+import { listingCompressor } from "./compressors/listing.ts";
 import { logCompressor } from "./compressors/log.ts";
 import { searchCompressor } from "./compressors/search.ts";
+import { tableCompressor } from "./compressors/table.ts";
 import type { Compressor, CompressorContext } from "./compressors/types.ts";
 import { contentHash, quickKey } from "./hash.ts";
 import { hasMarker, marker } from "./marker.ts";
 import { originals, type OriginalStore } from "./store.ts";
 import { SIZE_FLOOR_CHARS, SIZE_FLOOR_TOKENS, estimateTokens, profileFor, type TokenProfile } from "./tokens.ts";
 
-/** Tried in order; source code and anything else matches none and passes through. */
-export const DEFAULT_COMPRESSORS: readonly Compressor[] = [jsonArrayCompressor, searchCompressor, logCompressor];
+/**
+ * Tried in order; source code, prose, HTML and anything else matches none and passes
+ * through. The specific shapes come before the general ones (a `git log -p` holds diffs,
+ * an `ls -laR` holds `ls -l` rows, a table of processes looks like a log).
+ */
+export const DEFAULT_COMPRESSORS: readonly Compressor[] = [
+  jsonArrayCompressor,
+  searchCompressor,
+  commitLogCompressor,
+  diffCompressor,
+  listingCompressor,
+  tableCompressor,
+  logCompressor,
+];
 
 export const DEFAULT_BUDGET_MS = 100;
 /** All compressors of one request together. */
