@@ -289,10 +289,28 @@ const SPECS: Spec[] = [
     },
   },
   {
+    id: "kustomize-prod-yaml",
+    ext: "yaml",
+    shape: "yaml",
+    command: `kubectl kustomize ${join(kustomizeDir, "overlays/prod")}`,
+    setup: kustomizeSetup,
+    needs: ["kubectl"],
+    questionAt: "earlier",
+    ask: (text) => {
+      const m = /image: (registry\.internal\/payments:\S+)/.exec(text)!;
+      const r = /name: prod-recommendations\n(?:.*\n)*?spec:\n  replicas: (\d+)/.exec(text);
+      void r;
+      return {
+        question: "Which image tag does the kustomize build of the prod overlay give the payments deployment?",
+        mustSurvive: [`image: ${m[1]}`, "name: prod-payments"],
+      };
+    },
+  },
+  {
     id: "findmnt-json",
     ext: "json",
     shape: "json-array",
-    command: "findmnt -J -o TARGET,SOURCE,FSTYPE,OPTIONS,PROPAGATION",
+    command: "findmnt -J -R -o TARGET,SOURCE,FSTYPE,OPTIONS,PROPAGATION /sys",
     needs: ["findmnt"],
     ask: (text) => {
       const flat: any[] = [];
@@ -313,10 +331,11 @@ const SPECS: Spec[] = [
     needs: ["ip"],
     ask: (text) => {
       const ifs: any[] = JSON.parse(text);
-      const i = ifs.find((x) => x.ifname !== "lo") ?? ifs[0];
+      const i = ifs.find((x) => x.ifname !== "lo" && x.addr_info?.length > 1) ?? ifs[ifs.length - 1];
+      const a = i.addr_info[i.addr_info.length > 1 ? 1 : 0];
       return {
-        question: `What MTU does ip report for interface ${i.ifname}?`,
-        mustSurvive: [`"ifname":"${i.ifname}"`, `"mtu":${i.mtu}`],
+        question: `Which ${a.family === "inet6" ? "IPv6" : "IPv4"} address with prefix length ${a.prefixlen} does ip show on interface ${i.ifname}?`,
+        mustSurvive: [`"ifname":"${i.ifname}"`, `"local":"${a.local}","prefixlen":${a.prefixlen}`],
       };
     },
   },
@@ -356,6 +375,19 @@ const SPECS: Spec[] = [
       };
     },
   },
+  // ---------------------------------------------------------------- logs
+  {
+    id: "dpkg-log-tail",
+    ext: "log",
+    shape: "log",
+    command: "tail -n 1500 /var/log/dpkg.log",
+    paths: ["/var/log/dpkg.log"],
+    ask: (text) => {
+      const l = lineAt(text, 0.45, (x) => / status installed \S+ \S+$/.test(x) && count(text, ` status installed ${x.split(" ").at(-2)} `) === 1);
+      const [date, time, , , pkg, version] = l.split(" ");
+      return { question: `When did dpkg log ${pkg} reaching status installed, and at which version?`, mustSurvive: [`${date} ${time} status installed ${pkg} ${version}`] };
+    },
+  },
   // ---------------------------------------------------------------- tables
   {
     id: "dpkg-l",
@@ -370,17 +402,17 @@ const SPECS: Spec[] = [
     },
   },
   {
-    id: "ps-aux",
+    // Kernel threads only: the full process list would record this machine's unrelated processes.
+    id: "ps-kernel-threads",
     ext: "txt",
     shape: "table",
-    command: "ps auxww",
+    command: "ps -o user,pid,ppid,pri,ni,psr,stat,wchan:32,start,time,comm --ppid 2 -p 2",
     needs: ["ps"],
     questionAt: "earlier",
     ask: (text) => {
-      const rows = lines(text).slice(1).filter(Boolean).map((l) => l.split(/\s+/));
-      const r = at(rows.filter((x) => x.length > 11 && x[10] !== "ps"), 0.5);
-      const cmd = r.slice(10).join(" ").slice(0, 60);
-      return { question: `What is the PID of the process running "${cmd}"?`, mustSurvive: [cmd, r[1]!] };
+      const rows = lines(text).slice(1).filter(Boolean).map((l) => l.trim().split(/\s+/));
+      const r = at(rows.filter((x) => count(text, ` ${x[10]}\n`) === 1 && count(text, ` ${x[1]} `) === 1), 0.5);
+      return { question: `What is the PID of the kernel thread ${r[10]}, and which CPU (PSR) is it on?`, mustSurvive: [` ${r[10]}`, r[1]!] };
     },
   },
   {
@@ -399,12 +431,15 @@ const SPECS: Spec[] = [
     id: "df-all",
     ext: "txt",
     shape: "table",
-    command: "df -aT -B1",
+    command: "df -aT -B1 -x tmpfs",
     needs: ["df"],
     ask: (text) => {
       const rows = lines(text).slice(1).filter(Boolean).map((l) => l.split(/\s+/));
-      const r = at(rows.filter((x) => unique(text)(` ${x[6]}\n`) || text.endsWith(` ${x[6]}`)), 0.5);
-      return { question: `What filesystem type does df show for the mount on ${r[6]}?`, mustSurvive: [r[0]!, r[6]!] };
+      const rows2 = lines(text).slice(1).filter((l) => l.trim() !== "" && unique(text)(l));
+      const l = at(rows2.filter((x) => Number(x.split(/\s+/)[2]) > 0), 0.5);
+      const r = l.split(/\s+/);
+      void rows;
+      return { question: `How many bytes are available on the filesystem mounted on ${r[6]}, according to df?`, mustSurvive: [l] };
     },
   },
   {
@@ -493,13 +528,14 @@ const SPECS: Spec[] = [
       const ls = lines(text);
       const i = Math.floor(ls.length * 0.5);
       let j = i;
-      while (j < ls.length && !/^[│ ]   [├└]── \[.*\]\s+\S+$/.test(ls[j]!)) j++;
+      while (j < ls.length && !/^[│ ]\s{3}[├└]── \[[^\]]*\]\s+\S+$/.test(ls[j]!)) j++;
       let k = j;
       while (k > 0 && !/^[├└]── /.test(ls[k]!)) k--;
       const pkg = ls[k]!.replace(/^[├└]── (\[[^\]]*\]\s+)?/, "");
       const name = ls[j]!.replace(/^.*\]\s+/, "");
       const size = /\[\s*([^\]]+)\]/.exec(ls[j]!)![1]!.trim();
-      return { question: `How large (${size}?) is ${name} in the ${pkg} directory of the tree listing?`.replace(` (${size}?)`, ""), mustSurvive: [ls[k]!, ls[j]!.replace(/^[│ ]   [├└]── /, "")] };
+      void size;
+      return { question: `How large is ${name} in the ${pkg} directory of the tree listing?`, mustSurvive: [ls[k]!, ls[j]!.replace(/^[│ ]\s{3}[├└]── /, "")] };
     },
   },
   // ---------------------------------------------------------------- git
@@ -731,8 +767,8 @@ const SPECS: Spec[] = [
     paths: ["/usr/share/doc/bzip2/manual.html"],
     leaveAlone: true,
     ask: () => ({
-      question: "What does the bzip2 manual say the -s (--small) flag does?",
-      mustSurvive: ["--small"],
+      question: "According to the bzip2 manual, how many bytes per block byte does decompression need with -s --small?",
+      mustSurvive: ["-s --small", "2.5 bytes per"],
     }),
   },
   {
