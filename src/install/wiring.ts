@@ -4,7 +4,7 @@
 import { join } from "node:path";
 import type { OsName } from "../host/platform.ts";
 import type { ChangeRecord, Scope } from "./manifest.ts";
-import { type ToolName, TOOL_NAMES, TOOLS, isToolName, envForTools, PROVIDER_TOOLS, detectTools } from "../tools/registry.ts";
+import { type ToolName, TOOL_NAMES, TOOLS, isToolName, envForTools, envRulesForTools, PROVIDER_TOOLS, detectTools } from "../tools/registry.ts";
 import { toolContext } from "../tools/context.ts";
 import { HeadroomError, UsageError } from "../errors.ts";
 import { runCommand, type CommandRunner } from "../host/exec.ts";
@@ -99,8 +99,19 @@ function fileEdits(req: WiringRequest, targets: ToolName[]): FileEdit[] {
     return targets.flatMap((t) => TOOLS[t].providerEdits?.(ctx) ?? []);
   }
   if (windowsScope(req)) return [];
-  if (req.scope === "user") return userShellEdits(req.os, req.home, req.env, vars);
-  return systemShellEdits(req.os, req.isRoot, vars, req.systemRoot ?? "/");
+  const rules = envRulesForTools(targets);
+  if (req.scope === "user") return userShellEdits(req.os, req.home, req.env, vars, rules);
+  return systemShellEdits(req.os, req.isRoot, vars, req.systemRoot ?? "/", rules);
+}
+
+/**
+ * Windows variables cannot test what the user has set, so a rule's default value is set
+ * as it is (the previous value is recorded and comes back on remove) and a rule that
+ * copies another variable is left out.
+ */
+function windowsVars(targets: ToolName[], req: WiringRequest): Record<string, string> {
+  const defaults = Object.fromEntries(envRulesForTools(targets).flatMap((r) => (r.value !== undefined ? [[r.name, r.value]] : [])));
+  return { ...envForTools(targets, req.port, req.host), ...defaults };
 }
 
 async function planFiles(req: WiringRequest, targets: ToolName[]): Promise<PlannedFile[]> {
@@ -120,7 +131,7 @@ export async function planWiring(req: WiringRequest): Promise<WiringPlan> {
   const commands: string[][] = planned.flatMap((p) => p.commands ?? []);
   const ws = windowsScope(req);
   if (ws) {
-    const vars = envForTools(targets, req.port, req.host);
+    const vars = windowsVars(targets, req);
     commands.push(captureCommand(Object.keys(vars), ws), setCommand(vars, ws));
   }
   return {
@@ -141,7 +152,7 @@ export async function applyWiring(req: WiringRequest, persist: (records: ChangeR
   const planned = await planFiles(req, targets);
   const ws = windowsScope(req);
   if (!ws) return applyPlannedFiles(planned, stateDir(req), persist, [], runner, req.env);
-  const vars = envForTools(targets, req.port, req.host);
+  const vars = windowsVars(targets, req);
   const names = Object.keys(vars);
   const cap = await runner(captureCommand(names, ws));
   if (cap.code !== 0) throw new HeadroomError(`Could not read the ${ws} environment variables (exit ${cap.code}): ${cap.stderr.trim().split("\n")[0] ?? ""}`);

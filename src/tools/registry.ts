@@ -6,6 +6,7 @@ import { dirname, join } from "node:path";
 import { which } from "../host/exec.ts";
 import type { FileEdit } from "../install/edits/types.ts";
 import type { Env, ToolContext } from "./context.ts";
+import { COPILOT_ENV_RULES, copilotEnv } from "./copilot.ts";
 
 // The four adapters with a config edit (and through them the JSON5, JSONC and TOML
 // parsers) are loaded on first use: `wrap` needs only the variables below and would
@@ -22,6 +23,13 @@ export function isToolName(name: string): name is ToolName {
   return (TOOL_NAMES as readonly string[]).includes(name);
 }
 
+/**
+ * A variable headroom sets only when the user has none of `unless` (the variable itself
+ * among them): to `value`, or to the value of the user's variable `from` (only when that
+ * one is set; the shell block holds a reference to it, never its value).
+ */
+export type EnvRule = { name: string; unless: readonly string[] } & ({ value: string; from?: undefined } | { from: string; value?: undefined });
+
 export interface ToolDef {
   name: ToolName;
   /** Executable name looked up on PATH. */
@@ -30,6 +38,8 @@ export interface ToolDef {
   installHint: string;
   /** Variables that route the tool through the proxy at base (http://host:port). */
   env(base: string): Record<string, string>;
+  /** Variables that keep the user's own setting and fill in only what is missing (copilot). */
+  envRules?: readonly EnvRule[];
   /** Folders (or files) whose presence shows the tool is installed, besides its binary on PATH. */
   configPaths?(home: string, env: Env): string[];
   /** The provider-scope edit of the tool's own config (claude, codex, opencode, openclaw). */
@@ -66,11 +76,8 @@ export const TOOLS: Record<ToolName, ToolDef> = {
     name: "copilot",
     binary: "copilot",
     installHint: "Install GitHub Copilot CLI with `npm install -g @github/copilot`.",
-    env: (base) => ({
-      COPILOT_PROVIDER_TYPE: "openai",
-      COPILOT_PROVIDER_BASE_URL: v1(base),
-      COPILOT_PROVIDER_WIRE_API: "chat",
-    }),
+    env: copilotEnv,
+    envRules: COPILOT_ENV_RULES,
     configPaths: (home, env) => [env.COPILOT_HOME || join(home, ".copilot")],
   },
   cursor: {
@@ -106,6 +113,33 @@ export function envForTools(tools: ToolName[], port: number, host = "127.0.0.1")
   out.HEADROOM_PORT = String(port);
   out.HEADROOM_HOST = host;
   return out;
+}
+
+/** The tools' EnvRules, first one per variable. */
+export function envRulesForTools(tools: ToolName[]): EnvRule[] {
+  const out: EnvRule[] = [];
+  for (const t of tools) for (const r of TOOLS[t].envRules ?? []) if (!out.some((o) => o.name === r.name)) out.push(r);
+  return out;
+}
+
+/** What the rules add to an environment that already has `userEnv` (an empty value counts as unset). */
+export function applyEnvRules(rules: readonly EnvRule[], userEnv: Env): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const r of rules) {
+    if (r.unless.some((n) => userEnv[n])) continue;
+    const value = r.from !== undefined ? userEnv[r.from] : r.value;
+    if (value) out[r.name] = value;
+  }
+  return out;
+}
+
+/**
+ * The wrapped tool's environment: the user's, with the tool's variables on top and the
+ * tool's rules filling in what the user has not set.
+ */
+export function sessionEnvForTool(tool: ToolName, port: number, host: string, userEnv: Env): Env {
+  const fixed = envForTools([tool], port, host);
+  return { ...userEnv, ...fixed, ...applyEnvRules(TOOLS[tool].envRules ?? [], userEnv) };
 }
 
 /** Tools whose own config headroom can edit (`--scope provider`). */

@@ -4,7 +4,7 @@
 import { HeadroomError } from "../errors.ts";
 import { which } from "../host/exec.ts";
 import { isPortOpen } from "../host/net.ts";
-import { type ToolName, TOOLS, envForTools } from "../tools/registry.ts";
+import { type ToolName, TOOLS, envForTools, sessionEnvForTool } from "../tools/registry.ts";
 import type { WrapArgs } from "./argv.ts";
 import { launchTool } from "./launch.ts";
 import { type ProxyLease, acquireProxy } from "./lease.ts";
@@ -79,7 +79,7 @@ export async function runWrap(args: WrapArgs, env: Env = process.env): Promise<n
       await guard.stopped;
       return 0;
     }
-    const toolEnv = { ...env, ...envForTools([tool], port, HOST) };
+    const toolEnv = sessionEnvForTool(tool, port, HOST, env);
     log(`running ${binary} ${args.toolArgs.join(" ")}`.trimEnd());
     return await launchTool([binary!, ...args.toolArgs], toolEnv, guard);
   } finally {

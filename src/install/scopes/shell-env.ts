@@ -13,6 +13,7 @@ import { HeadroomError } from "../../errors.ts";
 import type { OsName } from "../../host/platform.ts";
 import { blockEdit } from "../edits/block.ts";
 import type { FileEdit } from "../edits/types.ts";
+import type { EnvRule } from "../../tools/registry.ts";
 
 type Env = Record<string, string | undefined>;
 
@@ -26,12 +27,26 @@ function fishQuote(value: string): string {
   return `'${value.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
 }
 
-export function shellBlockLines(vars: Record<string, string>): string[] {
-  return [NOTE, ...Object.entries(vars).map(([k, v]) => `export ${k}=${shQuote(v)}`)];
+// A rule keeps the user's own value: it is tested when the shell starts, so a variable set
+// earlier in the user's start-up files (or in the environment the shell inherits) wins.
+function shRuleLine(r: EnvRule): string {
+  const test = `[ -n "${r.unless.map((n) => `\${${n}-}`).join("")}" ]`;
+  if (r.from !== undefined) return `${test} || [ -z "\${${r.from}-}" ] || export ${r.name}="$${r.from}"`;
+  return `${test} || export ${r.name}=${shQuote(r.value)}`;
 }
 
-export function fishBlockLines(vars: Record<string, string>): string[] {
-  return [NOTE, ...Object.entries(vars).map(([k, v]) => `set -gx ${k} ${fishQuote(v)}`)];
+function fishRuleLine(r: EnvRule): string {
+  const test = `test -n "${r.unless.map((n) => `$${n}`).join("")}"`;
+  if (r.from !== undefined) return `${test}; or test -z "$${r.from}"; or set -gx ${r.name} $${r.from}`;
+  return `${test}; or set -gx ${r.name} ${fishQuote(r.value)}`;
+}
+
+export function shellBlockLines(vars: Record<string, string>, rules: readonly EnvRule[] = []): string[] {
+  return [NOTE, ...Object.entries(vars).map(([k, v]) => `export ${k}=${shQuote(v)}`), ...rules.map(shRuleLine)];
+}
+
+export function fishBlockLines(vars: Record<string, string>, rules: readonly EnvRule[] = []): string[] {
+  return [NOTE, ...Object.entries(vars).map(([k, v]) => `set -gx ${k} ${fishQuote(v)}`), ...rules.map(fishRuleLine)];
 }
 
 export function userShellFiles(os: OsName, home: string, env: Env): { sh: string[]; fish: string | null } {
@@ -42,10 +57,10 @@ export function userShellFiles(os: OsName, home: string, env: Env): { sh: string
   return { sh, fish: existsSync(fishDir) ? join(fishDir, "conf.d", "headroom.fish") : null };
 }
 
-export function userShellEdits(os: OsName, home: string, env: Env, vars: Record<string, string>): FileEdit[] {
+export function userShellEdits(os: OsName, home: string, env: Env, vars: Record<string, string>, rules: readonly EnvRule[] = []): FileEdit[] {
   const files = userShellFiles(os, home, env);
-  const edits = files.sh.map((p) => blockEdit("shell-block", p, shellBlockLines(vars)));
-  if (files.fish) edits.push(blockEdit("fish-block", files.fish, fishBlockLines(vars)));
+  const edits = files.sh.map((p) => blockEdit("shell-block", p, shellBlockLines(vars, rules)));
+  if (files.fish) edits.push(blockEdit("fish-block", files.fish, fishBlockLines(vars, rules)));
   return edits;
 }
 
@@ -54,12 +69,12 @@ export function systemShellFiles(os: OsName, root = "/"): string[] {
   return [join(root, "etc/profile.d/headroom.sh")];
 }
 
-export function systemShellEdits(os: OsName, isRoot: boolean, vars: Record<string, string>, root = "/"): FileEdit[] {
+export function systemShellEdits(os: OsName, isRoot: boolean, vars: Record<string, string>, root = "/", rules: readonly EnvRule[] = []): FileEdit[] {
   const files = systemShellFiles(os, root);
   if (!isRoot) {
     throw new HeadroomError(
       `System scope changes ${files.join(", ")}, which needs root; run the command with sudo, or use --scope user.`,
     );
   }
-  return files.map((p) => blockEdit("shell-block", p, shellBlockLines(vars)));
+  return files.map((p) => blockEdit("shell-block", p, shellBlockLines(vars, rules)));
 }

@@ -76,7 +76,8 @@ describe("per-tool variables", () => {
     expect(envForTools(["codex"], 8787).OPENAI_BASE_URL).toBe(`${base}/v1`);
     expect(envForTools(["aider"], 8787)).toMatchObject({ OPENAI_API_BASE: `${base}/v1`, ANTHROPIC_BASE_URL: base });
     expect(envForTools(["cursor"], 8787)).toMatchObject({ OPENAI_BASE_URL: `${base}/v1`, ANTHROPIC_BASE_URL: base });
-    expect(envForTools(["copilot"], 8787)).toMatchObject({ COPILOT_PROVIDER_TYPE: "openai", COPILOT_PROVIDER_BASE_URL: `${base}/v1`, COPILOT_PROVIDER_WIRE_API: "chat" });
+    // Copilot's wire API, model and key are rules that keep the user's own (test/unit/tools/copilot.test.ts).
+    expect(envForTools(["copilot"], 8787)).toMatchObject({ COPILOT_PROVIDER_TYPE: "openai", COPILOT_PROVIDER_BASE_URL: `${base}/v1` });
   });
 });
 
