@@ -343,7 +343,7 @@ function readCall(k: number): ToolCall {
 
 /** A session whose turns fetch big corpus items, with small reads, edits and test runs between. */
 function heavySession(name: string, big: SessionItem[], seed: number): Turn[] {
-  const [a, b, c, d, e, f] = [0, 1, 2, 3, 4, 5].map((i) => big[i % big.length]!);
+  const [a, b, c, d, e, f] = [0, 1, 2, 3, 4, 5].map((i) => big[i % big.length]!) as [SessionItem, SessionItem, SessionItem, SessionItem, SessionItem, SessionItem];
   return [
     { ask: a.question, calls: [[callFor(a)]], answer: answerFor(a) },
     { ask: b.question, calls: [[callFor(b)]], answer: answerFor(b) },

@@ -40,6 +40,8 @@ interface Prepared {
   model?: string;
   compression?: CompressionRecord;
   result?: CompressResult;
+  /** The Anthropic body as the client sent it, parsed (for the emulated cache bill). */
+  original?: unknown;
 }
 
 /** The body as received, decoded when it carries a Content-Encoding. */
@@ -67,6 +69,7 @@ async function prepareBody(req: Request, info: RouteInfo, ctx: ProxyContext): Pr
   out.stream = obj.stream === true;
   if (typeof obj.model === "string") out.model = obj.model;
   out.parsed = parsed;
+  if (info.api === "anthropic-messages") out.original = parsed;
   let result: CompressResult;
   try {
     result = await ctx.compression.compressRequest({ api: info.api, body: parsed, mode: ctx.config.mode, freshThreshold: ctx.config.freshThreshold, headers: req.headers });
@@ -149,7 +152,13 @@ export async function forward(req: Request, search: string, info: RouteInfo, ctx
     const headers = upstreamRequestHeaders(req.headers, { bodyDecoded: prep.decoded, dropAuthorization: opts.authorizationIsProxyToken });
     const signal = req.signal;
     const tSend = performance.now();
-    const outcome = await callUpstream({ url, method: req.method, headers, body: prep.body }, ctx.retry, signal);
+    const pending = callUpstream({ url, method: req.method, headers, body: prep.body }, ctx.retry, signal);
+    // While the request is on its way: the emulated prompt-cache bill of what the client
+    // sent and of what goes out (one hashing pass when the body was not changed).
+    if (prep.compression && prep.original !== undefined) {
+      prep.compression.cache = ctx.stats.cacheAccount.observe(prep.original, prep.result?.changed ? prep.result.body : undefined);
+    }
+    const outcome = await pending;
     let tHeaders = performance.now();
     const before = tSend - t0;
 

@@ -20,6 +20,10 @@ export interface LedgerTotals {
   tokens_after: number;
   tokens_saved: number;
   compressed_requests: number;
+  /** Emulated prompt-cache bills (base-input tokens) as sent by the clients and as forwarded, and their difference. */
+  tokens_billed_passthrough: number;
+  tokens_billed: number;
+  tokens_net_saved: number;
   saved_by_kind: Record<string, number>;
 }
 
@@ -42,12 +46,14 @@ export interface LedgerFile {
 
 export const emptyTotals = (): LedgerTotals => ({
   requests: 0, tokens_input: 0, tokens_output: 0, tokens_cache_read: 0, tokens_cache_write: 0,
-  tokens_before: 0, tokens_after: 0, tokens_saved: 0, compressed_requests: 0, saved_by_kind: {},
+  tokens_before: 0, tokens_after: 0, tokens_saved: 0, compressed_requests: 0,
+  tokens_billed_passthrough: 0, tokens_billed: 0, tokens_net_saved: 0, saved_by_kind: {},
 });
 
 const NUMERIC_KEYS = [
   "requests", "tokens_input", "tokens_output", "tokens_cache_read", "tokens_cache_write",
   "tokens_before", "tokens_after", "tokens_saved", "compressed_requests",
+  "tokens_billed_passthrough", "tokens_billed", "tokens_net_saved",
 ] as const;
 
 function addTotals(into: LedgerTotals, d: LedgerTotals): void {
@@ -170,6 +176,11 @@ export class Ledger {
         d.compressed_requests++;
         for (const [kind, n] of Object.entries(c.savedByKind)) d.saved_by_kind[kind] = (d.saved_by_kind[kind] ?? 0) + n;
       }
+      if (c.cache && r.status < 400) {
+        d.tokens_billed_passthrough += c.cache.passthrough;
+        d.tokens_billed += c.cache.billed;
+        d.tokens_net_saved += c.cache.passthrough - c.cache.billed;
+      }
     }
     const hour = hourOf(Date.now());
     let b = this.pendingHours.get(hour);
@@ -243,6 +254,8 @@ export class Ledger {
     }
     current ??= this.fresh();
     addTotals(current.lifetime, delta);
+    // The emulated bills are fractional (1.25 x, 0.1 x): keep the file at cents.
+    for (const k of ["tokens_billed_passthrough", "tokens_billed", "tokens_net_saved"] as const) current.lifetime[k] = Math.round(current.lifetime[k] * 100) / 100;
     const byHour = new Map(current.history.map((b) => [b.hour, b] as const));
     for (const [hour, d] of hours) {
       const b = byHour.get(hour);

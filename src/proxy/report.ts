@@ -1,7 +1,9 @@
 // /stats (JSON) and /metrics (Prometheus text exposition) from the same counters.
 import { VERSION } from "../version.ts";
 import type { ProxyContext } from "./context.ts";
-import { savingsPercent } from "./stats.ts";
+import { netSavingsPercent, savingsPercent } from "./stats.ts";
+
+const cents = (n: number) => Math.round(n * 100) / 100;
 
 export function statsBody(ctx: ProxyContext): Record<string, unknown> {
   const s = ctx.stats;
@@ -10,7 +12,7 @@ export function statsBody(ctx: ProxyContext): Record<string, unknown> {
   for (const [model, m] of s.byModel) {
     byModel[model] = {
       provider: m.provider, requests: m.requests, tokens_input: m.input, tokens_output: m.output,
-      tokens_cache_read: m.cacheRead, tokens_cache_write: m.cacheWrite, tokens_saved: m.saved,
+      tokens_cache_read: m.cacheRead, tokens_cache_write: m.cacheWrite, tokens_saved: m.saved, tokens_net_saved: cents(m.netSaved),
     };
   }
   const byKind: Record<string, unknown> = {};
@@ -36,11 +38,22 @@ export function statsBody(ctx: ProxyContext): Record<string, unknown> {
       after_compression: s.tokens.after,
       saved: s.tokens.saved,
       savings_percent: savingsPercent(s.tokens),
+      billed_passthrough: cents(s.tokens.billedPassthrough),
+      billed: cents(s.tokens.billed),
+      net_saved: cents(s.tokens.netSaved),
+      net_savings_percent: netSavingsPercent(s.tokens),
     },
     latency_ms: s.latency.summary(),
     overhead_ms: s.overhead.summary(),
     compressions: { requests: s.compressedRequests, failed: s.compressionFailures, by_kind: byKind },
-    lifetime: { ...life, savings_percent: savingsPercent({ before: life.tokens_before, saved: life.tokens_saved }) },
+    lifetime: {
+      ...life,
+      tokens_billed_passthrough: cents(life.tokens_billed_passthrough),
+      tokens_billed: cents(life.tokens_billed),
+      tokens_net_saved: cents(life.tokens_net_saved),
+      savings_percent: savingsPercent({ before: life.tokens_before, saved: life.tokens_saved }),
+      net_savings_percent: netSavingsPercent({ billedPassthrough: life.tokens_billed_passthrough, netSaved: life.tokens_net_saved }),
+    },
   };
 }
 
@@ -74,6 +87,10 @@ export function metricsText(ctx: ProxyContext): string {
   metric("headroom_tokens_after_compression_total", "counter", "Estimated request tokens after compression.", [[{}, s.tokens.after]]);
   metric("headroom_tokens_saved_total", "counter", "Estimated request tokens removed by compression.", [[{}, s.tokens.saved]]);
   metric("headroom_savings_percent", "gauge", "Share of examined request tokens removed.", [[{}, savingsPercent(s.tokens)]]);
+  metric("headroom_billed_input_tokens_total", "counter", "Emulated prompt-cache bill (input + 1.25 x cache write + 0.1 x cache read) of the requests as sent and as forwarded.", [
+    [{ as: "sent" }, cents(s.tokens.billedPassthrough)], [{ as: "forwarded" }, cents(s.tokens.billed)],
+  ]);
+  metric("headroom_tokens_net_saved", "gauge", "Emulated bill as sent minus as forwarded, in base-input tokens (negative when compression cost more).", [[{}, cents(s.tokens.netSaved)]]);
   metric("headroom_compressions_total", "counter", "Requests compressed, by compressor kind.", [...s.byKind].map(([k, v]) => [{ kind: k }, v.count]));
   metric("headroom_compression_tokens_saved_total", "counter", "Tokens saved, by compressor kind.", [...s.byKind].map(([k, v]) => [{ kind: k }, v.tokensSaved]));
   metric("headroom_compression_failures_total", "counter", "Compressions that failed; the original was forwarded.", [[{}, s.compressionFailures]]);
@@ -87,5 +104,6 @@ export function metricsText(ctx: ProxyContext): string {
   ]);
   metric("headroom_lifetime_requests_total", "counter", "Requests recorded in the savings ledger.", [[{}, life.requests]]);
   metric("headroom_lifetime_tokens_saved_total", "counter", "Tokens saved recorded in the savings ledger.", [[{}, life.tokens_saved]]);
+  metric("headroom_lifetime_tokens_net_saved", "gauge", "Net saving on the emulated prompt-cache bill recorded in the savings ledger.", [[{}, cents(life.tokens_net_saved)]]);
   return `${lines.join("\n")}\n`;
 }

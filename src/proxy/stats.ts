@@ -1,5 +1,6 @@
 // In-memory counters for /stats and /metrics, fed once per forwarded request from the
 // usage the upstream reported. Percentiles come from a bounded window of recent samples.
+import { type CacheNet, CacheAccount } from "./cache-account.ts";
 import type { Provider } from "./routing.ts";
 import type { Usage } from "./usage.ts";
 
@@ -9,6 +10,8 @@ export interface CompressionRecord {
   changed: boolean;
   failed: boolean;
   savedByKind: Record<string, number>;
+  /** Emulated prompt-cache bill of the original and the forwarded body (Anthropic requests the compressor saw). */
+  cache?: CacheNet;
 }
 
 export interface RequestRecord {
@@ -69,9 +72,17 @@ export interface TokenTotals {
   before: number;
   after: number;
   saved: number;
+  /**
+   * Emulated billed input (input + 1.25 x cache write + 0.1 x cache read, base-input
+   * tokens) of the requests as the client sent them and as forwarded; netSaved is the
+   * difference, negative when compression cost more in cache writes than it saved.
+   */
+  billedPassthrough: number;
+  billed: number;
+  netSaved: number;
 }
 
-export const emptyTokens = (): TokenTotals => ({ input: 0, output: 0, cacheRead: 0, cacheWrite: 0, before: 0, after: 0, saved: 0 });
+export const emptyTokens = (): TokenTotals => ({ input: 0, output: 0, cacheRead: 0, cacheWrite: 0, before: 0, after: 0, saved: 0, billedPassthrough: 0, billed: 0, netSaved: 0 });
 
 export interface ModelCounters {
   provider: Provider;
@@ -81,6 +92,7 @@ export interface ModelCounters {
   cacheRead: number;
   cacheWrite: number;
   saved: number;
+  netSaved: number;
 }
 
 const STATUS_CLASSES = ["0xx", "1xx", "2xx", "3xx", "4xx", "5xx"];
@@ -99,6 +111,8 @@ export class Stats {
   readonly byKind = new Map<string, { count: number; tokensSaved: number }>();
   readonly latency = new SampleWindow();
   readonly overhead = new SampleWindow();
+  /** The emulated prompt caches behind tokens.billed*: fed by the forward path, read here. */
+  readonly cacheAccount = new CacheAccount();
 
   record(r: RequestRecord): void {
     this.requests++;
@@ -118,6 +132,7 @@ export class Stats {
     }
     const c = r.compression;
     let saved = 0;
+    let netSaved = 0;
     if (c) {
       this.tokens.before += c.tokensBefore;
       this.tokens.after += c.changed ? c.tokensAfter : c.tokensBefore;
@@ -133,16 +148,24 @@ export class Stats {
           this.byKind.set(kind, k);
         }
       }
+      // A rejected request is not billed (its emulated cache state still moved on).
+      if (c.cache && r.status < 400) {
+        netSaved = c.cache.passthrough - c.cache.billed;
+        this.tokens.billedPassthrough += c.cache.passthrough;
+        this.tokens.billed += c.cache.billed;
+        this.tokens.netSaved += netSaved;
+      }
     }
     const model = r.model ?? u?.model;
     if (model) {
       let m = this.byModel.get(model);
       if (!m) {
-        m = { provider: r.provider, requests: 0, input: 0, output: 0, cacheRead: 0, cacheWrite: 0, saved: 0 };
+        m = { provider: r.provider, requests: 0, input: 0, output: 0, cacheRead: 0, cacheWrite: 0, saved: 0, netSaved: 0 };
         this.byModel.set(model, m);
       }
       m.requests++;
       m.saved += saved;
+      m.netSaved += netSaved;
       if (u) {
         m.input += u.input;
         m.output += u.output;
@@ -151,6 +174,11 @@ export class Stats {
       }
     }
   }
+}
+
+/** Share of the emulated passthrough bill that compression saved, in percent (negative when it cost more). */
+export function netSavingsPercent(t: { billedPassthrough: number; netSaved: number }): number {
+  return t.billedPassthrough > 0 ? round((t.netSaved / t.billedPassthrough) * 100, 2) : 0;
 }
 
 /** Share of examined prompt tokens that compression removed, in percent. */
