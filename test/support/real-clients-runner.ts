@@ -98,7 +98,7 @@ async function startSystemd(): Promise<void> {
 
 async function main(): Promise<void> {
   mkdirSync(spec.home, { recursive: true });
-  const stub = await startUpstreamStub({ port: spec.upstreamPort, behavior: spec.reply });
+  const stub = await startUpstreamStub({ port: spec.upstreamPort, behavior: spec.reply, models: spec.upstreamModels });
   if (spec.replies) stub.enqueue(...(spec.replies as Reply[]));
   cleanups.push(() => stub.stop());
   result.upstream.url = stub.url;

@@ -210,6 +210,8 @@ export interface NetnsSpec {
   reply?: Reply;
   /** Replies for the first requests, in order. */
   replies?: Reply[];
+  /** Model ids the upstream's GET /v1/models lists (default ["stub-model"]). */
+  upstreamModels?: string[];
   /** Extra stand-ins: `await import(module)[export ?? "start"]({ port, ...options })`; their non-function fields (or `record()`) land in result.servers[name]. */
   servers?: Array<{ name: string; module: string; export?: string; port: number; options?: Record<string, unknown> }>;
   /** Start a systemd user manager with this HOME (for `install apply`). */

@@ -1,8 +1,23 @@
 // A local stand-in for the Anthropic and OpenAI APIs on a real loopback socket, for
 // tests and benchmarks. It records every request it receives and answers in the real
-// wire formats: Anthropic Messages, OpenAI Chat Completions and Responses, each plain or
-// streamed (SSE). Tests script it per request (a queue) or for all requests (a behavior):
-// error statuses with Retry-After, slow streams, dropped connections, or any custom reply.
+// wire formats, enough for the real clients (test/e2e/real-clients/) to finish a turn:
+// - Anthropic Messages JSON and SSE (message_start, content_block_start, ping,
+//   content_block_delta..., content_block_stop, message_delta with usage, message_stop),
+//   POST /v1/messages/count_tokens;
+// - OpenAI Chat Completions JSON and SSE, the usage chunk (choices: []) when the request
+//   asks for it with stream_options.include_usage (a request without stream_options still
+//   gets it, as older tests expect; stream_options.include_usage=false gets none);
+// - OpenAI Responses JSON and HTTP SSE (response.created, response.in_progress,
+//   response.output_item.added, response.content_part.added, response.output_text.delta...,
+//   response.output_text.done, response.content_part.done, response.output_item.done,
+//   response.completed with usage); the WebSocket transport is responses-ws-upstream.ts;
+// - GET /v1/models (and /v1/models/<id>) in Anthropic's shape when the request carries
+//   anthropic-version or x-api-key, OpenAI's otherwise;
+// - other paths under /v1/ echo what they got; paths outside /v1/ get the API's 404, so
+//   a client (or a proxy) that drops the /v1 prefix fails loudly.
+// Ids (msg_, chatcmpl-, resp_) are unique per reply. Tests script it per request (a
+// queue) or for all requests (a behavior): error statuses with Retry-After, slow streams,
+// dropped connections, or any custom reply.
 //
 //   const stub = await startUpstreamStub();
 //   stub.enqueue({ status: 429, headers: { "retry-after": "1" } });   // next request only
@@ -143,7 +158,13 @@ export interface StubOptions {
   port?: number;
   /** Default reply when no queue entry or behavior applies. */
   behavior?: Reply;
+  /** Model ids GET /v1/models lists (default ["stub-model"]). */
+  models?: string[];
 }
+
+let replySeq = 0;
+/** A fresh id suffix for each rendered reply. */
+const nextId = () => (++replySeq).toString(36).padStart(6, "0");
 
 const sleep = (ms: number | undefined) => (ms && ms > 0 ? Bun.sleep(ms) : Promise.resolve());
 
@@ -191,7 +212,7 @@ function renderAnthropic(r: ApiReply, model: string, stream: boolean): Rendered 
   const blocks = anthropicBlocks(r);
   const usage = anthropicUsage(r.usage);
   const stop = r.stopReason ?? (blocks.some((b) => b.type === "tool_use") ? "tool_use" : "end_turn");
-  const id = "msg_stub_0001";
+  const id = `msg_stub_${nextId()}`;
   if (!stream) {
     const body = { id, type: "message", role: "assistant", model, content: blocks, stop_reason: stop, stop_sequence: null, usage };
     return { status: 200, headers: { "content-type": "application/json" }, chunks: [JSON.stringify(body)], streamed: false };
@@ -231,11 +252,11 @@ function chatUsage(u: UsageSpec = {}) {
   return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion, prompt_tokens_details: { cached_tokens: cached } };
 }
 
-function renderChat(r: ApiReply, model: string, stream: boolean): Rendered {
+function renderChat(r: ApiReply, model: string, stream: boolean, includeUsage: boolean): Rendered {
   const text = r.text ?? (r.toolCalls ? null : "Hello from the stub.");
   const calls = r.toolCalls?.map((c, i) => ({ index: i, id: c.id, type: "function", function: { name: c.name, arguments: JSON.stringify(c.arguments) } }));
   const finish = r.stopReason ?? (calls ? "tool_calls" : "stop");
-  const base = { id: "chatcmpl-stub0001", created: 1_700_000_000, model };
+  const base = { id: `chatcmpl-stub${nextId()}`, created: 1_700_000_000, model, system_fingerprint: "fp_stub" };
   if (!stream) {
     const message: Record<string, unknown> = { role: "assistant", content: text, refusal: null };
     if (calls) message.tool_calls = calls.map(({ index: _i, ...c }) => c);
@@ -243,12 +264,12 @@ function renderChat(r: ApiReply, model: string, stream: boolean): Rendered {
     return { status: 200, headers: { "content-type": "application/json" }, chunks: [JSON.stringify(body)], streamed: false };
   }
   const chunk = (delta: unknown, finishReason: string | null) =>
-    sse(undefined, { ...base, object: "chat.completion.chunk", choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }] });
+    sse(undefined, { ...base, object: "chat.completion.chunk", choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }], ...(includeUsage ? { usage: null } : {}) });
   const chunks = [chunk({ role: "assistant", content: "" }, null)];
   if (text) for (const piece of splitText(text)) chunks.push(chunk({ content: piece }, null));
   if (calls) for (const c of calls) chunks.push(chunk({ tool_calls: [c] }, null));
   chunks.push(chunk({}, finish));
-  chunks.push(sse(undefined, { ...base, object: "chat.completion.chunk", choices: [], usage: chatUsage(r.usage) }));
+  if (includeUsage) chunks.push(sse(undefined, { ...base, object: "chat.completion.chunk", choices: [], usage: chatUsage(r.usage) }));
   chunks.push(sse(undefined, "[DONE]"));
   return { status: 200, headers: { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache" }, chunks, streamed: true };
 }
@@ -266,20 +287,22 @@ function renderResponses(r: ApiReply, model: string, stream: boolean): Rendered 
   const text = r.text ?? (r.toolCalls ? undefined : "Hello from the stub.");
   const output: Array<Record<string, unknown>> = [];
   if (text !== undefined) {
-    output.push({ id: "msg_stub0001", type: "message", status: "completed", role: "assistant", content: [{ type: "output_text", text, annotations: [] }] });
+    output.push({ id: `msg_stub${nextId()}`, type: "message", status: "completed", role: "assistant", content: [{ type: "output_text", text, annotations: [] }] });
   }
   for (const c of r.toolCalls ?? []) {
     output.push({ id: `fc_${c.id}`, type: "function_call", status: "completed", call_id: c.id, name: c.name, arguments: JSON.stringify(c.arguments) });
   }
+  const id = `resp_stub${nextId()}`;
   const response = (status: string, out: unknown[], usage: unknown) => ({
-    id: "resp_stub0001", object: "response", created_at: 1_700_000_000, status, model, output: out, usage,
+    id, object: "response", created_at: 1_700_000_000, status, error: null, incomplete_details: null, model, output: out,
+    parallel_tool_calls: true, tool_choice: "auto", tools: [], usage,
   });
   if (!stream) {
     return { status: 200, headers: { "content-type": "application/json" }, chunks: [JSON.stringify(response("completed", output, responsesUsage(r.usage)))], streamed: false };
   }
   let seq = 0;
   const ev = (type: string, data: Record<string, unknown>) => sse(type, { type, sequence_number: seq++, ...data });
-  const chunks = [ev("response.created", { response: response("in_progress", [], null) })];
+  const chunks = [ev("response.created", { response: response("in_progress", [], null) }), ev("response.in_progress", { response: response("in_progress", [], null) })];
   output.forEach((item, output_index) => {
     if (item.type === "message") {
       chunks.push(ev("response.output_item.added", { output_index, item: { ...item, status: "in_progress", content: [] } }));
@@ -302,10 +325,29 @@ function renderResponses(r: ApiReply, model: string, stream: boolean): Rendered 
 
 // ---------------------------------------------------------------- other paths
 
-function renderDefaultOther(req: RecordedRequest): Rendered | null {
-  if (req.path === "/v1/models") {
-    const body = { object: "list", data: [{ id: "stub-model", object: "model", created: 1_700_000_000, owned_by: "stub" }] };
-    return { status: 200, headers: { "content-type": "application/json" }, chunks: [JSON.stringify(body)], streamed: false };
+const jsonRendered = (status: number, body: unknown): Rendered => ({ status, headers: { "content-type": "application/json" }, chunks: [JSON.stringify(body)], streamed: false });
+
+/** Anthropic's shape when the request carries its headers; OpenAI's otherwise. */
+function modelsReply(req: RecordedRequest, models: string[]): Rendered {
+  const anthropic = "anthropic-version" in req.headers || "x-api-key" in req.headers;
+  const one = (id: string) =>
+    anthropic
+      ? { type: "model", id, display_name: id, created_at: "2025-01-01T00:00:00Z" }
+      : { id, object: "model", created: 1_700_000_000, owned_by: "stub" };
+  const wanted = req.path.startsWith("/v1/models/") ? decodeURIComponent(req.path.slice("/v1/models/".length)) : null;
+  if (wanted !== null) {
+    if (models.includes(wanted)) return jsonRendered(200, one(wanted));
+    return jsonRendered(404, anthropic ? { type: "error", error: { type: "not_found_error", message: `model: ${wanted}` } } : { error: { message: `The model '${wanted}' does not exist`, type: "invalid_request_error", param: null, code: "model_not_found" } });
+  }
+  const data = models.map(one);
+  return jsonRendered(200, anthropic ? { data, has_more: false, first_id: models[0] ?? null, last_id: models.at(-1) ?? null } : { object: "list", data });
+}
+
+function renderDefaultOther(req: RecordedRequest, models: string[]): Rendered | null {
+  if (req.method === "GET" && (req.path === "/v1/models" || req.path.startsWith("/v1/models/"))) return modelsReply(req, models);
+  if (!req.path.startsWith("/v1/")) {
+    const message = `stub: no route ${req.method} ${req.path} (the APIs live under /v1/)`;
+    return jsonRendered(404, req.path.includes("messages") ? { type: "error", error: { type: "not_found_error", message } } : { error: { message, type: "invalid_request_error", param: null, code: "unknown_url" } });
   }
   if (req.path === "/v1/messages/count_tokens") {
     return { status: 200, headers: { "content-type": "application/json" }, chunks: [JSON.stringify({ input_tokens: 42 })], streamed: false };
@@ -321,12 +363,18 @@ function errorBody(format: ApiFormat, status: number): string {
   return JSON.stringify(format === "anthropic" ? { type: "error", error: { type, message } } : { error: { message, type, param: null, code: null } });
 }
 
+function isApiReply(r: Reply): r is ApiReply {
+  return r.kind === "api" || (r.kind === undefined && !("status" in r));
+}
+
 function renderApi(r: ApiReply, req: RecordedRequest): Rendered {
   const json = (req.json ?? {}) as Record<string, unknown>;
   const format = r.format ?? formatForPath(req.path);
   const stream = r.stream ?? json.stream === true;
   const model = r.model ?? (typeof json.model === "string" ? json.model : format === "anthropic" ? "claude-stub-1" : "gpt-stub-1");
-  const out = format === "anthropic" ? renderAnthropic(r, model, stream) : format === "openai-chat" ? renderChat(r, model, stream) : renderResponses(r, model, stream);
+  const streamOptions = json.stream_options as { include_usage?: unknown } | undefined;
+  const includeUsage = typeof streamOptions === "object" && streamOptions !== null ? streamOptions.include_usage === true : true;
+  const out = format === "anthropic" ? renderAnthropic(r, model, stream) : format === "openai-chat" ? renderChat(r, model, stream, includeUsage) : renderResponses(r, model, stream);
   out.headers = { ...out.headers, ...r.headers };
   return out;
 }
@@ -368,10 +416,19 @@ export async function startUpstreamStub(opts: StubOptions = {}): Promise<Upstrea
   const requests: RecordedRequest[] = [];
   const queue: Reply[] = [];
   let behavior: Reply | null = opts.behavior ?? null;
+  const models = opts.models ?? ["stub-model"];
   const sockets = new Set<Socket>();
   const waiters = new Set<() => void>();
 
   async function respond(req: RecordedRequest, res: ServerResponse, sock: Socket): Promise<void> {
+    // An API reply (text, tool calls) answers the API paths only: a models list or
+    // count_tokens on the way keeps its default answer and leaves the queued reply alone.
+    const other = renderDefaultOther(req, models);
+    const head = queue[0] ?? behavior;
+    if (other && head && isApiReply(head)) {
+      await write(other, {}, req, res);
+      return;
+    }
     let reply: Reply | Response | null = queue.shift() ?? behavior;
     while (reply && !(reply instanceof Response) && reply.kind === "custom") reply = await reply.handle(req);
     if (reply instanceof Response) {
@@ -391,7 +448,7 @@ export async function startUpstreamStub(opts: StubOptions = {}): Promise<Upstrea
       await write(render(reply.then, req), reply.then, req, res, () => sock.destroy(), reply.afterChunks);
       return;
     }
-    const rendered = reply ? render(reply, req) : (renderDefaultOther(req) ?? renderApi({}, req));
+    const rendered = reply ? render(reply, req) : (renderDefaultOther(req, models) ?? renderApi({}, req));
     await write(rendered, (reply ?? {}) as ReplyTiming, req, res);
   }
 
