@@ -55,10 +55,11 @@ export function cutFragments(line: string): string[] | null {
     cut = true;
   } else pieces.push(tail);
   if (!cut) return null;
-  // Whitespace and quotes next to a cut belong to the cut's dressing.
+  // Whitespace and quotes next to a cut belong to the cut's dressing, and so does the
+  // `: null` of a JSON marker entry (`{"a":1,"… 3 keys omitted …":null,"e":5}`).
   const fragments = pieces.map((p, i) => {
     let s = p;
-    if (i > 0) s = s.replace(/^[\s"']+/, "");
+    if (i > 0) s = s.replace(/^["']?\s*:\s*null(?!\w)/, "").replace(/^[\s"']+/, "");
     if (i < pieces.length - 1) s = s.replace(/[\s"']+$/, "");
     return s;
   });
