@@ -3,7 +3,7 @@
 // hunks that match the question stay whole; other hunks keep their first few changed lines.
 // Every output line is a line of the original; each run of left-out lines is a marker
 // `… N lines …`.
-import { emitKept, splitLines, termWeights, topScored, weightedMatch } from "./lines.ts";
+import { OF_BEST, emitKept, splitLines, termWeights, topScored, weightedMatch } from "./lines.ts";
 import type { Compressor, CompressorContext, CompressorOutput } from "./types.ts";
 
 /** About 1500 tokens: smaller diffs are read whole. */
@@ -95,7 +95,7 @@ export function selectDiff(lines: readonly string[], from: number, to: number, c
     const weights = termWeights(texts, ctx.queryTerms, DISTINCTIVE);
     if (weights.size > 0) {
       let room = MAX_MATCH_LINES;
-      for (const k of topScored(texts.map((t) => weightedMatch(t, weights)), MAX_MATCH_HUNKS)) {
+      for (const k of topScored(texts.map((t) => weightedMatch(t, weights)), MAX_MATCH_HUNKS, OF_BEST)) {
         const h = hunks[k]!;
         if (h.to - h.from > room) continue;
         room -= h.to - h.from;

@@ -38,6 +38,23 @@ export function looksLikeSearch(lines: readonly string[]): boolean {
   return nonEmpty >= 10 && hits / nonEmpty >= 0.7;
 }
 
+/** ripgrep's `--heading` output: a path line, then `12:text` hits (`12-text` context). */
+export const HEADING_HIT = /^(\d+)[:-]/;
+
+export function looksLikeHeadingSearch(lines: readonly string[]): boolean {
+  let hits = 0;
+  let nonEmpty = 0;
+  let headers = 0;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (line.trim() === "" || line === "--") continue;
+    nonEmpty++;
+    if (HEADING_HIT.test(line)) hits++;
+    else if (i + 1 < lines.length && HEADING_HIT.test(lines[i + 1]!) && !/\s/.test(line.trim()) && (i === 0 || lines[i - 1]!.trim() === "")) headers++;
+  }
+  return nonEmpty >= 10 && headers >= 1 && (hits + headers) / nonEmpty >= 0.9 && hits / nonEmpty >= 0.5;
+}
+
 /** Lines that only logs and command output look like. */
 const LOG_SIGNAL = new RegExp(
   [
@@ -135,13 +152,26 @@ export function termWeights(lowerTexts: readonly string[], terms: readonly strin
   const weights = new Map<string, number>();
   const n = lowerTexts.length;
   if (n === 0) return weights;
-  for (const term of terms) {
+  for (const term of expandTerms(terms)) {
     let df = 0;
     for (const t of lowerTexts) if (t.includes(term)) df++;
     if (df === 0 || df > Math.max(1, maxShare * n)) continue;
     weights.set(term, 1 + Math.log(n / df));
   }
   return weights;
+}
+
+/**
+ * The terms, and the parts of path-like ones: a question naming `/usr/bin/pygmentize` finds
+ * the `ls -l` row that says only `pygmentize`, and `src/a.ts` finds the section `src:`.
+ */
+export function expandTerms(terms: readonly string[]): string[] {
+  const out = new Set(terms);
+  for (const t of terms) {
+    if (!t.includes("/")) continue;
+    for (const part of t.split("/")) if (part.length >= 3) out.add(part);
+  }
+  return [...out];
 }
 
 /** Sum of the weights of the terms found in the (lower-cased) text. */
@@ -151,13 +181,24 @@ export function weightedMatch(lowerText: string, weights: ReadonlyMap<string, nu
   return score;
 }
 
-/** The indexes of the `max` best-scoring items (score > 0), best first, earlier first on ties. */
-export function topScored(scores: ArrayLike<number>, max: number): number[] {
+/**
+ * The indexes of the `max` best-scoring items, best first, earlier first on ties; only items
+ * scoring at least `ofBest` of the best score (an item matching a rare term and a common one
+ * leaves out the many that match only the common one).
+ */
+export function topScored(scores: ArrayLike<number>, max: number, ofBest = 0): number[] {
+  let best = 0;
+  for (let i = 0; i < scores.length; i++) if (scores[i]! > best) best = scores[i]!;
+  if (best <= 0) return [];
+  const floor = Math.max(Number.MIN_VALUE, best * ofBest);
   const idx: number[] = [];
-  for (let i = 0; i < scores.length; i++) if (scores[i]! > 0) idx.push(i);
+  for (let i = 0; i < scores.length; i++) if (scores[i]! >= floor) idx.push(i);
   idx.sort((a, b) => scores[b]! - scores[a]! || a - b);
   return idx.slice(0, max);
 }
+
+/** Matches scoring under this share of the best match are not kept for the question. */
+export const OF_BEST = 0.5;
 
 /** HTML and XML: many lines open with a tag. They pass through. */
 export function looksLikeMarkup(lines: readonly string[]): boolean {

@@ -5,7 +5,7 @@
 // the directory is named only in the header above it. Every output line is a line of the
 // original; each run of left-out lines is a marker `… N lines …`.
 import { ERROR_WORDS } from "../query.ts";
-import { emitKept, looksLikeCode, looksLikeMarkup, sampleLines, splitLines, termWeights, topScored, weightedMatch } from "./lines.ts";
+import { OF_BEST, emitKept, looksLikeCode, looksLikeMarkup, sampleLines, splitLines, termWeights, topScored, weightedMatch } from "./lines.ts";
 import type { Compressor, CompressorOutput } from "./types.ts";
 
 const MIN_LINES = 30;
@@ -13,8 +13,8 @@ const HEAD = 3;
 const TAIL = 2;
 const MAX_MATCHES = 12;
 const MAX_ERRORS = 5;
-/** Lines spent on the outline (each section's header and first entry) at most. */
-const OUTLINE_BUDGET = 40;
+/** Output lines spent on the outline (each section's header and first entry) at most. */
+const OUTLINE_BUDGET = 30;
 /** A question term in more than this share of the entries picks out nothing. */
 const DISTINCTIVE = 0.5;
 const MAX_LINE = 400;
@@ -97,17 +97,21 @@ function structure(lines: readonly string[], kind: Kind): { parent: Int32Array; 
       stack.push({ depth, index: i });
     }
   } else {
-    // find: the path is in the line; a section is a run of lines in one directory.
-    let dir = "";
+    // find: the path is in the line; a section is a run of lines under one entry of the
+    // directory searched (the first path printed).
+    const pathOf = (l: string) => (kind === "find-ls" ? l.trim().split(/\s+/).slice(10).join(" ") || l.trim() : l.trim());
+    const first = lines.findIndex((l) => l.trim() !== "");
+    const root = first >= 0 ? `${pathOf(lines[first]!).replace(/\/$/, "")}/` : "";
+    let section = "\0";
     for (let i = 0; i < n; i++) {
-      const l = lines[i]!.trim();
-      if (l === "") continue;
-      const path = kind === "find-ls" ? (l.split(/\s+/).slice(10).join(" ") || l) : l;
-      const slash = path.lastIndexOf("/");
-      const d = slash >= 0 ? path.slice(0, slash) : "";
-      if (d !== dir) {
+      if (lines[i]!.trim() === "") continue;
+      const path = pathOf(lines[i]!);
+      const rest = path.startsWith(root) ? path.slice(root.length) : path;
+      const slash = rest.indexOf("/");
+      const top = slash >= 0 ? rest.slice(0, slash) : rest;
+      if (top !== section) {
         sections.push(i);
-        dir = d;
+        section = top;
       }
     }
   }
@@ -126,12 +130,15 @@ export const listingCompressor: Compressor = {
     const n = lines.length;
     const { parent, sections } = structure(lines, kind);
     const keep = new Uint8Array(n);
-    /** Keeps a line and the lines above it that say where it is; returns how many were new. */
+    /**
+     * Keeps a line and the lines above it that say where it is; returns what that adds to
+     * the output (a line kept apart from the others brings a gap marker with it).
+     */
     const keepWithParents = (i: number): number => {
       let added = 0;
       for (let j = i; j >= 0 && !keep[j]; j = parent[j]!) {
         keep[j] = 1;
-        added++;
+        added += j > 0 && !keep[j - 1] ? 2 : 1;
       }
       return added;
     };
@@ -158,7 +165,7 @@ export const listingCompressor: Compressor = {
       const weights = termWeights(context, ctx.queryTerms, DISTINCTIVE);
       if (weights.size > 0) {
         const scores = context.map((t, i) => (lines[i]!.trim() === "" ? 0 : weightedMatch(t, weights)));
-        for (const i of topScored(scores, MAX_MATCHES)) {
+        for (const i of topScored(scores, MAX_MATCHES, OF_BEST)) {
           keepWithParents(i);
           matched++;
         }

@@ -2,8 +2,8 @@
 // context, stack traces and warnings (bounded), summary lines, lines matching the question,
 // the first and last lines. A run of repeated lines keeps its first line as it was and a
 // marker `… N similar lines …` after it; every other output line is a line of the original.
-import { ERROR_WORDS, matchCount } from "../query.ts";
-import { cutLine, gapLine, looksLikeCode, looksLikeLog, looksLikeMarkup, looksLikeSearch, normalizeLine, sampleLines, splitLines } from "./lines.ts";
+import { ERROR_WORDS } from "../query.ts";
+import { OF_BEST, cutLine, gapLine, looksLikeCode, looksLikeLog, looksLikeMarkup, looksLikeSearch, normalizeLine, sampleLines, splitLines, termWeights, topScored, weightedMatch } from "./lines.ts";
 import type { Compressor, CompressorOutput } from "./types.ts";
 
 const MIN_LINES = 30;
@@ -15,6 +15,10 @@ const MAX_FRAMES = 6;
 const MAX_WARNINGS = 5;
 const MAX_ERROR_BLOCKS = 12;
 const MAX_QUERY_LINES = 8;
+/** A question term in more than this share of the lines picks out nothing. */
+const DISTINCTIVE = 0.2;
+/** An error block grows by the errors inside it up to this many lines from its first. */
+const MAX_BLOCK_SPAN = 8;
 const MAX_LINE = 400;
 
 const ERROR_LINE = /\w(Error|Exception):|^\s*(error\b|err!|fatal\b|panic\b|✗|×|✘|FAIL\b|FAILED\b|\(fail\)|E\s{1,3}\S)|\b(error|exception|failed|failure|fatal|panic|traceback)\b|\berror\s?TS\d+|\bE\d{4}\b/i;
@@ -41,7 +45,7 @@ export const logCompressor: Compressor = {
 
     let errorBlocks = 0;
     let warnings = 0;
-    let queryLines = 0;
+    let blockStart = -1;
     const seenWarnings = new Set<string>();
     const frame = new Uint8Array(n);
     for (let i = 0; i < n; i++) {
@@ -59,8 +63,14 @@ export const logCompressor: Compressor = {
       }
       if (SUMMARY_LINE.test(line)) keep[i] = 1;
       if (ERROR_LINE.test(line) || ERROR_WORDS.test(line)) {
-        if (errorBlocks < MAX_ERROR_BLOCKS) {
-          if (!keep[i]) errorBlocks++;
+        // An error inside the block of the one before extends that block (up to a span);
+        // otherwise it opens a new block while there are blocks left.
+        const extends_ = keep[i] === 1 && blockStart >= 0 && i - blockStart <= MAX_BLOCK_SPAN;
+        if (extends_ || errorBlocks < MAX_ERROR_BLOCKS) {
+          if (!extends_) {
+            errorBlocks++;
+            blockStart = i;
+          }
           for (let j = Math.max(0, i - BEFORE); j <= Math.min(n - 1, i + AFTER); j++) if (j === i || !PASS_LINE.test(lines[j]!)) keep[j] = 1;
         }
         continue;
@@ -74,10 +84,13 @@ export const logCompressor: Compressor = {
         }
         continue;
       }
-      if (queryLines < MAX_QUERY_LINES && ctx.queryTerms.length > 0 && matchCount(line.toLowerCase(), ctx.queryTerms) >= Math.min(2, ctx.queryTerms.length)) {
-        keep[i] = 1;
-        queryLines++;
-      }
+    }
+    // The lines that best match the question (by its terms that pick out few lines), errors
+    // and warnings among them.
+    if (ctx.queryTerms.length > 0) {
+      const lower = lines.map((l) => l.toLowerCase());
+      const weights = termWeights(lower, ctx.queryTerms, DISTINCTIVE);
+      if (weights.size > 0) for (const i of topScored(lower.map((l) => weightedMatch(l, weights)), MAX_QUERY_LINES, OF_BEST)) keep[i] = 1;
     }
 
     // A line kept once (an error repeated in the closing summary) is not kept again.

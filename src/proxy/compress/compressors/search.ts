@@ -1,8 +1,10 @@
-// Search output in `path:line:` form (grep -n, ripgrep, git grep): hit lines are kept
+// Search output in `path:line:` form (grep -n, ripgrep, git grep), or ripgrep's --heading
+// form (a path line, then `line:text` hits under it): hit lines are kept
 // verbatim and in their original order, never regrouped or renumbered. Per file the best
 // hits stay (those matching the question first, then the earliest); what is left out is a
-// gap marker `… N lines …`; a very long hit is cut and ends in `…`.
-import { looksLikeSearch, SEARCH_LINE, emitKept, splitLines, termWeights, topScored, weightedMatch } from "./lines.ts";
+// gap marker `… N lines …`; a very long hit is cut and ends in `…`. Under --heading a kept
+// hit keeps the path line above it.
+import { HEADING_HIT, looksLikeHeadingSearch, looksLikeSearch, SEARCH_LINE, emitKept, splitLines, termWeights, topScored, weightedMatch } from "./lines.ts";
 import type { Compressor, CompressorOutput } from "./types.ts";
 
 /** Hits kept per file that match nothing in the question, by the number of files. */
@@ -23,7 +25,8 @@ const MAX_LINE = 300;
 export const searchCompressor: Compressor = {
   kind: "search",
   detect(text) {
-    return looksLikeSearch(splitLines(text).slice(0, 400));
+    const sample = splitLines(text).slice(0, 400);
+    return looksLikeSearch(sample) || looksLikeHeadingSearch(sample);
   },
   compress(text, ctx): CompressorOutput | null {
     const lines = splitLines(text);
@@ -32,20 +35,42 @@ export const searchCompressor: Compressor = {
     const fileOf = new Int32Array(n).fill(-1);
     const hit = new Uint8Array(n);
     const paths: string[] = [];
+    /** ripgrep --heading: the line naming each file (-1 in `path:line:` output). */
+    const headerOf: number[] = [];
     const fileIndex = new Map<string, number>();
     const hitsOf: number[][] = [];
+    const fileFor = (path: string, header: number): number => {
+      let f = fileIndex.get(path);
+      if (f === undefined) {
+        f = paths.length;
+        fileIndex.set(path, f);
+        paths.push(path);
+        headerOf.push(header);
+        hitsOf.push([]);
+      }
+      return f;
+    };
+    const heading = !looksLikeSearch(lines.slice(0, 400)) && looksLikeHeadingSearch(lines.slice(0, 400));
     let last = -1;
     for (let i = 0; i < n; i++) {
       const line = lines[i]!;
+      if (heading) {
+        const h = HEADING_HIT.exec(line);
+        if (h && last >= 0) {
+          fileOf[i] = last;
+          if (line[h[1]!.length] === ":") {
+            hit[i] = 1;
+            hitsOf[last]!.push(i);
+          }
+        } else if (line.trim() !== "" && line !== "--" && i + 1 < n && HEADING_HIT.test(lines[i + 1]!)) {
+          last = fileFor(`${line}\n${i}`, i);
+          paths[last] = line;
+        } else if (line.trim() === "") last = -1;
+        continue;
+      }
       const m = SEARCH_LINE.exec(line);
       if (m) {
-        let f = fileIndex.get(m[1]!);
-        if (f === undefined) {
-          f = paths.length;
-          fileIndex.set(m[1]!, f);
-          paths.push(m[1]!);
-          hitsOf.push([]);
-        }
+        const f = fileFor(m[1]!, -1);
         fileOf[i] = f;
         last = f;
         // `path:12-text` is a context line in some tools' output.
@@ -69,7 +94,9 @@ export const searchCompressor: Compressor = {
     for (let i = 0; i < n; i++) {
       if (!hit[i]) continue;
       hitLines.push(i);
-      lower.push(lines[i]!.toLowerCase());
+      // Under --heading a hit is matched with the path above it.
+      const header = headerOf[fileOf[i]!]!;
+      lower.push(header >= 0 ? `${lines[header]!}\n${lines[i]!}`.toLowerCase() : lines[i]!.toLowerCase());
     }
     // Terms in most hits (the searched word itself) pick out nothing.
     const weights = termWeights(lower, ctx.queryTerms, 0.5);
@@ -102,13 +129,16 @@ export const searchCompressor: Compressor = {
         room--;
       }
     }
+    const isHeader = new Uint8Array(n);
+    for (const h of headerOf) if (h >= 0) isHeader[h] = 1;
     let other = 0;
     for (let i = 0; i < n && other < MAX_OTHER; i++) {
       const line = lines[i]!;
-      if (hit[i] || fileOf[i]! >= 0 || line.trim() === "" || line === "--") continue;
+      if (hit[i] || fileOf[i]! >= 0 || isHeader[i] || line.trim() === "" || line === "--") continue;
       keep[i] = 1;
       other++;
     }
+    for (let i = 0; i < n; i++) if (keep[i] && fileOf[i]! >= 0 && headerOf[fileOf[i]!]! >= 0) keep[headerOf[fileOf[i]!]!] = 1;
     let keptHits = 0;
     for (const i of hitLines) if (keep[i]) keptHits++;
     let kept = 0;

@@ -4,7 +4,7 @@
 // every kept line is a line of the original, and each run of left-out rows is a marker
 // `… N rows …`.
 import { ERROR_WORDS } from "../query.ts";
-import { emitKept, looksLikeCode, looksLikeMarkup, sampleLines, splitLines, termWeights, topScored, weightedMatch } from "./lines.ts";
+import { OF_BEST, emitKept, looksLikeCode, looksLikeMarkup, sampleLines, splitLines, termWeights, topScored, weightedMatch } from "./lines.ts";
 import type { Compressor, CompressorOutput } from "./types.ts";
 
 const MIN_ROWS = 10;
@@ -167,7 +167,7 @@ export const tableCompressor: Compressor = {
       const weights = termWeights(lower, ctx.queryTerms, DISTINCTIVE);
       if (weights.size > 0) {
         const scores = lower.map((l) => weightedMatch(l, weights));
-        for (const r of topScored(scores, MAX_MATCH_ROWS)) keep[from + r] = 1;
+        for (const r of topScored(scores, MAX_MATCH_ROWS, OF_BEST)) keep[from + r] = 1;
       }
     }
     const out = emitKept(lines, keep, MAX_LINE, "row");
