@@ -189,3 +189,24 @@ function isJoined(line: string, orig: string[]): boolean {
   }
   return false;
 }
+
+/**
+ * What the gap markers of a compressed text say was left out, by unit: `… 12 lines …` and
+ * `… 1 line …` count 13 under "line"; also rows, commits, similar lines.
+ */
+export function gapTotals(compressed: string): Record<string, number> {
+  const totals: Record<string, number> = {};
+  for (const line of outputLines(compressed)) {
+    const m = /^… (\d+) ((?:similar )?[a-z]+?)s? …$/.exec(line.trim());
+    if (!m) continue;
+    totals[m[2]!] = (totals[m[2]!] ?? 0) + Number(m[1]);
+  }
+  return totals;
+}
+
+/** The output lines that are lines (or cuts) of the original, markers left out. */
+export function keptLines(original: string, compressed: string): string[] {
+  return matchLines(original, compressed)
+    .filter((v) => v.kind === "line" || v.kind === "cut")
+    .map((v) => v.line);
+}
