@@ -33,6 +33,8 @@ interface SessionResult {
   peak: number;
   /** Index of the first request that carried headroom_retrieve (-1: none). */
   retrieveFrom: number;
+  /** Per upstream request: input, write, read, context. */
+  perRequest: Array<[number, number, number, number]>;
 }
 
 const args = process.argv.slice(2);
@@ -42,6 +44,8 @@ const flag = (name: string) => {
 };
 const jsonOut = flag("--json");
 const only = flag("--session");
+/** Per-request bills (input/write/read) for each session and mode. */
+const verbose = args.includes("--requests");
 
 const repoRoot = resolve(import.meta.dir, "../..");
 if (!(await Bun.file(BIN).exists())) {
@@ -102,6 +106,7 @@ async function runMode(mode: Mode): Promise<void> {
         billed: sum((r) => r.billed),
         peak: Math.max(...recs.map((r) => r.context)),
         retrieveFrom: recs.findIndex((r) => r.tools.includes("headroom_retrieve")),
+        perRequest: recs.map((r) => [r.input, r.cacheWrite, r.cacheRead, r.context]),
       });
     }
     proxyStats[mode.name] = (await (await fetch(`${base}/stats`)).json()) as Record<string, unknown>;
@@ -144,6 +149,15 @@ for (const m of list) {
 }
 const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
 for (const r of rows) console.log(r.map((cell, c) => (c < 4 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join("  "));
+console.log("\nsessions' tool results from the corpus:");
+for (const s of sessions) console.log(`  ${s.name} (${s.heavy ? "tool-heavy" : "light"}, ${k(s.resultTokens)} result tokens): ${s.items.join(", ") || "-"}`);
+if (verbose) {
+  console.log("\nper request (write/read; input is 0 unless shown):");
+  for (const r of results) {
+    const cells = r.perRequest.map(([i, w, rd], n) => `${n}:${k(w)}/${k(rd)}${i ? `+${k(i)}` : ""}`);
+    console.log(`  ${r.session} ${r.mode}: ${cells.join(" ")}`);
+  }
+}
 
 // The proxy's own accounting: its emulated net saving should equal the measured difference.
 console.log("\nproxy /stats per mode (upstream-reported cache tokens; emulated net saving vs the measured one):");

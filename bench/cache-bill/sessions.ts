@@ -30,6 +30,8 @@ export interface Session {
   resultTokens: number;
   /** Where the session's items came from. */
   corpus: string;
+  /** The corpus items whose text is a tool result in the session, in order. */
+  items: string[];
 }
 
 const repoRoot = resolve(import.meta.dir, "../..");
@@ -282,7 +284,7 @@ const EDIT_OK = (path: string) => `The file /home/dev/projects/app/${path} has b
 // ---------------------------------------------------------------------------------------
 // Building the requests
 
-type ToolCall = { tool: string; input: Block; result: string };
+type ToolCall = { tool: string; input: Block; result: string; item?: string };
 type Turn = { ask: string; calls: ToolCall[][]; answer: string };
 
 /** Every request of a session, each with the whole history and Claude Code's breakpoints. */
@@ -327,7 +329,7 @@ function replay(name: string, turns: Turn[]): Record<string, unknown>[] {
 
 function callFor(item: SessionItem): ToolCall {
   const cmd = item.command ?? `./scripts/show ${item.name}`;
-  return { tool: "Bash", input: { command: cmd, description: `Show ${item.name}` }, result: item.text };
+  return { tool: "Bash", input: { command: cmd, description: `Show ${item.name}` }, result: item.text, item: item.name };
 }
 
 const answerFor = (item: SessionItem) =>
@@ -412,5 +414,6 @@ export async function buildSessions(): Promise<Session[]> {
     requests: replay(d.name, d.turns),
     resultTokens: d.turns.flatMap((t) => t.calls.flat()).reduce((n, c) => n + tokens(c.result), 0),
     corpus,
+    items: d.turns.flatMap((t) => t.calls.flat()).flatMap((c) => (c.item ? [c.item] : [])),
   }));
 }

@@ -76,11 +76,14 @@ export class CacheAccount {
   observe(original: unknown, forwarded?: unknown): CacheNet | undefined {
     if (!isObj(original) || !Array.isArray(original.messages)) return undefined;
     try {
-      const sent = cacheBlocks(original);
+      const changed = forwarded !== undefined && forwarded !== original;
+      // The forwarded body shares its untouched blocks with the original: serialise them once.
+      const memo = changed ? new Map<unknown, string>() : undefined;
+      const sent = cacheBlocks(original, memo);
       let out: CacheBlock[] = sent;
-      if (forwarded !== undefined && forwarded !== original) {
+      if (changed) {
         if (!isObj(forwarded) || !Array.isArray(forwarded.messages)) return undefined;
-        out = cacheBlocks(forwarded);
+        out = cacheBlocks(forwarded, memo);
       }
       const c = this.conversation(conversationKey(original));
       const passthrough = c.original.billBlocks(sent).billed;

@@ -82,14 +82,20 @@ const TAG_SEED = 0x68656164726f6f6dn; // "headroom"
 
 /**
  * The request's cacheable blocks in cache order, each with the running hash of the prefix
- * it ends. Not an Anthropic Messages body (no messages array): an empty list.
+ * it ends. Not an Anthropic Messages body (no messages array): an empty list. `memo`
+ * keeps each block object's JSON, so a second body that shares block objects with the
+ * first (a compressed copy) serialises only what differs.
  */
-export function cacheBlocks(body: unknown): CacheBlock[] {
+export function cacheBlocks(body: unknown, memo?: Map<unknown, string>): CacheBlock[] {
   if (!isObj(body) || !Array.isArray(body.messages)) return [];
   const out: CacheBlock[] = [];
   let hash = Bun.hash.wyhash(typeof body.model === "string" ? body.model : "", TAG_SEED);
   const push = (tag: string, block: unknown) => {
-    const json = canonicalJson(block);
+    let json = memo?.get(block);
+    if (json === undefined) {
+      json = canonicalJson(block);
+      if (memo && typeof block === "object" && block !== null) memo.set(block, json);
+    }
     hash = Bun.hash.wyhash(json, Bun.hash.wyhash(tag, hash));
     out.push({ hash, tokens: estimateTokens(json, "claude"), breakpoint: hasBreakpoint(block) });
   };
