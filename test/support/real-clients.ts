@@ -399,3 +399,10 @@ export function restoreProblems(s: { before: SnapshotJson; wired: SnapshotJson; 
   }
   return out;
 }
+
+/** The credential a request carries: x-api-key, else the Bearer token (Anthropic's SDK sends either). */
+export function credentialOf(headers: Record<string, string>): string | undefined {
+  if (headers["x-api-key"]) return headers["x-api-key"];
+  const auth = headers.authorization;
+  return auth?.toLowerCase().startsWith("bearer ") ? auth.slice(7) : auth;
+}
