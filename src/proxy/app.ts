@@ -5,9 +5,11 @@ import type { ProxyContext } from "./context.ts";
 import { forward } from "./forward.ts";
 import { checkCaller, unauthorized } from "./guard.ts";
 import { health, livez, readyz } from "./health.ts";
+import { IDENTITY_ROUTE, identityResponse } from "./identity.ts";
 import { isLoopbackAddress } from "./net.ts";
 import { metricsText, statsBody } from "./report.ts";
 import { route } from "./routing.ts";
+import { acceptResponsesSocket, isResponsesSocketPath, isWebSocketUpgrade } from "./ws-responses.ts";
 
 /** Path and query string of a request URL, without building a URL object. */
 export function splitUrl(url: string): { path: string; search: string } {
@@ -48,8 +50,11 @@ const remoteOf = (server: Server<unknown>, req: Request) => server.requestIP(req
 export function createHandler(ctx: ProxyContext) {
   const token = ctx.config.proxyToken;
   // Not an async function: a forwarded request returns forward()'s promise as it is.
-  return function handle(req: Request, server: Server<unknown>): Response | Promise<Response> {
+  // Undefined: the request became a WebSocket (the Responses relay).
+  return function handle(req: Request, server: Server<unknown>): Response | undefined | Promise<Response | undefined> {
     const { path, search } = splitUrl(req.url);
+    // A deployment's proof of identity: reveals nothing, so no token (src/proxy/identity.ts).
+    if (path === IDENTITY_ROUTE) return identityResponse(search, ctx.config.deployment, ctx.port);
     let authorizationIsProxyToken = false;
     if (token) {
       const guard = checkCaller(path, req.headers, remoteOf(server, req), token);
@@ -57,8 +62,11 @@ export function createHandler(ctx: ProxyContext) {
       authorizationIsProxyToken = guard.authorizationIsProxyToken;
     }
 
-    if (path.startsWith("/v1/") || path.startsWith("/p/")) {
+    if (path.startsWith("/v1/") || path.startsWith("/p/") || path === "/responses") {
       const info = route(req.method, path, req.headers);
+      if (isResponsesSocketPath(info.path) && isWebSocketUpgrade(req)) {
+        return acceptResponsesSocket(req, server, { ...info, path: "/v1/responses", provider: "openai", api: "openai-responses" }, search, ctx, { authorizationIsProxyToken });
+      }
       if (info.path === "/v1/compress" || info.path === "/v1/retrieve" || info.path.startsWith("/v1/retrieve/")) {
         if (!isLoopbackAddress(remoteOf(server, req))) return forbidden();
         return compressRoute(req, info.path);

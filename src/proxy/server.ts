@@ -14,6 +14,7 @@ import { isLoopbackBind } from "./net.ts";
 import { describePortHolder } from "./port-holder.ts";
 import { Stats } from "./stats.ts";
 import { DEFAULT_RETRY, type RetryPolicy } from "./upstream.ts";
+import { closeResponsesSockets, responsesSocketHandlers } from "./ws-responses.ts";
 
 export const DEFAULT_DRAIN_MS = 10_000;
 
@@ -88,6 +89,7 @@ export async function startProxy(config: ProxyConfig, opts: StartOptions = {}): 
       maxRequestBodySize: MAX_BODY_BYTES + 1,
       development: false,
       fetch: handler,
+      websocket: responsesSocketHandlers(),
       error(err) {
         log.error(`request failed: ${err.message}`);
         return Response.json({ error: { type: "proxy_error", message: `headroom failed to handle the request: ${err.message}` } }, { status: 500 });
@@ -118,7 +120,9 @@ export async function startProxy(config: ProxyConfig, opts: StartOptions = {}): 
       const timeout = new Promise<"timeout">((resolve) => {
         timer = setTimeout(() => resolve("timeout"), Math.max(0, graceMs));
       });
-      const result = await Promise.race([Promise.all([graceful, idle]).then(() => "done" as const), timeout]);
+      // Relayed WebSockets close once their responses are done (Codex then reconnects).
+      const sockets = idle.then(() => closeResponsesSockets(ctx));
+      const result = await Promise.race([Promise.all([graceful, sockets]).then(() => "done" as const), timeout]);
       clearTimeout(timer);
       if (result === "timeout") {
         log.warn(`${ctx.life.inFlight} request(s) still running after ${graceMs} ms; closing them.`);
