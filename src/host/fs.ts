@@ -43,6 +43,8 @@ export interface AtomicWriteOptions {
   mode?: number;
   /** Force this mode even when the file exists. */
   forceMode?: boolean;
+  /** Mode of the folders created for the file (default 0700), set exactly (not filtered by the umask). */
+  dirMode?: number;
 }
 
 /**
@@ -53,7 +55,15 @@ export interface AtomicWriteOptions {
 export function atomicWrite(path: string, data: string | Uint8Array, opts: AtomicWriteOptions = {}): void {
   const target = resolveSymlinkTarget(path);
   const dir = dirname(target);
-  mkdirSync(dir, { recursive: true, mode: PRIVATE_DIR });
+  if (opts.dirMode === undefined) mkdirSync(dir, { recursive: true, mode: PRIVATE_DIR });
+  else {
+    const missing: string[] = [];
+    for (let d = dir; !existsSync(d) && dirname(d) !== d; d = dirname(d)) missing.unshift(d);
+    for (const d of missing) {
+      mkdirSync(d, { mode: opts.dirMode });
+      chmodSync(d, opts.dirMode);
+    }
+  }
   let mode = opts.mode ?? 0o644;
   if (!opts.forceMode && existsSync(target)) mode = statSync(target).mode & 0o7777;
   const tmp = join(dir, `.${basename(target)}.headroom-${process.pid}-${Date.now()}.tmp`);

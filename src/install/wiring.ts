@@ -48,9 +48,19 @@ export interface WiringPlan {
   commands: string[][];
 }
 
-/** Targets a scope can wire: the provider scope only has adapters for four tools. */
-export function supportedTargets(scope: Scope): readonly ToolName[] {
-  return scope === "provider" ? PROVIDER_TOOLS : TOOL_NAMES;
+/** Why a tool cannot be wired in a user or system scope (it ignores the variables), or undefined. */
+function scopeRefusal(t: ToolName, scope: Scope, os: OsName): string | undefined {
+  return scope === "provider" ? undefined : TOOLS[t].scopeRefusal?.(scope, os);
+}
+
+/**
+ * Targets a scope can wire: the provider scope only has adapters for four tools; given
+ * the OS, the user and system scopes leave out a tool with no surface there (Codex
+ * ignores OPENAI_BASE_URL).
+ */
+export function supportedTargets(scope: Scope, os?: OsName): readonly ToolName[] {
+  const base = scope === "provider" ? PROVIDER_TOOLS : TOOL_NAMES;
+  return os === undefined ? base : base.filter((t) => !scopeRefusal(t, scope, os));
 }
 
 /**
@@ -60,11 +70,13 @@ export function supportedTargets(scope: Scope): readonly ToolName[] {
  * unsupported names are a usage error.
  */
 export function resolveTargets(req: WiringRequest): ToolName[] {
-  const supported = supportedTargets(req.scope);
+  const supported = supportedTargets(req.scope, req.os);
   if (req.providers === "manual") {
     const out: ToolName[] = [];
     for (const t of req.targets) {
       if (!isToolName(t)) throw new UsageError(`Unknown target "${t}"; supported targets are ${supported.join(", ")}.`);
+      const refused = scopeRefusal(t, req.scope, req.os);
+      if (refused) throw new UsageError(refused);
       if (!supported.includes(t)) {
         throw new UsageError(`--scope ${req.scope} does not support target "${t}"; it supports ${supported.join(", ")} (use --scope user for the others).`);
       }
@@ -80,7 +92,7 @@ export function resolveTargets(req: WiringRequest): ToolName[] {
   // auto with explicit --target values: the user named the tools, so take them as manual.
   if (req.targets.length > 0) return resolveTargets({ ...req, providers: "manual" });
   const found = detectTools(req.home, req.env).filter((t) => supported.includes(t));
-  return found.length > 0 ? found : ["claude", "codex"];
+  return found.length > 0 ? found : (["claude", "codex"] as const).filter((t) => supported.includes(t));
 }
 
 function stateDir(req: WiringRequest): string {
@@ -101,7 +113,11 @@ function fileEdits(req: WiringRequest, targets: ToolName[]): FileEdit[] {
   if (windowsScope(req)) return [];
   const rules = envRulesForTools(targets);
   if (req.scope === "user") return userShellEdits(req.os, req.home, req.env, vars, rules);
-  return systemShellEdits(req.os, req.isRoot, vars, req.systemRoot ?? "/", rules);
+  const root = req.systemRoot ?? "/";
+  const shell = systemShellEdits(req.os, req.isRoot, vars, root, rules);
+  // Tools that read a system-wide config of their own instead of the variables (codex).
+  const ctx = toolContext({ home: req.home, env: req.env, port: req.port, host: req.host });
+  return [...shell, ...targets.flatMap((t) => TOOLS[t].systemEdits?.(ctx, root) ?? [])];
 }
 
 /**

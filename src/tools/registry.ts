@@ -4,6 +4,7 @@
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { which } from "../host/exec.ts";
+import type { OsName } from "../host/platform.ts";
 import type { FileEdit } from "../install/edits/types.ts";
 import type { Env, ToolContext } from "./context.ts";
 import { COPILOT_ENV_RULES, copilotEnv } from "./copilot.ts";
@@ -44,6 +45,13 @@ export interface ToolDef {
   configPaths?(home: string, env: Env): string[];
   /** The provider-scope edit of the tool's own config (claude, codex, opencode, openclaw). */
   providerEdits?(ctx: ToolContext): FileEdit[];
+  /**
+   * Why the tool cannot be wired in the user or system scope (it ignores the variables):
+   * one sentence naming the scope that works. Undefined when it can.
+   */
+  scopeRefusal?(scope: "user" | "system", os: OsName): string | undefined;
+  /** System scope: edits of the tool's own system-wide config, besides the shell block (codex). */
+  systemEdits?(ctx: ToolContext, systemRoot: string): FileEdit[];
 }
 
 const v1 = (base: string) => `${base}/v1`;
@@ -64,6 +72,8 @@ export const TOOLS: Record<ToolName, ToolDef> = {
     env: (base) => ({ OPENAI_BASE_URL: v1(base) }),
     configPaths: (home, env) => [codex().codexHome({ home, env })],
     providerEdits: (ctx) => codex().codexProviderEdits(ctx),
+    scopeRefusal: (scope, os) => codex().codexScopeRefusal(scope, os),
+    systemEdits: (ctx, root) => codex().codexSystemEdits(ctx, root),
   },
   aider: {
     name: "aider",

@@ -182,7 +182,7 @@ export async function applyPlannedFiles(
       record.appliedSha256 = now === null ? "absent" : sha256(now);
     } else if (p.before !== p.after || !p.existed) {
       try {
-        atomicWrite(p.edit.path, p.after);
+        atomicWrite(p.edit.path, p.after, p.edit.dirMode === undefined ? {} : { dirMode: p.edit.dirMode });
       } catch (err) {
         throw new HeadroomError(`Cannot write ${p.target}: ${errorMessage(err)}`);
       }

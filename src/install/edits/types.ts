@@ -18,6 +18,8 @@ export interface FileEdit {
   kind: string;
   /** The configured path (may be a symlink). */
   path: string;
+  /** Mode of the folders a write creates for the file (default 0700; 0755 for a system-wide config). */
+  dirMode?: number;
   /**
    * Validates `before` (throws HeadroomError naming the path and the parser's message)
    * and returns the edited text. `before` is null when the file does not exist.

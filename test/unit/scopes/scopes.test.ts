@@ -21,7 +21,8 @@ function request(over: Partial<WiringRequest> = {}): WiringRequest {
   return {
     scope: "user",
     providers: "manual",
-    targets: ["claude", "codex", "copilot"],
+    // cursor, not codex: Codex ignores OPENAI_BASE_URL, so these scopes refuse it.
+    targets: ["claude", "cursor", "copilot"],
     port: PORT,
     host: "127.0.0.1",
     os: "linux",
@@ -157,7 +158,7 @@ describe("Windows environment variables", () => {
 
   test("user scope: previous values read and recorded, each variable set, restored on remove", async () => {
     const { calls, runner } = recorder({ ANTHROPIC_BASE_URL: "https://corp.example.com/it's", OPENAI_BASE_URL: null });
-    const req = request({ os: "windows", runner, targets: ["claude", "codex"] });
+    const req = request({ os: "windows", runner, targets: ["claude", "cursor"] });
     const plan = await planWiring(req);
     expect(plan.files).toEqual([]);
     expect(plan.commands.length).toBe(2);

@@ -76,7 +76,7 @@ const cases: Case[] = [
       const doc = parseToml(text) as any;
       expect(doc.model_provider).toBe("headroom");
       expect(doc.openai_base_url).toBe(`${BASE}/v1`);
-      expect(doc.model_providers.headroom).toEqual({ name: "Headroom", base_url: `${BASE}/v1`, supports_websockets: true });
+      expect(doc.model_providers.headroom).toEqual({ name: "Headroom", base_url: `${BASE}/v1`, wire_api: "responses", requires_openai_auth: true, supports_websockets: true });
       expect(doc.features).toEqual({ web_search_request: true, unified_exec: false });
       expect(doc.notify).toEqual(["notify-send", "Codex"]);
       // Root keys sit before the first table header, never after [features].
@@ -225,7 +225,7 @@ const cases: Case[] = [
     name: "user scope: a CRLF .bashrc with no trailing newline, ~/.profile created",
     setup(home, req) {
       writeFileSync(join(home, ".bashrc"), readFileSync(join(FIX, "bashrc-crlf-no-newline")));
-      return { request: req({ scope: "user", targets: ["claude", "codex"] }), files: [join(home, ".bashrc"), join(home, ".profile"), join(home, ".zshrc")] };
+      return { request: req({ scope: "user", targets: ["claude", "cursor"] }), files: [join(home, ".bashrc"), join(home, ".profile"), join(home, ".zshrc")] };
     },
     applied([bashrc, profile, zshrc]) {
       expect(fixture("bashrc-crlf-no-newline")).toContain("\r\n");

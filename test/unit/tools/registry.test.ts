@@ -47,7 +47,8 @@ describe("target selection", () => {
   test("all: every target the scope supports", () => {
     expect(resolveTargets(req({ providers: "all" }))).toEqual(["claude", "codex", "opencode", "openclaw"]);
     expect(PROVIDER_TOOLS).toEqual(["claude", "codex", "opencode", "openclaw"]);
-    expect(resolveTargets(req({ scope: "user", providers: "all" }))).toEqual([...TOOL_NAMES]);
+    // Codex ignores OPENAI_BASE_URL: the user scope cannot wire it.
+    expect(resolveTargets(req({ scope: "user", providers: "all" }))).toEqual(TOOL_NAMES.filter((t) => t !== "codex"));
   });
   test("auto with nothing installed falls back to claude and codex", () => {
     expect(resolveTargets(req())).toEqual(["claude", "codex"]);
