@@ -6,7 +6,7 @@
 // goes down into what is kept; very long strings are cut. Dropped runs leave a marker
 // element, entry or line, so the result is valid JSON that invents no line.
 import { parseJsonStream, type JNode } from "./json-parse.ts";
-import { Pruner, summarize } from "./json-prune.ts";
+import { LIMITS, Pruner, summarize } from "./json-prune.ts";
 import type { Compressor, CompressorOutput } from "./types.ts";
 
 /** Where the JSON starts: at once, or after a short heading line or two ("Found 100 issues:"). */
@@ -39,7 +39,14 @@ export const jsonArrayCompressor: Compressor = {
       return null;
     }
     if (values.length === 0) return null;
-    const { text: out, stats } = new Pruner(text, ctx.queryTerms).run(values);
+    const pruner = new Pruner(text, ctx.queryTerms);
+    let result = pruner.run(values);
+    // Still big: keep fewer examples (first 1 and last 1); matches and problems stay.
+    if (result.text.length > text.length * LIMITS.tightShare) {
+      const tight = pruner.run(values, true);
+      if (tight.text.length < result.text.length) result = tight;
+    }
+    const { text: out, stats } = result;
     if (stats.thinned === 0 && stats.stringsCut === 0) return null;
     return { text: out, summary: summarize(stats) };
   },

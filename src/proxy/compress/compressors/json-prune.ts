@@ -26,6 +26,11 @@ export const LIMITS = {
   scalarContext: 1,
   head: 3,
   tail: 2,
+  /** When the first result is still more than `tightShare` of the input: first 1 and last 1. */
+  tightHead: 1,
+  tightTail: 1,
+  tightMinItems: 5,
+  tightShare: 0.2,
   maxErrors: 8,
   maxOutliers: 4,
   maxMatches: 5,
@@ -72,6 +77,11 @@ function isWs(c: number): boolean {
   return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 }
 
+/** Whitespace (but not a newline) or JSON punctuation: what may share a line with a marker. */
+function isPunct(c: number): boolean {
+  return c === 0x20 || c === 0x09 || c === 0x0d || c === 0x2c || c === 0x3a || c === 0x5b || c === 0x5d || c === 0x7b || c === 0x7d;
+}
+
 function isHex(c: number): boolean {
   return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x46) || (c >= 0x61 && c <= 0x66);
 }
@@ -87,7 +97,13 @@ export class Pruner {
   /** The pending copy [copyStart, copyEnd): adjacent copies merge into one slice. */
   private copyStart = 0;
   private copyEnd = 0;
-  readonly stats: PruneStats = { items: 0, itemsOmitted: 0, keys: 0, keysOmitted: 0, lines: 0, linesOmitted: 0, jsonLines: false, stringsCut: 0, charsCut: 0, thinned: 0, firstKey: null };
+  private stats: PruneStats = emptyStats();
+  /** Members kept at the start and end of a thinned container (fewer in a tight run). */
+  private head: number = LIMITS.head;
+  private tail: number = LIMITS.tail;
+  private minItems: number = LIMITS.minItems;
+  /** What selection learns about a container, the same in every run. */
+  private readonly facts = new Map<JNode, { hits: number[][]; errors: number[]; outliers: number[] }>();
 
   constructor(
     private readonly text: string,
@@ -136,8 +152,14 @@ export class Pruner {
   // ------------------------------------------------------------------ entry point
 
   /** Prunes a stream of top-level values (one value, or JSON Lines); text before the first is kept. */
-  run(values: JNode[]): PruneResult {
+  run(values: JNode[], tight = false): PruneResult {
     const text = this.text;
+    this.pieces.length = 0;
+    this.copyStart = this.copyEnd = 0;
+    this.stats = emptyStats();
+    this.head = tight ? LIMITS.tightHead : LIMITS.head;
+    this.tail = tight ? LIMITS.tightTail : LIMITS.tail;
+    this.minItems = tight ? LIMITS.tightMinItems : LIMITS.minItems;
     const top: JNode = { type: ARR, start: values[0]!.start, end: text.length, kids: values, keyStart: null, keyEnd: null };
     this.copy(0, values[0]!.start);
     if (values.length === 1) {
@@ -186,7 +208,7 @@ export class Pruner {
     const kids = node.kids!;
     const n = kids.length;
     const isObj = node.type === OBJ;
-    const thin = isObj ? this.isMap(node) : n >= LIMITS.minItems;
+    const thin = isObj ? this.isMap(node) : n >= this.minItems;
     const { keep, pass } = this.select(node, required, thin);
     if (thin) this.align(node, keep);
     let dropped = 0;
@@ -248,7 +270,14 @@ export class Pruner {
     const n = kids.length;
     const keep = new Uint8Array(n);
     const pass: (number[] | undefined)[] = new Array(n);
-    const hits = this.termHits(node);
+    let facts = this.facts.get(node);
+    if (!facts) {
+      const errors: number[] = [];
+      if (thin) for (let i = 0; i < n && errors.length < LIMITS.maxErrors; i++) if (this.childHasError(node, i)) errors.push(i);
+      facts = { hits: this.termHits(node), errors, outliers: thin ? this.outliers(node) : EMPTY };
+      this.facts.set(node, facts);
+    }
+    const hits = facts.hits;
     // A term is distinctive here when it is found in at most a fifth of the children (or one).
     const limit = Math.max(1, n * 0.2);
     const relevant: number[] = [];
@@ -264,16 +293,10 @@ export class Pruner {
     if (!thin) keep.fill(1);
     else {
       const L = LIMITS;
-      for (let i = 0; i < Math.min(L.head, n); i++) keep[i] = 1;
-      for (let i = Math.max(0, n - L.tail); i < n; i++) keep[i] = 1;
-      let errors = 0;
-      for (let i = 0; i < n && errors < L.maxErrors; i++) {
-        if (this.childHasError(node, i)) {
-          keep[i] = 1;
-          errors++;
-        }
-      }
-      for (const i of this.outliers(node)) keep[i] = 1;
+      for (let i = 0; i < Math.min(this.head, n); i++) keep[i] = 1;
+      for (let i = Math.max(0, n - this.tail); i < n; i++) keep[i] = 1;
+      for (const i of facts.errors) keep[i] = 1;
+      for (const i of facts.outliers) keep[i] = 1;
       if (distinctive.length > 0) {
         // The rarer a term among the children, the more a child holding it is the one asked
         // about. Kept: the best match, those as good, and weaker ones (down to a share of the
@@ -327,7 +350,7 @@ export class Pruner {
     const kids = node.kids!;
     const n = kids.length;
     if (n >= LIMITS.manyKeys) return true;
-    if (n < LIMITS.minItems) return false;
+    if (n < this.minItems) return false;
     const counts = [0, 0, 0, 0, 0, 0];
     for (const k of kids) counts[k.type === LIT && this.text.charCodeAt(k.start) === 0x6e ? 5 : k.type]!++;
     const need = n * LIMITS.mapUniformity;
@@ -460,24 +483,24 @@ export class Pruner {
     return lo < nl.length && nl[lo]! < end;
   }
 
-  /** Only whitespace and `[{,` between the line's start and `pos`. */
+  /** Only whitespace and punctuation (`[]{},:`) between the line's start and `pos`. */
   private opensLine(pos: number): boolean {
     const t = this.text;
     for (let i = pos - 1; i >= 0; i--) {
       const c = t.charCodeAt(i);
       if (c === 0x0a) return true;
-      if (!(c === 0x20 || c === 0x09 || c === 0x0d || c === 0x5b || c === 0x7b || c === 0x2c)) return false;
+      if (!isPunct(c)) return false;
     }
     return true;
   }
 
-  /** Only whitespace and `]},` between `pos` and the line's end. */
+  /** Only whitespace and punctuation between `pos` and the line's end. */
   private closesLine(pos: number): boolean {
     const t = this.text;
     for (let i = pos; i < t.length; i++) {
       const c = t.charCodeAt(i);
       if (c === 0x0a) return true;
-      if (!(c === 0x20 || c === 0x09 || c === 0x0d || c === 0x5d || c === 0x7d || c === 0x2c)) return false;
+      if (!isPunct(c)) return false;
     }
     return true;
   }
@@ -607,6 +630,10 @@ export class Pruner {
     }
     this.copy(to, node.end);
   }
+}
+
+function emptyStats(): PruneStats {
+  return { items: 0, itemsOmitted: 0, keys: 0, keysOmitted: 0, lines: 0, linesOmitted: 0, jsonLines: false, stringsCut: 0, charsCut: 0, thinned: 0, firstKey: null };
 }
 
 /** One line for the marker: what was left out. */
