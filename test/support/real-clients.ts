@@ -272,6 +272,8 @@ export function baseEnv(home: string, clients: ClientName[] = []): Record<string
   mkdirSync(join(home, "tmp"), { recursive: true });
   return {
     PATH: [...new Set(dirs), SYSTEM_PATH].join(":"),
+    /** The clients' folders and bun, for a login shell whose /etc/profile resets PATH. */
+    HEADROOM_RC_PATH: [...new Set(dirs)].join(":"),
     HOME: home,
     USER: "root",
     LOGNAME: "root",

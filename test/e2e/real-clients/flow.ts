@@ -30,9 +30,13 @@ export function applyArgv(scope: Scope, targets: string[], extra: string[] = [])
 
 const sh = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
-/** The client command run by a login bash, after the user's profile (and headroom's block) is read. */
+/**
+ * The client command run by a login bash, after the user's profile (and headroom's block)
+ * is read. Debian's /etc/profile resets PATH, so the clients' folders (HEADROOM_RC_PATH,
+ * set by the harness) are put back first, as a user's own profile would.
+ */
 export function loginShell(argv: string[]): string[] {
-  return ["bash", "-lc", argv.map(sh).join(" ")];
+  return ["bash", "-lc", `PATH="$HEADROOM_RC_PATH:$PATH"; ${argv.map(sh).join(" ")}`];
 }
 
 /**
