@@ -8,7 +8,7 @@ import { health, livez, readyz } from "./health.ts";
 import { IDENTITY_ROUTE, identityResponse } from "./identity.ts";
 import { isLoopbackAddress } from "./net.ts";
 import { metricsText, statsBody } from "./report.ts";
-import { route } from "./routing.ts";
+import { isBareMessagesPath, route } from "./routing.ts";
 import { acceptResponsesSocket, isResponsesSocketPath, isWebSocketUpgrade } from "./ws-responses.ts";
 
 /** Path and query string of a request URL, without building a URL object. */
@@ -62,7 +62,7 @@ export function createHandler(ctx: ProxyContext) {
       authorizationIsProxyToken = guard.authorizationIsProxyToken;
     }
 
-    if (path.startsWith("/v1/") || path.startsWith("/p/") || path === "/responses") {
+    if (path.startsWith("/v1/") || path.startsWith("/p/") || path === "/responses" || isBareMessagesPath(path)) {
       const info = route(req.method, path, req.headers);
       if (isResponsesSocketPath(info.path) && isWebSocketUpgrade(req)) {
         return acceptResponsesSocket(req, server, { ...info, path: "/v1/responses", provider: "openai", api: "openai-responses" }, search, ctx, { authorizationIsProxyToken });

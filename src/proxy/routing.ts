@@ -45,8 +45,19 @@ export function classify(method: string, path: string, headers: Headers): { prov
   return { provider: providerFromHeaders(headers), api: "other" };
 }
 
+/**
+ * True for Anthropic's Messages routes without the /v1 prefix: clients built on the AI SDK
+ * (OpenCode) append `/messages` to ANTHROPIC_BASE_URL, expecting its /v1 form, while
+ * Claude Code and the Anthropic SDK append `/v1/messages` to the same variable. A shell
+ * block exports one value for all of them, so the proxy answers both forms.
+ */
+export function isBareMessagesPath(path: string): boolean {
+  return path === "/messages" || path.startsWith("/messages/");
+}
+
 export function route(method: string, pathname: string, headers: Headers): RouteInfo {
-  const { path, project: fromPath } = stripProject(pathname);
+  const { path: raw, project: fromPath } = stripProject(pathname);
+  const path = isBareMessagesPath(raw) ? `/v1${raw}` : raw;
   const { provider, api } = classify(method, path, headers);
   const project = headers.get("x-headroom-project") || fromPath;
   return project ? { path, provider, api, project } : { path, provider, api };
