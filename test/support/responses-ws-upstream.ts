@@ -75,10 +75,13 @@ export interface ResponsesWsUpstream {
   creates(): Frame[];
   /** Open WebSocket connections right now. */
   openConnections(): number;
-  enqueue(reply: WsReply): void;
+  /** The reply to the next response.create (or HTTP request); a function decides from the request. */
+  enqueue(reply: WsReply | ((req: Record<string, unknown>) => WsReply)): void;
   setDefault(reply: WsReply): void;
   /** Refuse every upgrade with this HTTP status (null: accept again). */
   rejectUpgrades(status: number | null): void;
+  /** Forgets the records and the queued replies; accepts upgrades again; default reply back to the default. */
+  reset(): void;
   /** Closes every open connection from the server side. */
   closeAll(code: number, reason: string): void;
   /** Resolves once `test` holds (polled as events arrive); rejects after timeoutMs. */
@@ -167,7 +170,7 @@ export async function startResponsesWsUpstream(opts: { port?: number } = {}): Pr
   const http: HttpRecord[] = [];
   const closes: ResponsesWsUpstream["closes"] = [];
   const open = new Set<ServerWebSocket<ConnData>>();
-  const queue: WsReply[] = [];
+  const queue: (WsReply | ((req: Obj) => WsReply))[] = [];
   let fallback: WsReply = {};
   let reject: number | null = null;
   let nextConn = 0;
@@ -176,7 +179,10 @@ export async function startResponsesWsUpstream(opts: { port?: number } = {}): Pr
   const notify = () => {
     for (const w of [...waiters]) w();
   };
-  const take = () => queue.shift() ?? fallback;
+  const take = (req: Obj): WsReply => {
+    const next = queue.shift() ?? fallback;
+    return typeof next === "function" ? next(req) : next;
+  };
 
   const send = (ws: ServerWebSocket<ConnData>, event: Obj) => {
     const text = JSON.stringify(event);
@@ -185,7 +191,7 @@ export async function startResponsesWsUpstream(opts: { port?: number } = {}): Pr
   };
 
   const answer = async (ws: ServerWebSocket<ConnData>, req: Obj) => {
-    const reply = take();
+    const reply = take(req);
     if (reply.close) {
       ws.close(reply.close.code, reply.close.reason);
       return;
@@ -212,7 +218,8 @@ export async function startResponsesWsUpstream(opts: { port?: number } = {}): Pr
     async fetch(req, srv) {
       const url = new URL(req.url);
       const headers = lower(req.headers);
-      const isResponses = url.pathname === "/v1/responses" || url.pathname === "/responses";
+      // /v1/responses, /responses, and prefixed forms such as /backend-api/codex/responses.
+      const isResponses = url.pathname.endsWith("/responses");
       if (req.headers.get("upgrade")?.toLowerCase() === "websocket") {
         const id = ++nextConn;
         handshakes.push({ id, path: url.pathname, query: url.search, headers });
@@ -226,11 +233,11 @@ export async function startResponsesWsUpstream(opts: { port?: number } = {}): Pr
       const json = parse(text);
       http.push({ method: req.method, path: url.pathname, headers, text, json });
       notify();
-      if (url.pathname === "/v1/models" || url.pathname === "/models") {
+      if (url.pathname.endsWith("/models")) {
         return Response.json({ object: "list", data: [{ id: "gpt-stand-in", object: "model", created: 1_700_000_000, owned_by: "stand-in" }] });
       }
       if (!isResponses || req.method !== "POST" || !json) return Response.json({ error: { message: `no route ${url.pathname}` } }, { status: 404 });
-      const reply = take();
+      const reply = take(json);
       if (reply.error) return Response.json({ error: { type: "invalid_request_error", code: reply.error.code, message: reply.error.message } }, { status: reply.error.status });
       const id = `resp_http${String(++nextResponse).padStart(4, "0")}`;
       const events = responseEvents(reply, { id, model: typeof json.model === "string" ? json.model : "stub-model" });
@@ -271,6 +278,15 @@ export async function startResponsesWsUpstream(opts: { port?: number } = {}): Pr
     enqueue: (r) => void queue.push(r),
     setDefault: (r) => void (fallback = r),
     rejectUpgrades: (s) => void (reject = s),
+    reset() {
+      handshakes.length = 0;
+      frames.length = 0;
+      http.length = 0;
+      closes.length = 0;
+      queue.length = 0;
+      fallback = {};
+      reject = null;
+    },
     closeAll(code, reason) {
       for (const ws of open) ws.close(code, reason);
     },
