@@ -4,7 +4,7 @@
 // `… N commits …`. A kept commit's patch is thinned like a diff. Every output line is a line
 // of the original. (`git log --oneline` is a list of rows: see table.ts.)
 import { selectDiff } from "./diff.ts";
-import { OF_BEST, emitKept, gapLine, splitLines, termWeights, topScored, weightedMatch } from "./lines.ts";
+import { emitKept, gapLine, rankMatches, splitLines } from "./lines.ts";
 import type { Compressor, CompressorOutput } from "./types.ts";
 
 const COMMIT = /^commit [0-9a-f]{7,64}\b/;
@@ -65,12 +65,9 @@ export const commitLogCompressor: Compressor = {
         for (let i = patchAt[k]!; i < end(k); i++) if (lines[i]!.startsWith("diff ")) t += `\n${lines[i]!}`;
         return t.toLowerCase();
       });
-      const weights = termWeights(texts, ctx.queryTerms, DISTINCTIVE);
-      if (weights.size > 0) {
-        for (const k of topScored(texts.map((t) => weightedMatch(t, weights)), MAX_MATCH_COMMITS, OF_BEST)) {
-          if (!kept[k]) matched++;
-          kept[k] = 1;
-        }
+      for (const k of rankMatches(texts, ctx.queryTerms, DISTINCTIVE, MAX_MATCH_COMMITS)) {
+        if (!kept[k]) matched++;
+        kept[k] = 1;
       }
     }
 

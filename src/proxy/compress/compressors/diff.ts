@@ -3,7 +3,7 @@
 // hunks that match the question stay whole; other hunks keep their first few changed lines.
 // Every output line is a line of the original; each run of left-out lines is a marker
 // `… N lines …`.
-import { OF_BEST, emitKept, splitLines, termWeights, topScored, weightedMatch } from "./lines.ts";
+import { emitKept, rankMatches, splitLines } from "./lines.ts";
 import type { Compressor, CompressorContext, CompressorOutput } from "./types.ts";
 
 /** About 1500 tokens: smaller diffs are read whole. */
@@ -13,6 +13,8 @@ const FEW_CHANGED = 3;
 const MAX_MATCH_HUNKS = 6;
 /** Lines of matching hunks kept whole, in all. */
 const MAX_MATCH_LINES = 300;
+/** Lines matching the question kept (with 2 lines around each) of a matching hunk too long to keep whole. */
+const MATCH_LINES_IN_LONG_HUNK = 8;
 /** A question term in more than this share of the hunks picks out nothing. */
 const DISTINCTIVE = 0.5;
 const MAX_LINE = 400;
@@ -92,15 +94,19 @@ export function selectDiff(lines: readonly string[], from: number, to: number, c
       for (let i = h.header; i < h.to; i++) t += `\n${lines[i]!.toLowerCase()}`;
       return t;
     });
-    const weights = termWeights(texts, ctx.queryTerms, DISTINCTIVE);
-    if (weights.size > 0) {
-      let room = MAX_MATCH_LINES;
-      for (const k of topScored(texts.map((t) => weightedMatch(t, weights)), MAX_MATCH_HUNKS, OF_BEST)) {
-        const h = hunks[k]!;
-        if (h.to - h.from > room) continue;
+    let room = MAX_MATCH_LINES;
+    for (const k of rankMatches(texts, ctx.queryTerms, DISTINCTIVE, MAX_MATCH_HUNKS)) {
+      const h = hunks[k]!;
+      if (h.to - h.from <= room) {
         room -= h.to - h.from;
         matched[k] = 1;
         for (let i = h.from; i < h.to; i++) keep[i] = 1;
+        continue;
+      }
+      // Too long to keep whole: the lines in it that match, with a little context.
+      const body = lines.slice(h.from, h.to).map((l) => l.toLowerCase());
+      for (const j of rankMatches(body, ctx.queryTerms, 1, MATCH_LINES_IN_LONG_HUNK)) {
+        for (let i = Math.max(h.from, h.from + j - 2); i <= Math.min(h.to - 1, h.from + j + 2); i++) keep[i] = 1;
       }
     }
   }

@@ -144,61 +144,85 @@ export function emitKept(lines: readonly string[], keep: Uint8Array, maxLine = I
 }
 
 /**
- * Weights of the question's terms that pick out few of the texts (lower-cased): a term in
- * more than `maxShare` of them, or in none, says nothing and is left out; a rarer term
- * weighs more (inverse document frequency).
+ * The question's terms in groups: each term with the parts of a path-like one, so that a
+ * question naming `/usr/bin/pygmentize` finds the `ls -l` row that says only `pygmentize`,
+ * and `deploy/prod/config.yaml` finds the section `./deploy/prod:`.
  */
-export function termWeights(lowerTexts: readonly string[], terms: readonly string[], maxShare: number): Map<string, number> {
-  const weights = new Map<string, number>();
+export function termGroups(terms: readonly string[]): string[][] {
+  return terms.map((t) => {
+    const group = [t];
+    if (t.includes("/")) for (const part of t.split("/")) if (part.length >= 3 && !group.includes(part)) group.push(part);
+    return group;
+  });
+}
+
+/** A term in more texts than the share passed picks out nothing; it only breaks ties. */
+const COMMON_WEIGHT = 0.05;
+
+/**
+ * The texts (lower-cased) that best match the question, best first, at most `max`.
+ * A text matches a term group when it holds the term or one of its parts; a term found in
+ * more than `maxShare` of the texts (the searched word itself, `amd64` in every dpkg row)
+ * does not make a text a match, a rarer term weighs more (inverse document frequency).
+ * Ranked by how many groups a text matches, then by weight: when the best texts match two
+ * of the question's terms (the directory and the file), those that match only one are
+ * left out; with three or more, one fewer is enough.
+ */
+export function rankMatches(lowerTexts: readonly string[], terms: readonly string[], maxShare: number, max: number): number[] {
   const n = lowerTexts.length;
-  if (n === 0) return weights;
-  for (const term of expandTerms(terms)) {
-    let df = 0;
-    for (const t of lowerTexts) if (t.includes(term)) df++;
-    if (df === 0 || df > Math.max(1, maxShare * n)) continue;
-    weights.set(term, 1 + Math.log(n / df));
+  if (n === 0 || terms.length === 0 || max <= 0) return [];
+  // Per group: its members (the term first, then its parts) found in some text.
+  const groups: { term: string; weight: number; distinctive: boolean; part: boolean }[][] = [];
+  const partTotals: number[] = [];
+  for (const group of termGroups(terms)) {
+    const members: { term: string; weight: number; distinctive: boolean; part: boolean }[] = [];
+    let partTotal = 0;
+    group.forEach((term, k) => {
+      let df = 0;
+      for (const t of lowerTexts) if (t.includes(term)) df++;
+      if (df === 0) return;
+      const distinctive = df <= Math.max(1, maxShare * n);
+      const weight = distinctive ? 1 + Math.log(n / df) : COMMON_WEIGHT;
+      members.push({ term, weight, distinctive, part: k > 0 });
+      if (k > 0) partTotal += weight;
+    });
+    if (members.length > 0) {
+      groups.push(members);
+      partTotals.push(partTotal);
+    }
   }
-  return weights;
-}
-
-/**
- * The terms, and the parts of path-like ones: a question naming `/usr/bin/pygmentize` finds
- * the `ls -l` row that says only `pygmentize`, and `src/a.ts` finds the section `src:`.
- */
-export function expandTerms(terms: readonly string[]): string[] {
-  const out = new Set(terms);
-  for (const t of terms) {
-    if (!t.includes("/")) continue;
-    for (const part of t.split("/")) if (part.length >= 3) out.add(part);
+  if (!groups.some((g) => g.some((m) => m.distinctive))) return [];
+  // Coverage: 1 for each group whose term is in the text; for a path-like term found only
+  // in parts, the parts' share of its weight, less than a whole term (`deploy` alone covers
+  // little of `deploy/prod`).
+  const coverage = new Float64Array(n);
+  const weight = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const text = lowerTexts[i]!;
+    groups.forEach((group, g) => {
+      let best = 0;
+      let whole = false;
+      let parts = 0;
+      for (const m of group) {
+        if (!text.includes(m.term)) continue;
+        if (m.weight > best) best = m.weight;
+        if (!m.distinctive) continue;
+        if (m.part) parts += m.weight;
+        else whole = true;
+      }
+      weight[i]! += best;
+      coverage[i]! += whole ? 1 : parts > 0 ? (0.9 * parts) / partTotals[g]! : 0;
+    });
   }
-  return [...out];
-}
-
-/** Sum of the weights of the terms found in the (lower-cased) text. */
-export function weightedMatch(lowerText: string, weights: ReadonlyMap<string, number>): number {
-  let score = 0;
-  for (const [term, w] of weights) if (lowerText.includes(term)) score += w;
-  return score;
-}
-
-/**
- * The indexes of the `max` best-scoring items, best first, earlier first on ties; only items
- * scoring at least `ofBest` of the best score (an item matching a rare term and a common one
- * leaves out the many that match only the common one).
- */
-export function topScored(scores: ArrayLike<number>, max: number, ofBest = 0): number[] {
-  let best = 0;
-  for (let i = 0; i < scores.length; i++) if (scores[i]! > best) best = scores[i]!;
-  if (best <= 0) return [];
-  const floor = Math.max(Number.MIN_VALUE, best * ofBest);
+  let top = 0;
+  for (let i = 0; i < n; i++) if (coverage[i]! > top) top = coverage[i]!;
+  if (top === 0) return [];
+  const floor = top >= 3 ? top - 1 : top - 0.25;
   const idx: number[] = [];
-  for (let i = 0; i < scores.length; i++) if (scores[i]! >= floor) idx.push(i);
-  idx.sort((a, b) => scores[b]! - scores[a]! || a - b);
-  return idx.slice(0, max);
+  for (let i = 0; i < n; i++) if (coverage[i]! >= floor) idx.push(i);
+  idx.sort((a, b) => coverage[b]! - coverage[a]! || weight[b]! - weight[a]! || a - b);
+  return idx.length > max ? idx.slice(0, max) : idx;
 }
-
-/** Matches scoring under this share of the best match are not kept for the question. */
-export const OF_BEST = 0.5;
 
 /** HTML and XML: many lines open with a tag. They pass through. */
 export function looksLikeMarkup(lines: readonly string[]): boolean {

@@ -5,7 +5,7 @@
 // the directory is named only in the header above it. Every output line is a line of the
 // original; each run of left-out lines is a marker `… N lines …`.
 import { ERROR_WORDS } from "../query.ts";
-import { OF_BEST, emitKept, looksLikeCode, looksLikeMarkup, sampleLines, splitLines, termWeights, topScored, weightedMatch } from "./lines.ts";
+import { emitKept, looksLikeCode, looksLikeMarkup, rankMatches, sampleLines, splitLines } from "./lines.ts";
 import type { Compressor, CompressorOutput } from "./types.ts";
 
 const MIN_LINES = 30;
@@ -162,13 +162,9 @@ export const listingCompressor: Compressor = {
         for (let j = parent[i]!; j >= 0; j = parent[j]!) t += `\n${own[j]!}`;
         return t;
       });
-      const weights = termWeights(context, ctx.queryTerms, DISTINCTIVE);
-      if (weights.size > 0) {
-        const scores = context.map((t, i) => (lines[i]!.trim() === "" ? 0 : weightedMatch(t, weights)));
-        for (const i of topScored(scores, MAX_MATCHES, OF_BEST)) {
-          keepWithParents(i);
-          matched++;
-        }
+      for (const i of rankMatches(context, ctx.queryTerms, DISTINCTIVE, MAX_MATCHES)) {
+        keepWithParents(i);
+        matched++;
       }
     }
 

@@ -3,7 +3,7 @@
 // the first and last lines. A run of repeated lines keeps its first line as it was and a
 // marker `… N similar lines …` after it; every other output line is a line of the original.
 import { ERROR_WORDS } from "../query.ts";
-import { OF_BEST, cutLine, gapLine, looksLikeCode, looksLikeLog, looksLikeMarkup, looksLikeSearch, normalizeLine, sampleLines, splitLines, termWeights, topScored, weightedMatch } from "./lines.ts";
+import { cutLine, gapLine, looksLikeCode, looksLikeLog, looksLikeMarkup, looksLikeSearch, normalizeLine, rankMatches, sampleLines, splitLines } from "./lines.ts";
 import type { Compressor, CompressorOutput } from "./types.ts";
 
 const MIN_LINES = 30;
@@ -89,8 +89,7 @@ export const logCompressor: Compressor = {
     // and warnings among them.
     if (ctx.queryTerms.length > 0) {
       const lower = lines.map((l) => l.toLowerCase());
-      const weights = termWeights(lower, ctx.queryTerms, DISTINCTIVE);
-      if (weights.size > 0) for (const i of topScored(lower.map((l) => weightedMatch(l, weights)), MAX_QUERY_LINES, OF_BEST)) keep[i] = 1;
+      for (const i of rankMatches(lower, ctx.queryTerms, DISTINCTIVE, MAX_QUERY_LINES)) keep[i] = 1;
     }
 
     // A line kept once (an error repeated in the closing summary) is not kept again.

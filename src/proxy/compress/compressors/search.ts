@@ -4,7 +4,7 @@
 // hits stay (those matching the question first, then the earliest); what is left out is a
 // gap marker `… N lines …`; a very long hit is cut and ends in `…`. Under --heading a kept
 // hit keeps the path line above it.
-import { HEADING_HIT, looksLikeHeadingSearch, looksLikeSearch, SEARCH_LINE, emitKept, splitLines, termWeights, topScored, weightedMatch } from "./lines.ts";
+import { HEADING_HIT, SEARCH_LINE, emitKept, looksLikeHeadingSearch, looksLikeSearch, rankMatches, splitLines } from "./lines.ts";
 import type { Compressor, CompressorOutput } from "./types.ts";
 
 /** Hits kept per file that match nothing in the question, by the number of files. */
@@ -16,6 +16,8 @@ const MAX_FILES = 40;
 /** Hits matching the question: per file and in all. */
 const MATCHES_PER_FILE = 6;
 const MAX_MATCHES = 30;
+/** A question term in more than this share of the hits picks out nothing. */
+const DISTINCTIVE = 0.5;
 /** Context lines (`path-12-text`) kept on each side of a matching hit. */
 const CONTEXT = 2;
 /** Other lines (`Binary file … matches`, `grep: …: Permission denied`) kept. */
@@ -98,16 +100,12 @@ export const searchCompressor: Compressor = {
       const header = headerOf[fileOf[i]!]!;
       lower.push(header >= 0 ? `${lines[header]!}\n${lines[i]!}`.toLowerCase() : lines[i]!.toLowerCase());
     }
-    // Terms in most hits (the searched word itself) pick out nothing.
-    const weights = termWeights(lower, ctx.queryTerms, 0.5);
-    const score = new Float64Array(n);
-    if (weights.size > 0) hitLines.forEach((i, k) => (score[i] = weightedMatch(lower[k]!, weights)));
-
     const keep = new Uint8Array(n);
-    // The best matching hits over all files, a few per file.
+    // The best matching hits over all files, a few per file. Terms in most hits (the
+    // searched word itself) pick out nothing.
     const matchedPerFile = new Int32Array(paths.length);
     let matches = 0;
-    for (const i of topScored(Array.from(hitLines, (i) => score[i]!), hitLines.length)) {
+    for (const i of rankMatches(lower, ctx.queryTerms, DISTINCTIVE, hitLines.length)) {
       if (matches >= MAX_MATCHES) break;
       const line = hitLines[i]!;
       const f = fileOf[line]!;

@@ -1,10 +1,11 @@
 // Column-structured output: `dpkg -l`, `ps aux`, `ls -l`, `docker ps`, `df`, `kubectl get`,
 // CSV/TSV, psql and markdown tables, `git log --oneline`. The header lines stay, then the
-// first and last rows, rows that report a problem, and the rows the question picks out;
+// first and last rows, rows that report a problem (an error word, a status such as
+// `Exited (1)` or `CrashLoopBackOff`), and the rows the question picks out;
 // every kept line is a line of the original, and each run of left-out rows is a marker
 // `… N rows …`.
 import { ERROR_WORDS } from "../query.ts";
-import { OF_BEST, emitKept, looksLikeCode, looksLikeMarkup, sampleLines, splitLines, termWeights, topScored, weightedMatch } from "./lines.ts";
+import { emitKept, looksLikeCode, looksLikeMarkup, rankMatches, sampleLines, splitLines } from "./lines.ts";
 import type { Compressor, CompressorOutput } from "./types.ts";
 
 const MIN_ROWS = 10;
@@ -21,6 +22,8 @@ const MAX_LINE = 400;
 const LS_ROW = /^[-dlcbpsD][rwxsStT-]{9}[.+@]?\s+\d+\s/;
 const ONELINE_ROW = /^(?:[*|\\/ ]+ )?[0-9a-f]{7,40} \S/;
 const SEPARATOR = /^[\s|+:=-]*-{3,}[\s|+:=-]*$|^[\s|+:=-]*={3,}[\s|+:=-]*$/;
+/** Rows whose status says something went wrong (besides the error words). */
+const BAD_STATUS = /\bExited \((?!0\))\d+\)|\b(CrashLoopBackOff|OOMKilled|ImagePullBackOff|ErrImagePull|Evicted|unhealthy|Restarting|Dead|defunct|zombie)\b/i;
 const LOG_LEVEL = /\b(TRACE|DEBUG|INFO|WARN|WARNING|NOTICE)\b|^\s*\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}/;
 
 export interface TableShape {
@@ -157,18 +160,14 @@ export const tableCompressor: Compressor = {
     }
     let errors = 0;
     for (let i = from; i < n && errors < MAX_ERROR_ROWS; i++) {
-      if (ERROR_WORDS.test(lines[i]!)) {
+      if (ERROR_WORDS.test(lines[i]!) || BAD_STATUS.test(lines[i]!)) {
         if (!keep[i]) errors++;
         keep[i] = 1;
       }
     }
     if (ctx.queryTerms.length > 0) {
       const lower = lines.slice(from).map((l) => l.toLowerCase());
-      const weights = termWeights(lower, ctx.queryTerms, DISTINCTIVE);
-      if (weights.size > 0) {
-        const scores = lower.map((l) => weightedMatch(l, weights));
-        for (const r of topScored(scores, MAX_MATCH_ROWS, OF_BEST)) keep[from + r] = 1;
-      }
+      for (const r of rankMatches(lower, ctx.queryTerms, DISTINCTIVE, MAX_MATCH_ROWS)) keep[from + r] = 1;
     }
     const out = emitKept(lines, keep, MAX_LINE, "row");
     if (out.omitted === 0) return null;
