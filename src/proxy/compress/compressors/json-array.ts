@@ -41,8 +41,8 @@ export const jsonArrayCompressor: Compressor = {
     if (values.length === 0) return null;
     const pruner = new Pruner(text, ctx.queryTerms);
     let result = pruner.run(values);
-    // Still big: keep fewer examples (first 1 and last 1); matches and problems stay.
-    if (result.text.length > text.length * LIMITS.tightShare) {
+    // Thinned but still big: keep fewer examples (first 1 and last 1); matches and problems stay.
+    if (result.stats.thinned > 0 && result.text.length > text.length * LIMITS.tightShare) {
       const tight = pruner.run(values, true);
       if (tight.text.length < result.text.length) result = tight;
     }

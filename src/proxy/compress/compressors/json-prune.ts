@@ -235,7 +235,13 @@ export class Pruner {
       if (keep[i]) {
         if (isObj) this.copy(node.keyStart![i]!, kid.start);
         this.render(kid, pass[i] ?? EMPTY, isObj ? node.keyStart![i]! : -1, isObj ? node.keyEnd![i]! : -1);
-        this.copy(kid.end, i + 1 < n ? this.childStart(node, i + 1) : node.end);
+        let sepEnd = i + 1 < n ? this.childStart(node, i + 1) : node.end;
+        // A stream's marker is a line of its own: the separator stops after its newline.
+        if (stream && i + 1 < n && !keep[i + 1]) {
+          const nl = text.lastIndexOf("\n", sepEnd - 1);
+          if (nl >= kid.end) sepEnd = nl + 1;
+        }
+        this.copy(kid.end, sepEnd);
         continue;
       }
       let j = i;
@@ -243,6 +249,11 @@ export class Pruner {
       const count = j - i + 1;
       if (stream) {
         this.emit(`… ${count} ${this.stats.jsonLines ? "lines" : "values"} omitted …`);
+        const nl = text.indexOf("\n", kids[j]!.end);
+        const sepStart = nl >= 0 && (j + 1 >= n || nl < this.childStart(node, j + 1)) ? nl : kids[j]!.end;
+        this.copy(sepStart, j + 1 < n ? this.childStart(node, j + 1) : node.end);
+        i = j;
+        continue;
       } else if (isObj) {
         const colon = text.slice(node.keyEnd![i]!, kid.start);
         this.emit(`"… ${count} keys omitted …"${colon.includes("\n") ? ": " : colon}null`);
