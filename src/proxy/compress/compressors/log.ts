@@ -20,6 +20,8 @@ const DISTINCTIVE = 0.2;
 /** An error block grows by the errors inside it up to this many lines from its first. */
 const MAX_BLOCK_SPAN = 8;
 const MAX_LINE = 400;
+/** Kept lines alike (numbers aside) that collapse into the first and a marker. */
+const MIN_RUN = 3;
 
 const ERROR_LINE = /\w(Error|Exception):|^\s*(error\b|err!|fatal\b|panic\b|✗|×|✘|FAIL\b|FAILED\b|\(fail\)|E\s{1,3}\S)|\b(error|exception|failed|failure|fatal|panic|traceback)\b|\berror\s?TS\d+|\bE\d{4}\b/i;
 const FRAME_LINE = /^\s+(at\s|File ".*", line \d+|\d+\s*\||from\s\S+:\d+)|^\s+\S+\.(js|ts|py|rb|go|rs|java)[:(]\d+/;
@@ -120,7 +122,9 @@ export const logCompressor: Compressor = {
       while (!frame[i] && i + run < n && keep[i + run] && normalizeLine(lines[i + run]!) === key && key !== "") run++;
       out.push(cutLine(lines[i]!, MAX_LINE));
       // The first of the run stays as it was; the others become a marker after it.
-      if (run > 1) out.push(`… ${run - 1} similar line${run === 2 ? "" : "s"} …`);
+      // (Two alike stay as they are: a marker would cost as much as the line.)
+      if (run < MIN_RUN) continue;
+      out.push(`… ${run - 1} similar lines …`);
       collapsed += run - 1;
       i += run - 1;
     }
