@@ -34,6 +34,9 @@ export class JsonSyntaxError extends Error {
   }
 }
 
+/** A run of string characters that need no attention (sticky: matches at lastIndex, maybe empty). */
+const PLAIN = /[^"\\\u0000-\u001f]*/y;
+
 /** Deeper nesting than this is not treated as JSON (and keeps the recursion shallow). */
 export const MAX_DEPTH = 400;
 
@@ -146,6 +149,10 @@ class Parser {
     const t = this.text;
     let i = this.pos + 1;
     for (;;) {
+      // Plain characters in one go; then a quote, an escape or a control character.
+      PLAIN.lastIndex = i;
+      PLAIN.test(t);
+      i = PLAIN.lastIndex;
       const c = t.charCodeAt(i);
       if (c === 0x22) break;
       if (c === 0x5c) {

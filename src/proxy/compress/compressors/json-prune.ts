@@ -87,7 +87,6 @@ function isHex(c: number): boolean {
 }
 
 export class Pruner {
-  private readonly lower: string;
   /** Offsets of every "\n". */
   private readonly newlines: number[] = [];
   /** Per question term: sorted offsets of its occurrences in the lower-cased text (empty: ignored). */
@@ -103,7 +102,7 @@ export class Pruner {
   private tail: number = LIMITS.tail;
   private minItems: number = LIMITS.minItems;
   /** What selection learns about a container, the same in every run. */
-  private readonly facts = new Map<JNode, { hits: number[][]; errors: number[]; outliers: number[] }>();
+  private readonly facts = new Map<JNode, { hits: number[][]; errors: number[] | null; outliers: number[] | null }>();
 
   constructor(
     private readonly text: string,
@@ -113,7 +112,6 @@ export class Pruner {
     let lower = text.toLowerCase();
     // Offsets must line up with the original: fall back to ASCII-only lower-casing.
     if (lower.length !== text.length) lower = text.replace(/[A-Z]+/g, (m) => m.toLowerCase());
-    this.lower = lower;
     this.occ = terms.map((term) => {
       const found: number[] = [];
       if (term.length === 0) return found;
@@ -282,11 +280,12 @@ export class Pruner {
     const keep = new Uint8Array(n);
     const pass: (number[] | undefined)[] = new Array(n);
     let facts = this.facts.get(node);
-    if (!facts) {
+    if (!facts) this.facts.set(node, (facts = { hits: this.termHits(node), errors: null, outliers: null }));
+    if (thin && !facts.errors) {
       const errors: number[] = [];
-      if (thin) for (let i = 0; i < n && errors.length < LIMITS.maxErrors; i++) if (this.childHasError(node, i)) errors.push(i);
-      facts = { hits: this.termHits(node), errors, outliers: thin ? this.outliers(node) : EMPTY };
-      this.facts.set(node, facts);
+      for (let i = 0; i < n && errors.length < LIMITS.maxErrors; i++) if (this.childHasError(node, i)) errors.push(i);
+      facts.errors = errors;
+      facts.outliers = this.outliers(node);
     }
     const hits = facts.hits;
     // A term is distinctive here when it is found in at most a fifth of the children (or one).
@@ -306,8 +305,8 @@ export class Pruner {
       const L = LIMITS;
       for (let i = 0; i < Math.min(this.head, n); i++) keep[i] = 1;
       for (let i = Math.max(0, n - this.tail); i < n; i++) keep[i] = 1;
-      for (const i of facts.errors) keep[i] = 1;
-      for (const i of facts.outliers) keep[i] = 1;
+      for (const i of facts.errors!) keep[i] = 1;
+      for (const i of facts.outliers!) keep[i] = 1;
       if (distinctive.length > 0) {
         // The rarer a term among the children, the more a child holding it is the one asked
         // about. Kept: the best match, those as good, and weaker ones (down to a share of the
