@@ -164,14 +164,14 @@ export function responseEvents(reply: WsReply, opts: { id: string; model: string
   return events.map((e, i) => ({ ...e, sequence_number: i }));
 }
 
-export async function startResponsesWsUpstream(opts: { port?: number } = {}): Promise<ResponsesWsUpstream> {
+export async function startResponsesWsUpstream(opts: { port?: number; reply?: WsReply } = {}): Promise<ResponsesWsUpstream> {
   const handshakes: Handshake[] = [];
   const frames: Frame[] = [];
   const http: HttpRecord[] = [];
   const closes: ResponsesWsUpstream["closes"] = [];
   const open = new Set<ServerWebSocket<ConnData>>();
   const queue: (WsReply | ((req: Obj) => WsReply))[] = [];
-  let fallback: WsReply = {};
+  let fallback: WsReply = opts.reply ?? {};
   let reject: number | null = null;
   let nextConn = 0;
   let nextResponse = 0;
@@ -284,7 +284,7 @@ export async function startResponsesWsUpstream(opts: { port?: number } = {}): Pr
       http.length = 0;
       closes.length = 0;
       queue.length = 0;
-      fallback = {};
+      fallback = opts.reply ?? {};
       reject = null;
     },
     closeAll(code, reason) {
