@@ -24,6 +24,7 @@ const applyArgs = {
   json: { type: "boolean", description: "Print the result as one JSON object" },
   os: { type: "string", description: "With --dry-run: render the plan for linux, darwin or windows" },
   force: { type: "boolean", description: "Replace an unreadable manifest" },
+  "show-secrets": { type: "boolean", description: "Print --env values in the output (hidden by default)" },
 } as const;
 
 const say = (msg: string) => console.error(`headroom: ${msg}`);
@@ -67,13 +68,15 @@ const apply = defineCommand({
     if (dryRun) {
       const { buildDryRun, dryRunJson, dryRunText } = await import("../install/dry-run.ts");
       const plan = buildDryRun(prepared);
-      console.log(args.json ? dryRunJson(plan) : dryRunText(plan, prepared.warnings));
+      const show = { showSecrets: !!args["show-secrets"] };
+      console.log(args.json ? dryRunJson(plan, show) : dryRunText(plan, prepared.warnings, show));
       return;
     }
     for (const w of prepared.warnings) say(w);
     const result = await applyProfile(prepared);
     if (args.json) {
-      console.log(JSON.stringify({ ok: true, manifest: result.manifest, pid: result.health.pid, warnings: result.warnings, replaced: result.replaced }));
+      const { maskManifest } = await import("../install/secrets.ts");
+      console.log(JSON.stringify({ ok: true, manifest: args["show-secrets"] ? result.manifest : maskManifest(result.manifest), pid: result.health.pid, warnings: result.warnings, replaced: result.replaced }));
       return;
     }
     for (const w of result.warnings) say(`warning: ${w}`);

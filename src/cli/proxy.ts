@@ -30,6 +30,8 @@ export default defineCommand({
   args: proxyArgs,
   async run({ args, rawArgs }) {
     rejectUnknownFlags(rawArgs, proxyArgs);
+    // A deployment's container takes the manifest's --env values from the mounted 0600 manifest.
+    if (process.env.HEADROOM_DEPLOYMENT_RUNTIME === "docker") (await import("../install/runtime-env.ts")).loadContainerEnv(process.env);
     const flags = proxyFlagsFromArgs(args as Record<string, unknown>, rawArgs);
     const env = process.env;
     if (flags.port === undefined && env.HEADROOM_PORT) parsePort(env.HEADROOM_PORT, "HEADROOM_PORT");

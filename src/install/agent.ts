@@ -7,10 +7,11 @@ import { HeadroomError } from "../errors.ts";
 import { tryLock } from "../host/fs.ts";
 import { profileDir, runnerLogPath } from "../paths.ts";
 import { makeContext } from "./context.ts";
-import { isProfileServing, probePort, waitHealthy } from "./health.ts";
+import { isProfileServing, waitHealthy } from "./health.ts";
+import { ensureIdentityKey, notThisDeployment, proveIdentity } from "./identity.ts";
 import type { Manifest } from "./manifest.ts";
 import { runtimeArgv } from "./runtime-command.ts";
-import { clearPidFile, readPidFile, spawnDetached, trimLog, writePidFile } from "./runtime-process.ts";
+import { clearPidFile, ensurePrivateLog, readPidFile, spawnDetached, trimLog, writePidFile } from "./runtime-process.ts";
 import { loadManifest } from "./store.ts";
 import { dockerRemoveArgv } from "./supervisors/docker.ts";
 
@@ -37,6 +38,9 @@ export async function agentRun(profile: string, env: Env = process.env): Promise
   }
   Object.assign(process.env, deploymentEnv(m));
   trimLog(runnerLogPath(profile, process.env));
+  ensurePrivateLog(m, process.env);
+  // A profile applied by an older headroom has no secret yet: the runtime makes it.
+  ensureIdentityKey(m);
   const { resolveProxyConfig } = await import("../proxy/config.ts");
   const config = resolveProxyConfig(
     {
@@ -68,7 +72,8 @@ export type EnsureOutcome = "healthy" | "started" | "waited";
  * nothing and waits for the other one's runtime.
  */
 export async function ensureRuntime(m: Manifest, env: Env = process.env, timeoutMs = 30_000): Promise<EnsureOutcome> {
-  if (await isProfileServing(m.profile, m.port, m.host)) return "healthy";
+  // Healthy means proven: a process that copies this profile's /health is not it.
+  if (await isProfileServing(m)) return "healthy";
   const lockPath = join(profileDir(m.profile, { ...env, HEADROOM_WORKSPACE_DIR: m.workspaceDir }), "start.lock");
   const lock = tryLock(lockPath);
   if (!lock) {
@@ -76,11 +81,17 @@ export async function ensureRuntime(m: Manifest, env: Env = process.env, timeout
     return "waited";
   }
   try {
-    if (await isProfileServing(m.profile, m.port, m.host)) return "healthy";
-    const probe = await probePort(m.port, m.host, 800);
-    if (probe.open && probe.profile !== m.profile) {
-      throw new HeadroomError(`Port ${m.port} is held by ${probe.description}, so the profile "${m.profile}" cannot start.`, `Stop it, or re-apply the profile with another --port.`);
+    const holder = await proveIdentity(m, { timeoutMs: 800 });
+    if (holder.proven && holder.probe.ready) return "healthy";
+    if (holder.proven) {
+      // Its own runtime, still starting (or draining): wait for it rather than start a second one.
+      await waitHealthy(m, { env, timeoutMs });
+      return "waited";
     }
+    if (holder.probe.open) {
+      throw new HeadroomError(`Port ${m.port} is held by ${notThisDeployment(holder, m)}, so the profile "${m.profile}" cannot start.`, `Stop it, or re-apply the profile with another --port.`);
+    }
+    ensureIdentityKey(m);
     const runEnv = { ...env, ...deploymentEnv(m) };
     const ctx = makeContext(m, { env: runEnv });
     // A container whose `docker run` client was killed lives on and keeps the name, so

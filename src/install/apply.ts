@@ -8,10 +8,11 @@ import { type OsName, hostOs } from "../host/platform.ts";
 import { profileDir } from "../paths.ts";
 import { ensureRuntime } from "./agent.ts";
 import { makeContext } from "./context.ts";
-import { type Bound, bind, failFastFor } from "./deploy.ts";
-import { type PortProbe, probePort, waitHealthy } from "./health.ts";
+import { type Bound, bind, failFastFor, supervisorPid } from "./deploy.ts";
+import { type PortProbe, waitHealthy } from "./health.ts";
+import { ensureIdentityKey, notThisDeployment, proveIdentity } from "./identity.ts";
 import type { ChangeRecord, Manifest } from "./manifest.ts";
-import { stopRuntimeProcess } from "./runtime-process.ts";
+import { ensurePrivateLog, stopRuntimeProcess } from "./runtime-process.ts";
 import { CorruptManifestError, deleteProfileDir, listManifests, saveManifest, tryLoadManifest } from "./store.ts";
 import type { Supervisor, SupervisorContext } from "./supervisors/types.ts";
 import { supervisorFor } from "./table.ts";
@@ -64,17 +65,24 @@ export async function prepareApply(draft: Manifest, env: Env, opts: { force?: bo
   }
   // A dry run for another OS renders only; this machine's port says nothing about that one.
   if (!opts.dryRun || draft.os === hostOs()) {
-    const probe = await probePort(draft.port, draft.host, 800);
-    if (probe.open && probe.profile !== draft.profile) {
+    // Only this profile's own runtime may hold the port, and only if it proves it: a
+    // process that copies its /health (or relays to it) is refused before anything is written.
+    const holder = await proveIdentity(draft, { timeoutMs: 800, expectedPid: old ? () => supervisorPid(old!, env) : undefined });
+    if (holder.probe.open && !holder.proven) {
       throw new HeadroomError(
-        `Port ${draft.port} is already served by ${probe.description}.`,
-        `Stop it first, or choose another port with --port.`,
+        `Port ${draft.port} is held by ${notThisDeployment(holder, draft)}, not by this deployment.`,
+        holder.claims && old
+          ? `Stop whatever holds port ${draft.port} (\`headroom install restart --profile ${draft.profile}\` if it is this profile's runtime from an older headroom), or choose another port with --port.`
+          : `Stop it first, or choose another port with --port.`,
       );
     }
   }
   const sup = await supervisorFor(draft.os as OsName, draft.preset, draft.scope, env);
-  const ctx = makeContext(draft, { env, os: draft.os as OsName });
+  let ctx = makeContext(draft, { env, os: draft.os as OsName });
   if (!opts.dryRun) await sup.preflight(ctx);
+  // What this host's supervisor accepts (e.g. systemd's restart back-off), so that a dry
+  // run shows the bytes apply writes. Another OS's plan is rendered without asking.
+  if (sup.hostFacts && draft.os === hostOs()) ctx = { ...ctx, ...(await sup.hostFacts(ctx)) };
   const wiringReq = wiringRequest(draft, ctx, env);
   const wiring = await planWiring(wiringReq);
   const manifest: Manifest = {
@@ -101,14 +109,16 @@ async function takeDown(b: Bound, keepLinger = true): Promise<void> {
   const m = keepLinger ? { ...b.m, supervisorState: { ...b.m.supervisorState, lingerEnabledByHeadroom: false } } : b.m;
   const ctx = { ...b.ctx, manifest: m };
   await b.sup.uninstall(ctx).catch(() => {});
-  const p = await probePort(b.m.port, b.m.host, 500);
-  if (p.open && p.profile === b.m.profile) await stopRuntimeProcess(b.m, b.env);
+  if ((await proveIdentity(b.m, { timeoutMs: 500 })).proven) await stopRuntimeProcess(b.m, b.env);
   await portFree(b.m.port);
 }
 
 /** Installs the supervisor for `m`, starts it and waits until healthy. Returns the saved manifest. */
 async function bringUp(m: Manifest, sup: Supervisor, ctx: SupervisorContext, env: Env, warnings: string[], timeoutMs: number, carry: Record<string, unknown> = {}): Promise<{ manifest: Manifest; health: PortProbe }> {
   const failFast = await failFastFor({ m, sup, ctx: { ...ctx, manifest: m } });
+  // The runtime proves who it is with this secret; it exists before the runtime starts.
+  ensureIdentityKey(m);
+  ensurePrivateLog(m, env);
   const state = await sup.install({ ...ctx, manifest: m });
   const { warnings: w, ...rest } = state as Record<string, unknown> & { warnings?: string[] };
   if (Array.isArray(w)) warnings.push(...w);

@@ -5,11 +5,12 @@ import { HeadroomError, errorMessage } from "../errors.ts";
 import { isPortOpen, waitFor } from "../host/net.ts";
 import { type Bound, bind } from "./bound.ts";
 import type { ContextOptions } from "./context.ts";
-import { isProfileServing, probePort, waitHealthy } from "./health.ts";
+import { isProfileServing, waitHealthy } from "./health.ts";
+import { notThisDeployment, proveIdentity } from "./identity.ts";
 import type { Manifest } from "./manifest.ts";
 import { ensureRuntime } from "./agent.ts";
 import { isRunning } from "./pid.ts";
-import { runtimePid, stopRuntimeProcess } from "./runtime-process.ts";
+import { readPidFile, runtimePid, stopRuntimeProcess } from "./runtime-process.ts";
 import { deleteProfileDir, saveManifest } from "./store.ts";
 import type { Supervisor, SupervisorContext } from "./supervisors/types.ts";
 import { containerName } from "./supervisors/docker-argv.ts";
@@ -22,7 +23,22 @@ export { type Bound, bind };
 const isTask = (m: Manifest) => m.preset === "persistent-task";
 
 export async function isDeploymentHealthy(m: Manifest): Promise<boolean> {
-  return (await isProfileServing(m.profile, m.port, m.host)) !== null;
+  return (await isProfileServing(m)) !== null;
+}
+
+/**
+ * The pid the supervisor says is the runtime (a unit's main pid; the task preset's live
+ * pid file), for the socket-owner proof of a runtime too old to answer the challenge.
+ * undefined for the docker runtime (a container's pids are the engine's) or when unknown.
+ */
+export async function supervisorPid(m: Manifest, env: Env = process.env): Promise<number | undefined> {
+  if (m.runtime === "docker") return undefined;
+  const b = await bind(m, env);
+  if (isTask(m)) {
+    const pid = readPidFile(m.profile, b.env);
+    return pid && isRunning(pid) ? pid : undefined;
+  }
+  return (await b.sup.status(b.ctx).catch(() => null))?.pid;
 }
 
 /**
@@ -59,18 +75,19 @@ async function portFree(port: number, timeoutMs = 15_000): Promise<boolean> {
 
 /** Refuses to start when something that is not this profile answers on its port. */
 async function checkPortForStart(m: Manifest): Promise<void> {
-  const p = await probePort(m.port, m.host, 800);
-  if (p.open && p.profile !== m.profile) {
-    throw new HeadroomError(`Port ${m.port} is held by ${p.description}, so the profile "${m.profile}" cannot start.`, `Stop it, or re-apply the profile with another --port.`);
+  const p = await proveIdentity(m, { timeoutMs: 800 });
+  if (p.probe.open && !p.proven) {
+    throw new HeadroomError(`Port ${m.port} is held by ${notThisDeployment(p, m)}, so the profile "${m.profile}" cannot start.`, `Stop it, or re-apply the profile with another --port.`);
   }
 }
 
 /** Starts the runtime through its supervisor (or `agent ensure` for the task preset) and waits until healthy. */
 export async function startDeployment(m: Manifest, env: Env = process.env, opts: ContextOptions = {}, timeoutMs = 30_000) {
   const b = await bind(m, env, opts);
-  if (await isProfileServing(m.profile, m.port, m.host)) {
+  const serving = await isProfileServing(m);
+  if (serving) {
     if (isTask(m) && m.supervisorState?.paused) await resume(b);
-    return probePort(m.port, m.host);
+    return serving;
   }
   await checkPortForStart(m);
   if (isTask(m)) {
@@ -113,12 +130,12 @@ async function presentRuntime(b: Bound): Promise<{ pid?: number } | null> {
  */
 export async function recoverDeployment(m: Manifest, env: Env = process.env, opts: ContextOptions = {}, graceMs = 5_000) {
   const b = await bind(m, env, opts);
-  const serving = await isProfileServing(m.profile, m.port, m.host);
+  const serving = await isProfileServing(m);
   if (serving) return serving;
   const present = await presentRuntime(b);
   if (!present) return startDeployment(m, env, opts);
   // It may just be starting: give it a few seconds before calling it hung.
-  const settled = await waitFor(() => isProfileServing(m.profile, m.port, m.host), graceMs, 100);
+  const settled = await waitFor(() => isProfileServing(m), graceMs, 100);
   if (settled) return settled;
   return restartBound(b, present.pid);
 }
@@ -130,22 +147,21 @@ export async function stopDeployment(m: Manifest, env: Env = process.env, opts: 
   if (opts.pause && isTask(m)) {
     saveManifest({ ...m, supervisorState: { ...m.supervisorState, paused: true }, updatedAt: new Date().toISOString() }, b.env);
   }
-  const p = await probePort(m.port, m.host, 500);
-  if (p.open && p.profile === m.profile) await stopRuntimeProcess(m, b.env);
+  if ((await proveIdentity(m, { timeoutMs: 500 })).proven) await stopRuntimeProcess(m, b.env);
   if (!(await portFree(m.port))) {
-    const q = await probePort(m.port, m.host, 500);
-    throw new HeadroomError(`The profile "${m.profile}" was stopped, but port ${m.port} is still held by ${q.description}.`);
+    const q = await proveIdentity(m, { timeoutMs: 500 });
+    throw new HeadroomError(`The profile "${m.profile}" was stopped, but port ${m.port} is still held by ${q.proven ? "its runtime" : notThisDeployment(q, m)}.`);
   }
 }
 
 /** Waits for the old process to exit, then confirms a new healthy pid. */
 export async function restartDeployment(m: Manifest, env: Env = process.env, opts: ContextOptions = {}) {
   const b = await bind(m, env, opts);
-  const before = await probePort(m.port, m.host, 800);
+  const before = await proveIdentity(m, { timeoutMs: 800, expectedPid: () => supervisorPid(m, env) });
   // A container's /health pid is from its own namespace (usually 1): it says nothing about
   // which process is old or new, so only the supervisor's synchronous restart is relied on.
-  const oldPid = before.profile === m.profile && m.runtime !== "docker" ? before.pid : undefined;
-  if (before.open && before.profile !== m.profile) await checkPortForStart(m);
+  const oldPid = before.proven && m.runtime !== "docker" ? before.pid : undefined;
+  if (before.probe.open && !before.proven) await checkPortForStart(m);
   return restartBound(b, oldPid);
 }
 
@@ -187,9 +203,8 @@ export async function removeDeployment(m: Manifest, env: Env = process.env, opts
     uninstalled = false;
     problems.push(`supervisor: ${errorMessage(err)}`);
   }
-  const p = await probePort(m.port, m.host, 500);
-  if (p.open && p.profile === m.profile) await stopRuntimeProcess(m, b.env);
-  if (!(await portFree(m.port, 5000)) && (await probePort(m.port, m.host, 500)).profile === m.profile) {
+  if ((await proveIdentity(m, { timeoutMs: 500 })).proven) await stopRuntimeProcess(m, b.env);
+  if (!(await portFree(m.port, 5000)) && (await proveIdentity(m, { timeoutMs: 500 })).proven) {
     problems.push(`port ${m.port} is still served by this profile${stopError ? ` (stop: ${stopError})` : ""}`);
   }
   const { failed } = await revertWiring(m.changes);

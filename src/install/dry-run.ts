@@ -6,6 +6,7 @@ import { hostOs } from "../host/platform.ts";
 import type { Prepared } from "./apply.ts";
 import { unifiedDiff } from "./diff.ts";
 import type { Manifest } from "./manifest.ts";
+import { maskManifest, maskText } from "./secrets.ts";
 
 export interface DryRunPlan {
   manifest: Manifest;
@@ -43,11 +44,30 @@ export function buildDryRun(p: Prepared): DryRunPlan {
   return { manifest: p.manifest, files, commands: [...p.wiring.commands, ...sup.commands], before };
 }
 
-export function dryRunJson(plan: DryRunPlan): string {
-  return JSON.stringify({ manifest: plan.manifest, files: plan.files, commands: plan.commands });
+export interface ShowOptions {
+  /** Print the --env values (hidden by default: they may be API keys). */
+  showSecrets?: boolean;
 }
 
-export function dryRunText(plan: DryRunPlan, warnings: string[]): string {
+/** The plan with every --env value hidden, in the manifest and wherever a file or command would carry one. */
+export function maskPlan(plan: DryRunPlan): DryRunPlan {
+  const m = plan.manifest;
+  const before = new Map([...plan.before].map(([k, v]) => [k, v === null ? null : maskText(v, m)]));
+  return {
+    manifest: maskManifest(m),
+    files: plan.files.map((f) => ({ path: f.path, content: maskText(f.content, m) })),
+    commands: plan.commands.map((c) => c.map((w) => maskText(w, m))),
+    before,
+  };
+}
+
+export function dryRunJson(plan: DryRunPlan, opts: ShowOptions = {}): string {
+  const p = opts.showSecrets ? plan : maskPlan(plan);
+  return JSON.stringify({ manifest: p.manifest, files: p.files, commands: p.commands });
+}
+
+export function dryRunText(input: DryRunPlan, warnings: string[], opts: ShowOptions = {}): string {
+  const plan = opts.showSecrets ? input : maskPlan(input);
   const out: string[] = [`Dry run for profile "${plan.manifest.profile}" (${plan.manifest.preset}, ${plan.manifest.os}); nothing was changed.`, ""];
   for (const w of warnings) out.push(`note: ${w}`);
   out.push("Files:");

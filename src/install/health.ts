@@ -5,14 +5,18 @@ import { HeadroomError } from "../errors.ts";
 import { type PortProbe, probePort } from "../host/port-probe.ts";
 import { runnerLogPath } from "../paths.ts";
 import { isRunning } from "./pid.ts";
+import { type IdentityProof, type ProveOptions, type Who, notThisDeployment, proveIdentity } from "./identity.ts";
 import { containerName } from "./supervisors/docker-argv.ts";
 
 export { type PortProbe, probePort };
 
-/** True when /readyz is ready and /health names this profile. */
-export async function isProfileServing(profile: string, port: number, host = "127.0.0.1"): Promise<PortProbe | null> {
-  const p = await probePort(port, host, 800);
-  return p.ready && p.profile === profile ? p : null;
+/**
+ * The probe of the port when /readyz is ready and the process on it proves it is this
+ * deployment (src/install/identity.ts), with the proven pid; else null.
+ */
+export async function isProfileServing(m: Who, opts: ProveOptions = {}): Promise<PortProbe | null> {
+  const p = await proveIdentity(m, { timeoutMs: 800, ...opts });
+  return p.proven && p.probe.ready ? { ...p.probe, pid: p.pid } : null;
 }
 
 export interface WaitOptions {
@@ -47,13 +51,15 @@ export async function waitHealthy(
   const timeoutMs = opts.timeoutMs ?? 30_000;
   const deadline = Date.now() + timeoutMs;
   let lastCheck = Date.now();
-  let last: PortProbe | null = null;
+  let last: IdentityProof | null = null;
   let reason = `it did not answer within ${Math.round(timeoutMs / 1000)} s`;
   for (;;) {
-    const p = await probePort(m.port, "127.0.0.1", 500);
+    const probe = await probePort(m.port, "127.0.0.1", 500);
+    // The challenge only once something answers for this profile (a forgery included).
+    const p: IdentityProof = probe.open && probe.profile === m.profile ? await proveIdentity(m, { probe, timeoutMs: 500 }) : { proven: false, probe, claims: false };
     last = p;
-    if (p.ready && p.profile === m.profile && (!opts.notPid || p.pid !== opts.notPid)) return p;
-    if (opts.pid && !isRunning(opts.pid) && !(p.open && p.profile === m.profile)) {
+    if (p.proven && probe.ready && (!opts.notPid || p.pid !== opts.notPid)) return { ...probe, pid: p.pid };
+    if (opts.pid && !isRunning(opts.pid) && !p.proven) {
       reason = "its process exited";
       break;
     }
@@ -68,7 +74,7 @@ export async function waitHealthy(
     if (Date.now() >= deadline) break;
     await Bun.sleep(20);
   }
-  if (last?.open && last.profile !== m.profile) reason += `; port ${m.port} is held by ${last.description}`;
+  if (last?.probe.open && !last.proven) reason += `; port ${m.port} is held by ${notThisDeployment(last, m)}`;
   // A persistent-docker container writes to the engine's log, not to runner.log.
   const hint = m.preset === "persistent-docker" ? `See the container's output with \`docker logs ${containerName(m.profile)}\`.` : runnerLogTail(m.profile, env);
   throw new HeadroomError(`The profile "${m.profile}" did not become healthy on port ${m.port}: ${reason}.`, hint);

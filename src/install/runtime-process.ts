@@ -1,12 +1,12 @@
 // The runtime process of a deployment that no service manager tracks (the task preset):
 // its pid file, starting it detached in its own session, and stopping it.
-import { closeSync, ftruncateSync, openSync, readSync, rmSync, fstatSync, writeSync } from "node:fs";
+import { chmodSync, closeSync, ftruncateSync, openSync, readSync, rmSync, fstatSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { atomicWrite, readIfExists } from "../host/fs.ts";
 import { windowsDetachedSpawn } from "../host/windows-detach.ts";
 import { isPortOpen, waitFor } from "../host/net.ts";
 import { profileDir, runnerLogPath } from "../paths.ts";
-import { probePort } from "./health.ts";
+import { proveIdentity } from "./identity.ts";
 import type { Manifest } from "./manifest.ts";
 import { isRunning } from "./pid.ts";
 
@@ -42,6 +42,20 @@ export function detachedSpawnOptions(argv: string[], env: Env, logFd: number) {
   };
 }
 
+/**
+ * runner.log exists and is private (0600) before a supervisor appends to it: systemd's
+ * `append:` and cron's `>>` would otherwise create it 0644. Fixes an older 0644 one.
+ */
+export function ensurePrivateLog(m: Pick<Manifest, "profile" | "workspaceDir">, env: Env = process.env): void {
+  const path = runnerLogPath(m.profile, { ...env, HEADROOM_WORKSPACE_DIR: m.workspaceDir });
+  try {
+    closeSync(openSync(path, "a", 0o600));
+    chmodSync(path, 0o600);
+  } catch {
+    // the profile folder is 0700 anyway
+  }
+}
+
 /** Starts argv detached in its own session, output appended to runner.log. Returns its pid. */
 export function spawnDetached(argv: string[], profile: string, env: Env = process.env): number {
   const log = openSync(runnerLogPath(profile, env), "a", 0o600);
@@ -54,9 +68,10 @@ export function spawnDetached(argv: string[], profile: string, env: Env = proces
 /** The pid of this deployment's runtime: /health when it names the profile, else the pid file. */
 export async function runtimePid(m: Manifest, env: Env = process.env): Promise<number | null> {
   // A container reports a pid from its own namespace; only the pid file means anything then.
+  // Only a pid the runtime proved is signalled: a forged /health could name any process.
   if (m.runtime !== "docker") {
-    const p = await probePort(m.port, "127.0.0.1", 800);
-    if (p.profile === m.profile && p.pid) return p.pid;
+    const p = await proveIdentity(m, { timeoutMs: 800 });
+    if (p.proven && p.pid) return p.pid;
   }
   const pid = readPidFile(m.profile, env);
   return pid && isRunning(pid) ? pid : null;

@@ -3,10 +3,10 @@
 // configuration drift) each get a line. Healthy = running + ready + ours.
 import { errorMessage } from "../errors.ts";
 import { bind } from "./bound.ts";
-import { probePort } from "./health.ts";
+import { notThisDeployment, proveIdentity } from "./identity.ts";
 import type { Manifest } from "./manifest.ts";
 import { readPidFile } from "./runtime-process.ts";
-import type { SupervisorStatus } from "./supervisors/types.ts";
+import type { Supervisor, SupervisorStatus } from "./supervisors/types.ts";
 
 type Env = Record<string, string | undefined>;
 
@@ -22,21 +22,37 @@ export interface StatusReport {
   ready: boolean;
   /** What /health says answers on the port. */
   serving: { profile?: string; pid?: number; description: string };
+  /** Whether the holder of the port proved it is this deployment (src/install/identity.ts), and how. */
+  identity: { proven: boolean; how?: "challenge" | "socket-owner"; reason?: string };
   isThisDeployment: boolean;
   healthy: boolean;
   problems: string[];
 }
 
 export async function deploymentStatus(m: Manifest, env: Env = process.env): Promise<StatusReport> {
-  // The port probe starts while the supervisor's module is still loading.
-  const probing = probePort(m.port, m.host, 1000);
+  // The identity proof (the port probe and the challenge) starts while the supervisor's
+  // module is still loading; the supervisor's main pid is needed only for a runtime too
+  // old to answer the challenge.
+  let supReady!: (s: Awaited<ReturnType<Supervisor["status"]>> | { kind: string; error: string }) => void;
+  const supAnswer = new Promise<Awaited<ReturnType<Supervisor["status"]>> | { kind: string; error: string }>((r) => (supReady = r));
+  const proving = proveIdentity(m, {
+    timeoutMs: 1000,
+    expectedPid: async () => {
+      if (m.runtime === "docker") return undefined;
+      const s = await supAnswer;
+      return ("error" in s ? undefined : s.pid) ?? (m.preset === "persistent-task" ? readPidFile(m.profile, { ...env, HEADROOM_WORKSPACE_DIR: m.workspaceDir }) ?? undefined : undefined);
+    },
+  });
   const b = await bind(m, env);
   const problems: string[] = [];
-  const [sup, probe, drift] = await Promise.all([
-    b.sup.status(b.ctx).catch((err) => ({ kind: b.sup.kind, error: errorMessage(err) }) as const),
-    probing,
+  const supQuery = b.sup.status(b.ctx).catch((err) => ({ kind: b.sup.kind, error: errorMessage(err) }) as const);
+  supQuery.then(supReady);
+  const [sup, proof, drift] = await Promise.all([
+    supQuery,
+    proving,
     m.changes.length ? import("./drift.ts").then((d) => d.wiringDrift(m.changes)).catch((err) => [`could not check the wiring: ${errorMessage(err)}`]) : Promise.resolve([] as string[]),
   ]);
+  const probe = proof.probe;
   let supView: StatusReport["supervisorView"];
   let supRunning = false;
   let supPid: number | undefined;
@@ -50,11 +66,11 @@ export async function deploymentStatus(m: Manifest, env: Env = process.env): Pro
     supRunning = sup.running;
     supPid = sup.pid;
   }
-  const ours = probe.profile === m.profile;
+  const ours = proof.proven;
   const expectedPid = supPid ?? (m.preset === "persistent-task" ? readPidFile(m.profile, b.env) ?? undefined : undefined);
-  const pidMatches = !expectedPid || !probe.pid || probe.pid === expectedPid || m.runtime === "docker";
-  if (probe.open && !ours) problems.push(`Port ${m.port} is held by ${probe.description}, not by this deployment.`);
-  else if (ours && !pidMatches) problems.push(`The proxy on port ${m.port} (pid ${probe.pid}) is not the supervisor's process (pid ${expectedPid}).`);
+  const pidMatches = !expectedPid || !proof.pid || proof.pid === expectedPid || m.runtime === "docker";
+  if (probe.open && !ours) problems.push(`Port ${m.port} is held by ${notThisDeployment(proof, m)}, not by this deployment.`);
+  else if (ours && !pidMatches) problems.push(`The proxy on port ${m.port} (pid ${proof.pid}) is not the supervisor's process (pid ${expectedPid}).`);
   else if (!probe.open) problems.push(`Nothing answers on port ${m.port}.`);
   else if (!probe.ready) problems.push(`The proxy on port ${m.port} is not ready.`);
   for (const d of drift) problems.push(`Configuration drift: ${d}`);
@@ -71,7 +87,8 @@ export async function deploymentStatus(m: Manifest, env: Env = process.env): Pro
     targets: m.targets,
     supervisorView: supView,
     ready: probe.ready,
-    serving: { profile: probe.profile, pid: probe.pid, description: probe.description },
+    serving: { profile: probe.profile, pid: ours ? proof.pid : probe.pid, description: ours || !probe.open ? probe.description : `not this deployment: ${notThisDeployment(proof, m)}` },
+    identity: { proven: proof.proven, ...(proof.how ? { how: proof.how } : {}), ...(proof.reason && probe.open && !proof.proven ? { reason: proof.reason } : {}) },
     isThisDeployment: isThis,
     healthy: probe.ready && isThis && supOk,
     problems,

@@ -15,7 +15,7 @@ import {
 } from "./clients.ts";
 import { startEphemeralProxy, stopProcess, proxyLogPath } from "./ephemeral.ts";
 import type { PortProbe } from "../host/port-probe.ts";
-import { probeWrapPort, usePersistentDeployment } from "./persistent.ts";
+import { checkClaimedDeployment, probeWrapPort, usePersistentDeployment } from "./persistent.ts";
 import { identify, isSameProcessAlive } from "./process-identity.ts";
 
 type Env = Record<string, string | undefined>;
@@ -85,6 +85,7 @@ export async function acquireProxy(opts: LeaseOptions): Promise<ProxyLease> {
     if (recorded && !isSameProcessAlive(recorded)) clearEphemeralProxy(port, env);
     if (state.kind === "http" || state.kind === "silent") throw foreignError(port, state.detail);
     if (state.kind === "headroom") {
+      await checkClaimedDeployment(port, state, env);
       if (!state.ready) {
         throw new HeadroomError(`The headroom proxy on port ${port} is not ready.`, "Wait for it, or wrap with --port to use another port.");
       }

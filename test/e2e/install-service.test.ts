@@ -17,6 +17,7 @@ describe.skipIf(skip !== null)("install persistent-service on systemd", () => {
   const profile = "svc";
   const unitPath = () => join(sd.home, ".config/systemd/user", `headroom-${profile}.service`);
   const base = () => ["--profile", profile, "--providers", "manual", "--target", "claude", "--scope", "user"];
+  const envArgs = ["--env", "HEADROOM_TEST_MARK=a b%c", "--env", "HEADROOM_PROXY_TOKEN=tok a%b$c"];
 
   beforeAll(async () => {
     sd = await startUserManager({ prefix: "headroom-svc-" });
@@ -34,7 +35,7 @@ describe.skipIf(skip !== null)("install persistent-service on systemd", () => {
   }, 60_000);
 
   test("apply installs an active unit whose runtime reports this profile; the manifest is private", async () => {
-    const r = await hr(["install", "apply", ...base(), "--port", String(port), "--env", "HEADROOM_TEST_MARK=a b%c"], env);
+    const r = await hr(["install", "apply", ...base(), "--port", String(port), ...envArgs], env);
     expect(r.stderr + r.stdout).toContain("healthy");
     expect(r.code).toBe(0);
     const h = await health(port);
@@ -46,20 +47,27 @@ describe.skipIf(skip !== null)("install persistent-service on systemd", () => {
     expect(statSync(manifestFile).mode & 0o777).toBe(0o600);
     expect(statSync(join(ws, "deploy", profile)).mode & 0o777).toBe(0o700);
     const m = JSON.parse(readFileSync(manifestFile, "utf8"));
-    expect(m).toMatchObject({ profile, port, preset: "persistent-service", targets: ["claude"], env: { HEADROOM_TEST_MARK: "a b%c" } });
+    expect(m).toMatchObject({ profile, port, preset: "persistent-service", targets: ["claude"], env: { HEADROOM_TEST_MARK: "a b%c", HEADROOM_PROXY_TOKEN: "tok a%b$c" } });
     const unit = readFileSync(unitPath(), "utf8");
     expect(unit).toContain(`ExecStart=${binPath} install agent run --profile ${profile}`);
     expect(unit).toContain(`Environment=HEADROOM_WORKSPACE_DIR=${ws}`);
-    expect(unit).toContain(`Environment="HEADROOM_TEST_MARK=a b%%c"`);
+    // The unit is world-readable (0644): it names the profile, the runner reads the values from the manifest.
+    expect(statSync(unitPath()).mode & 0o777).toBe(0o644);
+    expect(unit).not.toContain("HEADROOM_TEST_MARK");
+    expect(unit).not.toContain("tok a");
     expect(unit).toContain("Restart=on-failure");
     expect(unit).toContain("WantedBy=default.target");
-    // The runtime really got the --env value (systemd unescaped %% and the quotes).
-    const environ = readFileSync(`/proc/${mainPid}/environ`, "utf8").split("\0");
-    expect(environ).toContain("HEADROOM_TEST_MARK=a b%c");
+    // The runtime really got the --env values from the manifest: with a proxy token set, /health says so.
+    const cfg = (await (await fetch(`http://127.0.0.1:${port}/health`)).json()) as { config?: { token_required?: boolean } };
+    expect(cfg.config?.token_required).toBe(true);
+    const environ = readFileSync(`/proc/${mainPid}/environ`, "utf8");
+    expect(environ).not.toContain("tok a");
+    expect(statSync(join(ws, "deploy", profile, "runner.log")).mode & 0o777).toBe(0o600);
+    expect(statSync(join(ws, "deploy", profile, "identity.key")).mode & 0o777).toBe(0o600);
   }, 60_000);
 
   test("re-applying the same arguments is idempotent: one unit, healthy again", async () => {
-    const r = await hr(["install", "apply", ...base(), "--port", String(port), "--env", "HEADROOM_TEST_MARK=a b%c", "--json"], env);
+    const r = await hr(["install", "apply", ...base(), "--port", String(port), ...envArgs, "--json"], env);
     expect(r.code).toBe(0);
     const out = JSON.parse(r.stdout);
     expect(out).toMatchObject({ ok: true, replaced: true, manifest: { profile, port } });

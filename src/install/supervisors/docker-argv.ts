@@ -41,16 +41,23 @@ export function containerEnv(m: Manifest): Record<string, string> {
   };
 }
 
-/** Names passed through from the docker client's environment: provider keys, the manifest's passEnv and its --env names. */
+/**
+ * Names passed through from the docker client's own environment (`--env NAME`): the
+ * provider keys and the manifest's passEnv. The engine records a passed-through value in
+ * the container's configuration (`docker inspect` shows it to whoever may talk to the
+ * engine). The manifest's --env values are not passed at all: the container reads them
+ * from the 0600 manifest in the mounted workspace (src/install/runtime-env.ts), so they
+ * never reach the engine; a name given with --env is left out here for that reason.
+ */
 export function passThroughNames(m: Manifest): string[] {
   const fixed = new Set(Object.keys(containerEnv(m)));
-  const names = [...DOCKER_PASS_ENV, ...(m.passEnv ?? []), ...Object.keys(m.env)];
-  return [...new Set(names)].filter((n) => !fixed.has(n));
+  const names = [...DOCKER_PASS_ENV, ...(m.passEnv ?? [])];
+  return [...new Set(names)].filter((n) => !fixed.has(n) && !(n in m.env));
 }
 
-/** The environment the docker client needs for the pass-through names (--env values of the manifest). */
-export function clientEnv(m: Manifest, env: Record<string, string | undefined>): Record<string, string | undefined> {
-  return { ...env, ...m.env };
+/** The environment of the docker client: its own (the manifest's --env values stay out of the engine). */
+export function clientEnv(_m: Manifest, env: Record<string, string | undefined>): Record<string, string | undefined> {
+  return env;
 }
 
 /** One field of a `--mount` value, CSV-quoted when it holds a comma or a quote. */

@@ -31,9 +31,13 @@ export function launchdRunnerLog(m: Pick<Manifest, "workspaceDir" | "profile">):
   return posix.join(m.workspaceDir, "deploy", m.profile, "runner.log");
 }
 
-/** The variables pinned in the job: the workspace first, then the manifest's --env values. */
+/**
+ * The variables pinned in the job: only where the manifest is. A plist in LaunchAgents is
+ * readable by others, so no --env value goes here: `agent run`/`ensure` read them from
+ * the 0600 manifest (a container from the mounted manifest).
+ */
 export function jobEnvironment(m: Manifest): Record<string, string> {
-  return { ...m.env, HEADROOM_WORKSPACE_DIR: m.workspaceDir };
+  return { HEADROOM_WORKSPACE_DIR: m.workspaceDir };
 }
 
 /** The job dictionary: persistent-service keeps `agent run` alive; persistent-task runs `agent ensure` at load and every N minutes. */

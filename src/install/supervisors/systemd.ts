@@ -44,8 +44,13 @@ export function environmentLine(name: string, value: string): string {
   return `Environment=${systemdQuote(`${name}=${value}`, false)}`;
 }
 
+/**
+ * The unit's own environment: only where the manifest is. Unit files are world-readable
+ * (0644, as systemd expects), so no --env value goes here: the runner takes them from the
+ * 0600 manifest (`agent run`/`agent ensure`; a container from the mounted manifest).
+ */
 export function unitEnvironment(m: Manifest): Record<string, string> {
-  return { HEADROOM_WORKSPACE_DIR: m.workspaceDir, ...m.env };
+  return { HEADROOM_WORKSPACE_DIR: m.workspaceDir };
 }
 
 export function serviceUnitName(profile: string): string {
@@ -67,20 +72,59 @@ function header(m: Manifest): string {
   return `# Managed by headroom (profile ${m.profile}); \`headroom install apply\` rewrites it and \`headroom install remove\` deletes it.\n`;
 }
 
-/** The persistent-service unit. */
-export function renderServiceUnit(m: Manifest, exec: string[], logPath: string): string {
+// ---- never giving up ------------------------------------------------------------------
+
+/** The first systemd that grows the restart delay (RestartSteps=, RestartMaxDelaySec=). */
+export const BACKOFF_SINCE = 254;
+export const RESTART_SEC = 1;
+export const RESTART_STEPS = 4;
+export const RESTART_MAX_DELAY_SEC = 15;
+
+export interface RestartSchedule {
+  /** Delay before the first restart, seconds. */
+  sec: number;
+  /** Where the delay stops growing (systemd >= 254), seconds; absent: it stays at `sec`. */
+  maxDelaySec?: number;
+  steps?: number;
+}
+
+/**
+ * How a crashing runtime is retried: never abandoned (no start limit), after 1 s; on
+ * systemd >= 254 the delay grows over 4 steps to 15 s (1, 2, 3.9, 7.6, 15 s: systemd's
+ * exponential steps) until a manual start or `reset-failed` resets the count. Older
+ * systemd (Debian 12 has 252) cannot grow it and retries every second.
+ */
+export function restartSchedule(version: number | undefined): RestartSchedule {
+  return version !== undefined && version >= BACKOFF_SINCE ? { sec: RESTART_SEC, maxDelaySec: RESTART_MAX_DELAY_SEC, steps: RESTART_STEPS } : { sec: RESTART_SEC };
+}
+
+/** "every 1 s" / "after 1 s, growing to 15 s", for status lines. */
+export function describeSchedule(r: RestartSchedule): string {
+  return r.maxDelaySec ? `after ${r.sec} s, the delay growing to ${r.maxDelaySec} s` : `every ${r.sec} s`;
+}
+
+/** The version of the systemd that `systemctl --version` belongs to, or undefined. */
+export async function systemdVersion(ctx: Pick<SupervisorContext, "run" | "env">): Promise<number | undefined> {
+  const r = await ctx.run(["systemctl", "--version"], { env: ctx.env, timeoutMs: 5000 }).catch(() => null);
+  const v = r && r.code === 0 ? /^systemd (\d+)/.exec(r.stdout.trim()) : null;
+  return v ? Number(v[1]) : undefined;
+}
+
+/** The persistent-service unit. `systemdVersion` picks the restart back-off the manager accepts. */
+export function renderServiceUnit(m: Manifest, exec: string[], logPath: string, systemdVersion?: number): string {
   const env = Object.entries(unitEnvironment(m)).map(([k, v]) => environmentLine(k, v));
   // A foreground `docker run --rm --name X` cannot start while a container X is left
   // over (its client was killed): remove it first; "-" ignores "no such container".
   const nameAt = exec.indexOf("--name");
+  const schedule = restartSchedule(systemdVersion);
   const pre = m.runtime === "docker" && nameAt > 0 && exec[nameAt + 1] ? [`ExecStartPre=-${execLine([exec[0]!, "rm", "-f", exec[nameAt + 1]!])}`] : [];
   return [
     header(m).trimEnd(),
     "[Unit]",
     `Description=headroom proxy (profile ${m.profile}, port ${m.port})`,
     "After=network.target",
-    "StartLimitIntervalSec=20",
-    "StartLimitBurst=10",
+    "# No start limit: a crash storm is retried for ever with the delay below, never left failed.",
+    "StartLimitIntervalSec=0",
     "",
     "[Service]",
     "Type=simple",
@@ -88,7 +132,8 @@ export function renderServiceUnit(m: Manifest, exec: string[], logPath: string):
     `ExecStart=${execLine(exec)}`,
     ...env,
     "Restart=on-failure",
-    "RestartSec=1",
+    `RestartSec=${schedule.sec}`,
+    ...(schedule.maxDelaySec ? [`RestartSteps=${schedule.steps}`, `RestartMaxDelaySec=${schedule.maxDelaySec}`] : []),
     "TimeoutStopSec=20",
     `StandardOutput=append:${escapeUnitValue(logPath, false)}`,
     `StandardError=append:${escapeUnitValue(logPath, false)}`,
@@ -159,7 +204,7 @@ function render(ctx: SupervisorContext): SupervisorPlan {
     ];
     return { files, commands: [[...sc, "daemon-reload"], [...sc, "enable", "--now", timerUnitName(m.profile)]] };
   }
-  const files: RenderedFile[] = [{ path: join(dir, serviceUnitName(m.profile)), content: renderServiceUnit(m, runtimeArgv(ctx), log), mode: 0o644 }];
+  const files: RenderedFile[] = [{ path: join(dir, serviceUnitName(m.profile)), content: renderServiceUnit(m, runtimeArgv(ctx), log, ctx.systemdVersion), mode: 0o644 }];
   return { files, commands: [[...sc, "daemon-reload"], [...sc, "enable", "--now", serviceUnitName(m.profile)]] };
 }
 
@@ -259,13 +304,19 @@ export const systemdSupervisor = (): Supervisor => ({
     }
   },
 
+  async hostFacts(ctx) {
+    return { systemdVersion: await systemdVersion(ctx) };
+  },
+
   render,
 
-  async install(ctx) {
+  async install(input) {
+    const ctx = input.systemdVersion !== undefined ? input : { ...input, systemdVersion: await systemdVersion(input) };
     const m = ctx.manifest;
     const plan = render(ctx);
     const files = writePlanFiles(plan.files);
     const state: Record<string, unknown> = { kind: "systemd", unitDir: unitDir(m, ctx.env, ctx.home), units: units(m).all, files };
+    if (m.preset !== "persistent-task") state.restart = { ...restartSchedule(ctx.systemdVersion), ...(ctx.systemdVersion ? { systemdVersion: ctx.systemdVersion } : {}) };
     try {
       // daemon-reload, then enable --now
       await runChecked(ctx.run, plan.commands[0]!, { env: ctx.env });
@@ -373,10 +424,18 @@ export const systemdSupervisor = (): Supervisor => ({
     const installed = s.LoadState === "loaded";
     const pid = Number(s.MainPID) > 0 ? Number(s.MainPID) : undefined;
     const restarts = s.NRestarts !== undefined && s.NRestarts !== "" ? Number(s.NRestarts) : undefined;
-    if (!installed) problems.push(`The unit ${serviceUnitName(m.profile)} is not installed.`);
-    else if (s.ActiveState === "failed") problems.push(`The unit ${serviceUnitName(m.profile)} failed (${s.Result || "unknown result"}); see ${runnerLogPath(m.profile, { ...ctx.env, HEADROOM_WORKSPACE_DIR: m.workspaceDir })}.`);
-    if (s.SubState === "auto-restart" || s.Result === "start-limit-hit" || (s.ActiveState === "activating" && (restarts ?? 0) > 0)) {
-      problems.push(`The unit is crash-looping (${restarts ?? 0} restarts); see ${runnerLogPath(m.profile, { ...ctx.env, HEADROOM_WORKSPACE_DIR: m.workspaceDir })}.`);
+    const log = runnerLogPath(m.profile, { ...ctx.env, HEADROOM_WORKSPACE_DIR: m.workspaceDir });
+    const unit = serviceUnitName(m.profile);
+    const recorded = m.supervisorState?.restart as RestartSchedule | undefined;
+    if (!installed) problems.push(`The unit ${unit} is not installed.`);
+    else if (s.ActiveState === "failed" && s.Result === "start-limit-hit") {
+      // Only a unit rendered by an older headroom has a start limit.
+      problems.push(`The unit ${unit} gave up after ${restarts ?? 0} restarts (start-limit-hit: it was installed by an older headroom with a start limit); see ${log}. \`headroom install apply --profile ${m.profile}\` installs the unit that never gives up, \`headroom install start --profile ${m.profile}\` starts it now.`);
+    } else if (s.ActiveState === "failed") {
+      problems.push(`The unit ${unit} failed (${s.Result || "unknown result"}); see ${log}. \`headroom install start --profile ${m.profile}\` starts it again.`);
+    } else if (s.SubState === "auto-restart" || (s.ActiveState === "activating" && (restarts ?? 0) > 0)) {
+      const every = recorded?.sec ? `systemd retries ${describeSchedule(recorded)}, and never gives up` : "systemd retries it";
+      problems.push(`The unit is crash-looping: restarted ${restarts ?? 0} times; ${every}; see ${log} for why. Once the cause is fixed it comes back by itself; \`headroom install restart --profile ${m.profile}\` clears the count and retries now.`);
     }
     if (linger !== "yes") problems.push(linger === "no" ? `Lingering is off, so the service stops at logout and does not start at boot; run \`${lingerHint(ctx.env)}\`.` : `Lingering could not be checked (logind does not answer); without it a user service does not start at boot.`);
     return {

@@ -23,6 +23,8 @@ export interface SupervisorContext {
   isRoot: boolean;
   env: Record<string, string | undefined>;
   run: CommandRunner;
+  /** The systemd version of this host, when the systemd adapter asked (it picks the restart back-off). */
+  systemdVersion?: number;
 }
 
 export interface SupervisorPlan {
@@ -48,6 +50,8 @@ export interface SupervisorStatus {
 
 export interface Supervisor {
   kind: string;
+  /** Facts about this host that rendering needs (asked once, before render; optional). */
+  hostFacts?(ctx: SupervisorContext): Promise<Partial<SupervisorContext>>;
   /** Checks that must pass before anything is changed (binary present, root for system scope...). Throws HeadroomError. */
   preflight(ctx: SupervisorContext): Promise<void>;
   /** Pure: the files and commands that install and start the deployment. */

@@ -5,6 +5,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { isAbsoluteAnyOs } from "../../../src/install/dry-run.ts";
+import { HIDDEN } from "../../../src/install/secrets.ts";
 import { freePort, hr } from "../../e2e/install-support.ts";
 
 const home = mkdtempSync("/tmp/headroom-dry-");
@@ -19,7 +20,7 @@ describe("apply --dry-run", () => {
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.stdout);
     expect(Object.keys(doc).sort()).toEqual(["commands", "files", "manifest"]);
-    expect(doc.manifest).toMatchObject({ profile: "default", port, preset: "persistent-service", targets: ["claude"], env: { K: "v w" } });
+    expect(doc.manifest).toMatchObject({ profile: "default", port, preset: "persistent-service", targets: ["claude"], env: { K: HIDDEN } });
     for (const f of doc.files) expect(Object.keys(f).sort()).toEqual(["content", "path"]);
     const unit = doc.files.find((f: { path: string }) => f.path.endsWith("/.config/systemd/user/headroom-default.service"));
     expect(unit.content).toContain("install agent run --profile default");
@@ -55,6 +56,32 @@ describe("apply --dry-run", () => {
     const r = await hr(["install", "apply", "--dry-run", "--json", "--os", "darwin", "--providers", "manual", "--target", "claude", "--port", String(await freePort())], env);
     if (r.code === 0) expect(JSON.parse(r.stdout).manifest.os).toBe("darwin");
     else expect(r.stderr).toContain("not available");
+    expect(readdirSync(home)).toEqual([]);
+  });
+
+  test("--env values are hidden in both forms unless --show-secrets; the names stay", async () => {
+    const secret = "sk-ant-secret-xyz";
+    for (const preset of ["persistent-service", "persistent-task", "persistent-docker"]) {
+      for (const json of [true, false]) {
+        const args = ["install", "apply", "--dry-run", ...(json ? ["--json"] : []), "--preset", preset, "--providers", "manual", "--target", "claude", "--port", String(await freePort()), "--env", `ANTHROPIC_API_KEY=${secret}`, "--env", "HEADROOM_LOG_NOTE=plain words"];
+        const hidden = await hr(args, { ...env, HEADROOM_TASK_BACKEND: "systemd" });
+        expect(hidden.code).toBe(0);
+        expect(hidden.stdout).not.toContain(secret);
+        expect(hidden.stdout).not.toContain("plain words");
+        expect(hidden.stdout).toContain("ANTHROPIC_API_KEY");
+        if (json) expect(JSON.parse(hidden.stdout).manifest.env).toEqual({ ANTHROPIC_API_KEY: HIDDEN, HEADROOM_LOG_NOTE: HIDDEN });
+        const shown = await hr([...args, "--show-secrets"], { ...env, HEADROOM_TASK_BACKEND: "systemd" });
+        expect(shown.code).toBe(0);
+        expect(shown.stdout).toContain(secret);
+        // Shown in the manifest only: no unit, plist, task or command carries a value.
+        if (json) {
+          const doc = JSON.parse(shown.stdout);
+          expect(doc.manifest.env.ANTHROPIC_API_KEY).toBe(secret);
+          expect(JSON.stringify(doc.files)).not.toContain(secret);
+          expect(JSON.stringify(doc.commands)).not.toContain(secret);
+        }
+      }
+    }
     expect(readdirSync(home)).toEqual([]);
   });
 

@@ -44,7 +44,7 @@ test("apply refuses such a port with one correct sentence and a hint", async () 
   const env = { ...process.env, HOME: home, HEADROOM_WORKSPACE_DIR: join(home, ".headroom"), XDG_CONFIG_HOME: undefined, HEADROOM_BIN: undefined };
   const r = await hr(["install", "apply", "--dry-run", "--providers", "manual", "--target", "claude", "--port", String(mute.port)], env);
   expect(r.code).toBe(1);
-  expect(r.stderr).toContain(`Port ${mute.port} is already served by a process that does not answer HTTP.`);
+  expect(r.stderr).toContain(`Port ${mute.port} is held by a process that does not answer HTTP, not by this deployment.`);
   expect(r.stderr).not.toContain("listens on port");
   expect(isOneSentence(r.stderr)).toBe(true);
 });

@@ -4,7 +4,7 @@ import { describe, expect, test } from "bun:test";
 import type { Manifest } from "../../../src/install/manifest.ts";
 import { buildManifest, parseEnvPairs } from "../../../src/install/plan.ts";
 import { removeCronBlock, renderCronBlock, renderCronDFile, spliceCronBlock } from "../../../src/install/supervisors/cron.ts";
-import { environmentLine, execLine, renderEnsureUnit, renderServiceUnit, renderTimerUnit, systemdQuote, unitDir } from "../../../src/install/supervisors/systemd.ts";
+import { describeSchedule, environmentLine, execLine, renderEnsureUnit, renderServiceUnit, renderTimerUnit, restartSchedule, systemdQuote, unitDir } from "../../../src/install/supervisors/systemd.ts";
 import { unifiedDiff } from "../../../src/install/diff.ts";
 import { parseManifest, CorruptManifestError } from "../../../src/install/store.ts";
 
@@ -27,16 +27,40 @@ describe("systemd rendering", () => {
     expect(environmentLine("X", "$y")).toBe('Environment="X=$y"');
   });
 
-  test("service unit: ExecStart, pinned workspace, --env values, restart policy, target per scope", () => {
-    const m = manifest({ env: { FOO: "bar baz" } });
+  test("service unit: ExecStart, pinned workspace, no --env value, restart policy, target per scope", () => {
+    const m = manifest({ env: { FOO: "bar baz-secret" } });
     const text = renderServiceUnit(m, [m.binPath, "install", "agent", "run", "--profile", "p1"], "/home/u/.headroom/deploy/p1/runner.log");
     expect(text).toContain('ExecStart="/opt/head room/headroom" install agent run --profile p1\n');
     expect(text).toContain("Environment=HEADROOM_WORKSPACE_DIR=/home/u/.headroom\n");
-    expect(text).toContain('Environment="FOO=bar baz"\n');
+    // The unit is world-readable: the runner reads --env values from the 0600 manifest.
+    expect(text).not.toContain("FOO");
+    expect(text).not.toContain("bar baz-secret");
+    expect(text.split("\n").filter((l) => l.startsWith("Environment"))).toEqual(["Environment=HEADROOM_WORKSPACE_DIR=/home/u/.headroom"]);
     expect(text).toContain("Restart=on-failure\nRestartSec=1\n");
     expect(text).toContain("WantedBy=default.target");
     expect(renderServiceUnit({ ...m, scope: "system" }, ["/x"], "/l")).toContain("WantedBy=multi-user.target");
     expect(text.split("\n").filter((l) => l.startsWith("[")).sort()).toEqual(["[Install]", "[Service]", "[Unit]"]);
+  });
+
+  test("never gives up: no start limit; the delay grows only where systemd >= 254 accepts RestartSteps", () => {
+    const m = manifest();
+    const exec = [m.binPath, "install", "agent", "run", "--profile", "p1"];
+    const keys = (text: string) => Object.fromEntries(text.split("\n").filter((l) => /^[A-Za-z]+=/.test(l)).map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
+    for (const version of [undefined, 247, 252, 253]) {
+      const k = keys(renderServiceUnit(m, exec, "/l", version));
+      expect(k.StartLimitIntervalSec).toBe("0");
+      expect(k.StartLimitBurst).toBeUndefined();
+      expect(k.RestartSec).toBe("1");
+      expect(k.RestartSteps).toBeUndefined();
+      expect(k.RestartMaxDelaySec).toBeUndefined();
+    }
+    for (const version of [254, 256]) {
+      const k = keys(renderServiceUnit(m, exec, "/l", version));
+      expect(k).toMatchObject({ StartLimitIntervalSec: "0", Restart: "on-failure", RestartSec: "1", RestartSteps: "4", RestartMaxDelaySec: "15" });
+    }
+    expect(restartSchedule(252)).toEqual({ sec: 1 });
+    expect(restartSchedule(254)).toEqual({ sec: 1, maxDelaySec: 15, steps: 4 });
+    expect(describeSchedule(restartSchedule(252))).toBe("every 1 s");
   });
 
   test("docker runtime: a leftover container is removed before the foreground docker run", () => {
@@ -48,7 +72,8 @@ describe("systemd rendering", () => {
 
   test("task: oneshot ensure unit that leaves its child alive, timer at boot and every N minutes", () => {
     const m = manifest({ preset: "persistent-task", supervisor: "task", interval: 9 });
-    const ensure = renderEnsureUnit(m, [m.binPath, "install", "agent", "ensure", "--profile", "p1"], "/l");
+    const ensure = renderEnsureUnit({ ...m, env: { K: "sk-ant-secret-xyz" } }, [m.binPath, "install", "agent", "ensure", "--profile", "p1"], "/l");
+    expect(ensure).not.toContain("sk-ant-secret-xyz");
     expect(ensure).toContain("Type=oneshot");
     expect(ensure).toContain("KillMode=process");
     expect(ensure).toContain("install agent ensure --profile p1");

@@ -38,7 +38,7 @@ describe("dry-run for macOS", () => {
       const f = p.files.find((x) => x.path.endsWith("/Library/LaunchAgents/com.headroom.default.plist"))!;
       const job = parsePlist(f.content) as Record<string, unknown>;
       expect(job.ProgramArguments).toEqual([spaced, "install", "agent", preset === "persistent-task" ? "ensure" : "run", "--profile", "default"]);
-      expect(job.EnvironmentVariables).toEqual({ HEADROOM_WORKSPACE_DIR: join(home, ".headroom"), NOTE: "a & <b>" });
+      expect(job.EnvironmentVariables).toEqual({ HEADROOM_WORKSPACE_DIR: join(home, ".headroom") });
       if (preset === "persistent-task") expect(job.StartInterval).toBe(360);
       else expect(job.KeepAlive).toBe(true);
       expect(p.commands.at(-1)!.slice(0, 2)).toEqual(["launchctl", "bootstrap"]);

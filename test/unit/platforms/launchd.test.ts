@@ -30,9 +30,11 @@ describe("launchd plist", () => {
       const task = m.preset === "persistent-task";
       expect(job.Label).toBe("com.headroom.default");
       expect(job.ProgramArguments).toEqual([m.binPath, "install", "agent", task ? "ensure" : "run", "--profile", "default"]);
-      expect(job.EnvironmentVariables).toEqual({ HEADROOM_WORKSPACE_DIR: m.workspaceDir, HTTPS_PROXY: "http://proxy:3128" });
+      // The plist is readable by others: --env values stay in the 0600 manifest, which `agent run`/`ensure` read.
+      expect(job.EnvironmentVariables).toEqual({ HEADROOM_WORKSPACE_DIR: m.workspaceDir });
       expect(job.RunAtLoad).toBe(true);
-      expect(job.ThrottleInterval).toBeGreaterThan(0);
+      // Never gives up: KeepAlive restarts the service after every exit, at most once per ThrottleInterval.
+      expect(job.ThrottleInterval).toBe(10);
       expect(job.StandardOutPath).toBe(`${m.workspaceDir}/deploy/default/runner.log`);
       expect(job.StandardErrorPath).toBe(job.StandardOutPath);
       if (task) {
@@ -61,11 +63,12 @@ describe("launchd plist", () => {
     const job = parse(xml);
     expect(job.Label).toBe("com.headroom.work.1_x-y");
     expect((job.ProgramArguments as string[])[0]).toBe(bin);
-    expect(job.EnvironmentVariables).toEqual({ ...env, HEADROOM_WORKSPACE_DIR: "/Users/ada/My Stuff/.headroom" });
+    expect(job.EnvironmentVariables).toEqual({ HEADROOM_WORKSPACE_DIR: "/Users/ada/My Stuff/.headroom" });
+    expect(xml).not.toContain("naïve");
   });
 
   test("a control character is refused with one sentence instead of an unreadable plist", () => {
-    const m = manifest({ env: { BAD: "x\u0001y" } });
+    const m = manifest({ workspaceDir: "/Users/ada/x\u0001y" });
     expect(() => launchdSupervisor().render(context(m))).toThrow(/control character/);
   });
 
