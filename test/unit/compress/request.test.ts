@@ -347,6 +347,6 @@ describe("never worse", () => {
   });
 });
 
-test("the default compressors are json, search, log in that order", () => {
-  expect(DEFAULT_COMPRESSORS.map((c) => c.kind)).toEqual(["json", "search", "log"]);
+test("the default compressors: json, search, then the line shapes, log last", () => {
+  expect(DEFAULT_COMPRESSORS.map((c) => c.kind)).toEqual(["json", "search", "commit-log", "diff", "listing", "table", "log"]);
 });
