@@ -32,24 +32,26 @@ interface Tally {
  * order. Returns what was dropped.
  */
 function checkAligned(orig: string, o: JNode, out: string, c: JNode, tally: Tally = { items: 0, keys: 0, cuts: 0 }): Tally {
+  const fail = (why: string): never => {
+    throw new Error(`${why}: ${orig.slice(o.start, o.start + 80)} -> ${out.slice(c.start, c.start + 80)}`);
+  };
   const a = orig.slice(o.start, o.end);
   const b = out.slice(c.start, c.end);
   if (a === b) return tally;
-  expect(c.type).toBe(o.type);
+  if (c.type !== o.type) fail("type changed");
   if (c.type === STR) {
-    expect(CUT.test(b)).toBe(true);
-    const value = JSON.parse(b) as string;
-    expect(LONE_SURROGATE.test(value)).toBe(false);
+    if (!CUT.test(b)) fail("string changed without a cut marker");
+    if (LONE_SURROGATE.test(JSON.parse(b) as string)) fail("cut splits a surrogate pair");
     let at = 0;
     for (const piece of b.split(/ … \d+ chars cut … /)) {
       const i = a.indexOf(piece, at);
-      expect({ piece, found: i >= 0 }).toEqual({ piece, found: true });
+      if (i < 0) fail(`piece not in the original string: ${piece.slice(0, 40)}`);
       at = i + piece.length;
     }
     tally.cuts++;
     return tally;
   }
-  if (c.type !== ARR && c.type !== OBJ) throw new Error(`scalar changed: ${a} -> ${b}`);
+  if (c.type !== ARR && c.type !== OBJ) fail("scalar changed");
   let p = 0;
   c.kids!.forEach((kid, i) => {
     const text = out.slice(kid.start, kid.end);
@@ -64,18 +66,18 @@ function checkAligned(orig: string, o: JNode, out: string, c: JNode, tally: Tall
       const key = out.slice(c.keyStart![i], c.keyEnd![i]);
       const m = KEYS.exec(key);
       if (m) {
-        expect(text).toBe("null");
+        if (text !== "null") fail("key marker without null");
         p += Number(m[1]);
         tally.keys += Number(m[1]);
         return;
       }
-      expect(key).toBe(orig.slice(o.keyStart![p], o.keyEnd![p]));
+      if (key !== orig.slice(o.keyStart![p], o.keyEnd![p])) fail(`key ${key} out of place`);
     }
-    expect(p).toBeLessThan(o.kids!.length);
+    if (p >= o.kids!.length) fail("more members than the original");
     checkAligned(orig, o.kids![p]!, out, kid, tally);
     p++;
   });
-  expect(p).toBe(o.kids!.length);
+  if (p !== o.kids!.length) fail(`members and markers add up to ${p}, not ${o.kids!.length}`);
   return tally;
 }
 
@@ -419,4 +421,64 @@ describe.skipIf(!existsSync(corpusIndex))("real corpus (bench/corpus): JSON item
       expect(estimateTokens(c.text)).toBeLessThan(estimateTokens(item.text));
     });
   }
+});
+
+// ------------------------------------------------------------------ any layout
+
+/** Random JSON, big enough to thin, written with random whitespace between every token. */
+function randomDoc(r: () => number, depth = 0): unknown {
+  const pick = r();
+  if (depth > 2 || pick < 0.35) {
+    const s = r();
+    if (s < 0.3) return Math.floor(r() * 100000) / (r() < 0.5 ? 1 : 100);
+    if (s < 0.4) return [true, false, null][Math.floor(r() * 3)];
+    const words = ["alpha", "beta", "gamma", "error", "zeppelin", "delta", "x", "path/to/file.ts", "é😀", 'q"uote', "back\\slash", "line\nbreak"];
+    const n = r() < 0.05 ? 120 : 1 + Math.floor(r() * 4);
+    return Array.from({ length: n }, () => words[Math.floor(r() * words.length)]).join(" ");
+  }
+  const n = r() < 0.3 ? 10 + Math.floor(r() * 40) : Math.floor(r() * 6);
+  if (pick < 0.7) return Array.from({ length: n }, () => randomDoc(r, depth + 1));
+  const obj: Record<string, unknown> = {};
+  const uniform = r() < 0.5;
+  for (let i = 0; i < n; i++) obj[`k${i}${r() < 0.1 ? "-zeppelin" : ""}`] = uniform ? `v${Math.floor(r() * 1000)}` : randomDoc(r, depth + 1);
+  return obj;
+}
+
+function writeRandomly(value: unknown, r: () => number, indent = ""): string {
+  const gap = (inner: string) => {
+    const p = r();
+    return p < 0.45 ? `\n${inner}` : p < 0.7 ? "" : p < 0.9 ? " " : "\n";
+  };
+  if (Array.isArray(value)) {
+    if (value.length === 0) return "[]";
+    const inner = `${indent}  `;
+    return `[${value.map((v) => gap(inner) + writeRandomly(v, r, inner)).join(",")}${gap(indent)}]`;
+  }
+  if (value && typeof value === "object") {
+    const entries = Object.entries(value);
+    if (entries.length === 0) return "{}";
+    const inner = `${indent}  `;
+    return `{${entries.map(([k, v]) => `${gap(inner)}${JSON.stringify(k)}${r() < 0.7 ? ": " : ":"}${writeRandomly(v, r, inner)}`).join(",")}${gap(indent)}}`;
+  }
+  return JSON.stringify(value);
+}
+
+describe("any layout", () => {
+  test("random documents with random whitespace: valid JSON, original bytes, nothing invented", () => {
+    const r = rng(2026);
+    let compressed = 0;
+    for (let round = 0; round < 60; round++) {
+      const doc = { round, data: Array.from({ length: 3 }, () => randomDoc(r)) };
+      const text = writeRandomly(doc, r);
+      expect(JSON.parse(text)).toEqual(doc as never);
+      const out = jsonArrayCompressor.compress(text, { queryTerms: queryTerms(r() < 0.5 ? "where is the zeppelin?" : "") });
+      if (!out) continue;
+      compressed++;
+      expect(() => JSON.parse(out.text)).not.toThrow();
+      const invented = inventedLines(text, out.text);
+      if (invented.length > 0) expect({ round, invented: explainInvented(text, out.text) }).toEqual({ round, invented: [] });
+      checkAligned(text, parseJson(text), out.text, parseJson(out.text));
+    }
+    expect(compressed).toBeGreaterThan(30);
+  });
 });
