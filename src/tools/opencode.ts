@@ -1,6 +1,7 @@
 // OpenCode: provider.headroom in $OPENCODE_CONFIG or ~/.config/opencode/opencode.json[c]
 // (JSONC: comments survive). An OpenAI-compatible provider pointing at the proxy's /v1,
-// with a models map so `headroom/<model>` resolves.
+// with a models map so `headroom/<model>` resolves and the user's OPENAI_API_KEY passed by
+// reference; and the built-in anthropic/openai providers' baseURL at the same /v1.
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { jsonKeysEdit } from "../install/edits/json-keys.ts";
@@ -29,7 +30,15 @@ export function opencodeConfigPath(ctx: Pick<ToolContext, "home" | "env">): stri
   return json;
 }
 
+/**
+ * provider.headroom (OpenAI models through the proxy's /v1, the user's OPENAI_API_KEY by
+ * reference: OpenCode substitutes `{env:NAME}` when it reads the config, so the key itself
+ * is never written), and the /v1 base URL of OpenCode's built-in anthropic and openai
+ * providers (the AI SDK appends /messages and /responses to it), so the user's own models
+ * and their own logins for them (env keys or `opencode auth login`) go through headroom too.
+ */
 export function opencodeProviderEdits(ctx: ToolContext): FileEdit[] {
+  const v1 = `${ctx.base}/v1`;
   return [
     jsonKeysEdit("opencode-config", opencodeConfigPath(ctx), "jsonc", [
       {
@@ -37,10 +46,12 @@ export function opencodeProviderEdits(ctx: ToolContext): FileEdit[] {
         value: {
           npm: "@ai-sdk/openai-compatible",
           name: "Headroom",
-          options: { baseURL: `${ctx.base}/v1` },
+          options: { baseURL: v1, apiKey: "{env:OPENAI_API_KEY}" },
           models: OPENCODE_MODELS,
         },
       },
+      { path: ["provider", "anthropic", "options", "baseURL"], value: v1 },
+      { path: ["provider", "openai", "options", "baseURL"], value: v1 },
     ]),
   ];
 }
