@@ -4,6 +4,7 @@
 import type { CompressResult } from "./compress/index.ts";
 import type { ProxyContext } from "./context.ts";
 import { BodyError, decodeBody, isEncoded, readRequestBody } from "./body.ts";
+import { chatgptTarget } from "./chatgpt.ts";
 import { providerError, upstreamUnreachable } from "./error-bodies.ts";
 import { clientResponseHeaders, upstreamRequestHeaders } from "./headers.ts";
 import { relayStream } from "./relay.ts";
@@ -147,8 +148,10 @@ export async function forward(req: Request, search: string, info: RouteInfo, ctx
       throw err;
     }
 
-    const base = upstreamBase(ctx, info);
-    const url = base + info.path + search;
+    // A ChatGPT sign-in (Codex) goes to the ChatGPT backend (chatgpt.ts).
+    const chatgpt = info.provider === "openai" ? chatgptTarget(req.headers, info.path) : null;
+    const base = chatgpt?.base ?? upstreamBase(ctx, info);
+    const url = base + (chatgpt?.path ?? info.path) + search;
     const headers = upstreamRequestHeaders(req.headers, { bodyDecoded: prep.decoded, dropAuthorization: opts.authorizationIsProxyToken });
     const signal = req.signal;
     const tSend = performance.now();

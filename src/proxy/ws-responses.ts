@@ -13,6 +13,7 @@
 // reason, and a client never holds a socket to nowhere. One socket closing closes the other.
 import type { Server, ServerWebSocket, WebSocketHandler } from "bun";
 import { MAX_BODY_BYTES } from "./body.ts";
+import { chatgptTarget } from "./chatgpt.ts";
 import type { CompressResult } from "./compress/index.ts";
 import type { ProxyContext } from "./context.ts";
 import { upstreamRequestHeaders } from "./headers.ts";
@@ -44,9 +45,9 @@ export function upstreamSocketHeaders(incoming: Headers, dropAuthorization: bool
 }
 
 /** ws(s)://<upstream>/v1/responses<search> from the http(s) upstream base. */
-export function upstreamSocketUrl(base: string, search: string): string {
+export function upstreamSocketUrl(base: string, search: string, path = "/v1/responses"): string {
   const ws = base.replace(/^http(s?):\/\//i, (_m, s: string) => `ws${s}://`);
-  return `${ws}/v1/responses${search}`;
+  return `${ws}${path}${search}`;
 }
 
 const TERMINAL = new Set(["response.completed", "response.failed", "response.incomplete", "error"]);
@@ -330,7 +331,8 @@ export class ResponsesSocket {
   private async compressBody(body: Record<string, unknown>): Promise<{ result?: CompressResult; record?: CompressionRecord }> {
     let result: CompressResult;
     try {
-      result = await this.ctx.compression.compressRequest({ api: "openai-responses", body, mode: this.ctx.config.mode, headers: this.headers });
+      // The same input as the HTTP path gives it (forward.ts).
+      result = await this.ctx.compression.compressRequest({ api: "openai-responses", body, mode: this.ctx.config.mode, freshThreshold: this.ctx.config.freshThreshold, headers: this.headers });
     } catch (err) {
       this.ctx.log.warn(`compression failed, forwarding the original: ${(err as Error).message}`);
       return { record: { tokensBefore: 0, tokensAfter: 0, changed: false, failed: true, savedByKind: {} } };
@@ -433,7 +435,9 @@ export async function acceptResponsesSocket(
 ): Promise<Response | undefined> {
   const t0 = performance.now();
   if (ctx.life.draining) return refuse(503, "unavailable", "headroom is shutting down; connect again in a moment.");
-  const url = upstreamSocketUrl(ctx.config.openaiApiUrl, search);
+  // A ChatGPT sign-in goes to the ChatGPT backend's /responses (chatgpt.ts).
+  const chatgpt = chatgptTarget(req.headers, "/v1/responses");
+  const url = chatgpt ? upstreamSocketUrl(chatgpt.base, search, chatgpt.path) : upstreamSocketUrl(ctx.config.openaiApiUrl, search);
   const headers = upstreamSocketHeaders(req.headers, opts.authorizationIsProxyToken);
   const protocols = req.headers.get("sec-websocket-protocol")?.split(",").map((p) => p.trim()).filter(Boolean);
   let upstream: WebSocket;

@@ -253,6 +253,7 @@ describe("compression", () => {
     expect(calls).toHaveLength(1);
     expect(calls[0]!.api).toBe("openai-responses");
     expect(calls[0]!.mode).toBe("cache");
+    expect(calls[0]!.freshThreshold).toBe(p.context.config.freshThreshold);
     expect(calls[0]!.body).toEqual({ model: "gpt-relay", input: [{ role: "user", content: "keep   spacing" }] });
     expect(calls[0]!.headers.get("session-id")).toBe("s-9");
     expect(up.creates()[0]!.text).toBe(frame);
@@ -315,9 +316,9 @@ describe("compression", () => {
     // The upstream saw the compressed output with a marker and the retrieve tool.
     expect(hash).toMatch(/^[0-9a-f]{24}$/);
     expect(first!.text.length).toBeLessThan(original.length);
-    expect(first!.json!.tools.map((t: J) => t.name)).toContain("headroom_retrieve");
+    expect((first!.json as J).tools.map((t: J) => t.name)).toContain("headroom_retrieve");
     // The follow-up continues the retrieval response with the original, on the same socket.
-    const retrievalRound = up.frames.find((f) => f.dir === "out" && f.json?.type === "response.created")!.json!.response.id;
+    const retrievalRound = (up.frames.find((f) => f.dir === "out" && f.json?.type === "response.created")!.json as J).response.id;
     expect(second!.json!.previous_response_id).toBe(retrievalRound);
     expect(second!.json!.input).toEqual([{ type: "function_call_output", call_id: "call_r", output: original }]);
     expect(up.handshakes).toHaveLength(1);
@@ -421,5 +422,38 @@ describe("upstream refusals", () => {
     expect(res.status).toBe(404); // the stand-in's answer to a GET, relayed
     expect(up.http.at(-1)!.method).toBe("GET");
     expect(up.handshakes).toHaveLength(0);
+  });
+});
+
+describe("ChatGPT sign-in", () => {
+  const ACCESS = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ1In0.c2ln";
+  const saved = process.env.HEADROOM_CHATGPT_API_URL;
+  afterEach(() => {
+    if (saved === undefined) delete process.env.HEADROOM_CHATGPT_API_URL;
+    else process.env.HEADROOM_CHATGPT_API_URL = saved;
+  });
+
+  test("a socket carrying chatgpt-account-id goes to the ChatGPT backend's /responses with the token untouched", async () => {
+    process.env.HEADROOM_CHATGPT_API_URL = `${up.url}/backend-api/codex/`;
+    const p = await proxy();
+    const c = await open(wsUrl(p), { authorization: `Bearer ${ACCESS}`, "chatgpt-account-id": "acct-1" });
+    c.ws.send(create());
+    expect((await c.response()).at(-1)!.type).toBe("response.completed");
+    const h = up.handshakes.at(-1)!;
+    expect(h.path).toBe("/backend-api/codex/responses");
+    expect(h.headers.authorization).toBe(`Bearer ${ACCESS}`);
+    expect(h.headers["chatgpt-account-id"]).toBe("acct-1");
+  });
+
+  test("its HTTP requests (the fallback transport, the model list) go there too, without /v1; API-key requests do not", async () => {
+    process.env.HEADROOM_CHATGPT_API_URL = `${up.url}/backend-api/codex`;
+    const p = await proxy();
+    const chatgpt = { authorization: `Bearer ${ACCESS}`, "chatgpt-account-id": "acct-1", "content-type": "application/json" };
+    const res = await fetch(`${p.url}/v1/responses`, { method: "POST", headers: chatgpt, body: JSON.stringify({ model: "gpt-x", stream: true, input: "hi" }) });
+    expect(await res.text()).toContain("response.completed");
+    await (await fetch(`${p.url}/v1/models?client_version=0.171.0`, { headers: chatgpt })).arrayBuffer();
+    await (await fetch(`${p.url}/v1/models`, { headers: { authorization: `Bearer ${KEY}` } })).arrayBuffer();
+    expect(up.http.map((q) => q.path)).toEqual(["/backend-api/codex/responses", "/backend-api/codex/models", "/v1/models"]);
+    expect(up.http[0]!.headers.authorization).toBe(`Bearer ${ACCESS}`);
   });
 });
