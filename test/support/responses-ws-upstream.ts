@@ -233,6 +233,8 @@ export async function startResponsesWsUpstream(opts: { port?: number; reply?: Ws
       const json = parse(text);
       http.push({ method: req.method, path: url.pathname, headers, text, json });
       notify();
+      // The ChatGPT backend's model list (Codex signed in with ChatGPT) has its own shape.
+      if (url.pathname.endsWith("/models") && !url.pathname.startsWith("/v1/")) return Response.json({ models: [] });
       if (url.pathname.endsWith("/models")) {
         return Response.json({ object: "list", data: [{ id: "gpt-stand-in", object: "model", created: 1_700_000_000, owned_by: "stand-in" }] });
       }

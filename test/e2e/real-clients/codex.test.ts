@@ -296,4 +296,41 @@ describe.skipIf(codex === null)(`Codex CLI ${codex?.version ?? ""} through headr
     // Nothing was left for unwrap to undo.
     expect(step(r, "after-unwrap").snapshot).toEqual(step(r, "after").snapshot!);
   }, 220_000);
+
+  test("ChatGPT sign-in (wrap): the user's ChatGPT token and account id reach the ChatGPT backend through headroom", async () => {
+    const bin = codex!.bin;
+    const home = seedHome("chatgpt");
+    const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString("base64url");
+    const claims = { "https://api.openai.com/auth": { chatgpt_account_id: "acct-headroom-test", chatgpt_plan_type: "plus" }, exp: Math.floor(Date.now() / 1000) + 86_400 };
+    const access = `${b64({ alg: "RS256", typ: "JWT" })}.${b64(claims)}.c2ln`;
+    const auth = { auth_mode: "chatgpt", OPENAI_API_KEY: null, tokens: { id_token: access, access_token: access, refresh_token: "rt-headroom-test", account_id: "acct-headroom-test" }, last_refresh: new Date().toISOString() };
+    writeFileSync(join(home, ".codex/auth.json"), JSON.stringify(auth));
+    const files = watch(home);
+    const r = await runInNetns({
+      home,
+      clients: ["codex"],
+      servers: [wsStandIn()],
+      upstreamPort: STUB_PORT,
+      steps: [
+        { name: "before", snapshot: files },
+        {
+          name: "wrap",
+          argv: [binPath, "wrap", "codex", "--port", String(PROXY_PORT), "--", ...exec(bin, "Say the word sloe.", ["-c", "features.apps=false"]).slice(1)],
+          env: { ...WRAP_UPSTREAM_ENV, HEADROOM_CHATGPT_API_URL: `${UPSTREAM_URL}/backend-api/codex` },
+          timeoutMs: 120_000,
+        },
+        { name: "after", snapshot: files },
+      ],
+      timeoutMs: 200_000,
+    });
+    expectCleanRun(step(r, "wrap"));
+    const { handshake } = exchange(r, "Say the word sloe.");
+    expect(handshake.path).toBe("/backend-api/codex/responses");
+    expect(handshake.headers.authorization).toBe(`Bearer ${access}`);
+    expect(handshake.headers["chatgpt-account-id"]).toBe("acct-headroom-test");
+    // Nothing went to the API-key endpoints.
+    expect(wsOf(r).handshakes.filter((h) => h.path === "/v1/responses")).toEqual([]);
+    const before = step(r, "before").snapshot!;
+    expect(restoreProblems({ before, wired: before, ran: before, after: step(r, "after").snapshot! })).toEqual([]);
+  }, 220_000);
 });
