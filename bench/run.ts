@@ -1,6 +1,6 @@
 // Runs every benchmark in sequence; each prints its own ratios against a baseline
 // measured in the same run.
-const benches = ["proxy-overhead.ts", "memory.ts", "startup.ts", "install.ts", "wrap.ts", "compression/run.ts", "compression/overhead.ts", "cache-bill/run.ts"];
+const benches = ["proxy-overhead.ts", "memory.ts", "startup.ts", "install.ts", "wrap.ts", "compression/run.ts", "compression/real.ts", "compression/overhead.ts", "cache-bill/run.ts"];
 for (const b of benches) {
   const file = `${import.meta.dir}/${b}`;
   if (!(await Bun.file(file).exists())) {
