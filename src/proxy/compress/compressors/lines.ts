@@ -10,7 +10,18 @@ export function normalizeLine(line: string): string {
   return line.replace(/0x[0-9a-f]+/gi, "#").replace(/\d+(\.\d+)?/g, "#").trim();
 }
 
-const CODE_LINE = /^\s*(import|export|const|let|var|function|async|return|if|else|for|while|switch|case|class|interface|type|enum|def|elif|try|catch|except|finally|package|func|fn|pub|use|impl|struct|#include|#define|public|private|protected|static)\b|[{};,(]\s*$|^\s*[}\])]|^\s*(\/\/|\/\*|\*|#(?!\d))/;
+const CODE_LINE = new RegExp(
+  [
+    String.raw`^\s*(import|export|const|let|var|function|async|return|if|else|for|while|switch|case|class|interface|type|enum|def|elif|try|catch|except|finally|package|func|fn|pub|use|impl|struct|#include|#define|public|private|protected|static)\b`,
+    String.raw`[{};,(]\s*$|^\s*[}\])]|^\s*(\/\/|\/\*|\*|#(?!\d))`,
+    // Python, C++ and shell statements
+    // TypeScript declarations without semicolons: `name?: T`, `method (a: A): R`, `| 'member'`
+    String.raw`^\s*(readonly\s+)?[A-Za-z_$][\w$]*\?:\s|^\s*[A-Za-z_$][\w$]*\s?\([^()]*\)\s*:\s*\S|^\s*\| (['"\x60]|[A-Z]\w*\s*$)|^\s*(with|raise|yield|pass|assert|lambda|from \S+ import|self\.|@[A-Za-z_][\w.]*(\(|$)|template\s*<|namespace|using|typedef|inline|constexpr|virtual|extern|fi|esac|then|local|readonly)\b`,
+    // an assignment with spaces around `=` (`x = 1`, `self.items[k] += v`), or a shell one
+    // alone on its line (`list=yes`); a continued line; shell commands
+    String.raw`^\s*[A-Za-z_][\w.]*(\[[^\]]*\])?\s+[-+*/|&]?=\s+\S|^\s*[A-Za-z_]\w*=[^\s=]*$|\\\s*$|^\s*(echo|exit|shift|printf)\b`,
+  ].join("|"),
+);
 
 /** Source code passes through untouched: many lines shaped like statements. */
 export function looksLikeCode(lines: readonly string[]): boolean {
@@ -82,6 +93,8 @@ export function looksLikeLog(lines: readonly string[]): boolean {
     nonEmpty++;
     if (LOG_SIGNAL.test(line)) signals++;
     const shape = normalizeLine(line).replace(/[a-z]+/gi, "w").slice(0, 40);
+    // Words and spaces only is the shape of any prose line: it says nothing.
+    if (/^[w ]*$/.test(shape)) continue;
     shapes.set(shape, (shapes.get(shape) ?? 0) + 1);
   }
   if (nonEmpty === 0) return false;
@@ -224,17 +237,43 @@ export function rankMatches(lowerTexts: readonly string[], terms: readonly strin
   return idx.length > max ? idx.slice(0, max) : idx;
 }
 
-/** HTML and XML: many lines open with a tag. They pass through. */
+const TAG = /<\/?[a-zA-Z][\w-]*(\s[^<>]*)?\/?>/;
+
+/** HTML and XML: a doctype, or many lines open with or hold a tag. They pass through. */
 export function looksLikeMarkup(lines: readonly string[]): boolean {
   let tags = 0;
   let nonEmpty = 0;
   for (const line of lines) {
     const t = line.trimStart();
     if (t === "") continue;
+    if (nonEmpty === 0 && /^<(!doctype html|html|\?xml)\b/i.test(t)) return true;
     nonEmpty++;
-    if (/^<[/!?a-zA-Z]/.test(t)) tags++;
+    if (/^<[/!?a-zA-Z]/.test(t) || TAG.test(t)) tags++;
   }
   return nonEmpty > 0 && tags / nonEmpty >= 0.3;
+}
+
+const MARKDOWN_LINE = /^#{1,6} \S|^\s*([-*+]|\d+\.) +\S|^\s*(```|~~~)|^\s*> |\[[^\]\n]+\]\([^)\s]+\)/;
+
+/** Markdown (READMEs, changelogs, API docs): headings, list items, fences, links. They pass through. */
+export function looksLikeMarkdown(lines: readonly string[]): boolean {
+  let md = 0;
+  let nonEmpty = 0;
+  let headings = 0;
+  for (const line of lines) {
+    if (line.trim() === "") continue;
+    nonEmpty++;
+    if (MARKDOWN_LINE.test(line)) {
+      md++;
+      if (/^#{1,6} \S|^\s*(```|~~~)/.test(line)) headings++;
+    }
+  }
+  return nonEmpty > 0 && ((headings > 0 && md / nonEmpty >= 0.3) || md / nonEmpty >= 0.5);
+}
+
+/** Source code, HTML/XML and Markdown: what the line compressors leave alone. */
+export function looksLikeDocument(lines: readonly string[]): boolean {
+  return looksLikeCode(lines) || looksLikeMarkup(lines) || looksLikeMarkdown(lines);
 }
 
 /** The first and last lines, for detectors that look at a sample of long output. */

@@ -5,7 +5,7 @@
 // the directory is named only in the header above it. Every output line is a line of the
 // original; each run of left-out lines is a marker `… N lines …`.
 import { ERROR_WORDS } from "../query.ts";
-import { emitKept, looksLikeCode, looksLikeMarkup, rankMatches, sampleLines, splitLines } from "./lines.ts";
+import { emitKept, looksLikeDocument, rankMatches, sampleLines, splitLines } from "./lines.ts";
 import type { Compressor, CompressorOutput } from "./types.ts";
 
 const MIN_LINES = 30;
@@ -41,7 +41,7 @@ function share(lines: readonly string[], test: (l: string) => boolean): number {
 export function listingKind(lines: readonly string[]): Kind | null {
   if (lines.length < MIN_LINES) return null;
   const sample = sampleLines(lines, 200);
-  if (looksLikeCode(sample) || looksLikeMarkup(sample)) return null;
+  if (looksLikeDocument(sample)) return null;
   const body = nonEmpty(sample);
   // ls -R: opens with a `dir:` header; more headers after blank lines; entries not indented.
   const first = lines.find((l) => l.trim() !== "") ?? "";

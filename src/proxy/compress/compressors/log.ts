@@ -3,7 +3,7 @@
 // the first and last lines. A run of repeated lines keeps its first line as it was and a
 // marker `… N similar lines …` after it; every other output line is a line of the original.
 import { ERROR_WORDS } from "../query.ts";
-import { cutLine, gapLine, looksLikeCode, looksLikeLog, looksLikeMarkup, looksLikeSearch, normalizeLine, rankMatches, sampleLines, splitLines } from "./lines.ts";
+import { cutLine, gapLine, looksLikeDocument, looksLikeLog, looksLikeSearch, normalizeLine, rankMatches, sampleLines, splitLines } from "./lines.ts";
 import type { Compressor, CompressorOutput } from "./types.ts";
 
 const MIN_LINES = 30;
@@ -36,7 +36,7 @@ export const logCompressor: Compressor = {
     const lines = splitLines(text);
     if (lines.length < MIN_LINES) return false;
     const sample = sampleLines(lines);
-    return !looksLikeCode(sample) && !looksLikeMarkup(sample) && !looksLikeSearch(sample) && looksLikeLog(sample);
+    return !looksLikeDocument(sample) && !looksLikeSearch(sample) && looksLikeLog(sample);
   },
   compress(text, ctx): CompressorOutput | null {
     const lines = splitLines(text);

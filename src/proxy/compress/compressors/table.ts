@@ -5,7 +5,7 @@
 // every kept line is a line of the original, and each run of left-out rows is a marker
 // `… N rows …`.
 import { ERROR_WORDS } from "../query.ts";
-import { emitKept, looksLikeCode, looksLikeMarkup, rankMatches, sampleLines, splitLines } from "./lines.ts";
+import { emitKept, looksLikeDocument, rankMatches, sampleLines, splitLines } from "./lines.ts";
 import type { Compressor, CompressorOutput } from "./types.ts";
 
 const MIN_ROWS = 10;
@@ -116,7 +116,7 @@ function aligned(lines: readonly string[]): TableShape | null {
 export function tableShape(lines: readonly string[]): TableShape | null {
   if (lines.length < MIN_ROWS) return null;
   const sample = sampleLines(lines, 150);
-  if (looksLikeCode(sample) || looksLikeMarkup(sample)) return null;
+  if (looksLikeDocument(sample)) return null;
   // dpkg -l: a `||/ Name …` header and a `+++-====` rule under it.
   const top = lines.slice(0, 12);
   const rule = top.findIndex((l) => /^\+\+\+-=+/.test(l));
