@@ -438,6 +438,8 @@ export async function acceptResponsesSocket(
   // A ChatGPT sign-in goes to the ChatGPT backend's /responses (chatgpt.ts).
   const chatgpt = chatgptTarget(req.headers, "/v1/responses");
   const url = chatgpt ? upstreamSocketUrl(chatgpt.base, search, chatgpt.path) : upstreamSocketUrl(ctx.config.openaiApiUrl, search);
+  // Messages name the upstream without the query string (it may carry a key).
+  const shown = url.split("?")[0]!;
   const headers = upstreamSocketHeaders(req.headers, opts.authorizationIsProxyToken);
   const protocols = req.headers.get("sec-websocket-protocol")?.split(",").map((p) => p.trim()).filter(Boolean);
   let upstream: WebSocket;
@@ -446,7 +448,7 @@ export async function acceptResponsesSocket(
     upstream = new WebSocket(url, options as unknown as string[]);
   } catch (err) {
     countFailure(ctx, info, t0, 502);
-    return refuse(502, "upstream_error", `headroom could not open a WebSocket to ${url}: ${(err as Error).message}`);
+    return refuse(502, "upstream_error", `headroom could not open a WebSocket to ${shown}: ${(err as Error).message}`);
   }
   upstream.binaryType = "nodebuffer";
   const session = new ResponsesSocket(ctx, info, upstream, ctx.config.optimize && !isBypass(req.headers), req.headers);
@@ -476,11 +478,11 @@ export async function acceptResponsesSocket(
       // one (an upstream without the WebSocket route gets 426, so the client uses HTTP).
       const status = refused === 404 || refused === 405 || refused === 426 ? 426 : refused;
       countFailure(ctx, info, t0, status);
-      return refuse(status, "upstream_error", `The upstream ${url} refused the WebSocket upgrade with HTTP ${refused}.`);
+      return refuse(status, "upstream_error", `The upstream ${shown} refused the WebSocket upgrade with HTTP ${refused}.`);
     }
-    ctx.log.warn(`upstream WebSocket ${url} unreachable: ${opened.error}`);
+    ctx.log.warn(`upstream WebSocket ${shown} unreachable: ${opened.error.replace(url, shown)}`);
     countFailure(ctx, info, t0, 502);
-    return refuse(502, "upstream_unreachable", `headroom could not reach the upstream WebSocket ${url}: ${opened.error}`);
+    return refuse(502, "upstream_unreachable", `headroom could not reach the upstream WebSocket ${shown}: ${opened.error.replace(url, shown)}`);
   }
   upstream.onerror = null;
   upstream.onclose = (ev) => session.upstreamClosed(ev.code, ev.reason);

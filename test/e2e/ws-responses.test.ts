@@ -392,10 +392,11 @@ describe("upstream refusals", () => {
   test("an upstream refusing the upgrade gives the client the same status and a reason, counted as an error", async () => {
     const p = await proxy();
     up.rejectUpgrades(401);
-    const r = await rawHandshake(p.port, "/v1/responses");
+    const r = await rawHandshake(p.port, "/v1/responses?api-key=secret-in-query");
     expect(r.status).toBe(401);
-    expect(r.text).toContain("refused the WebSocket upgrade with HTTP 401");
+    expect(r.text).toContain(`The upstream ws://127.0.0.1:${up.port}/v1/responses refused the WebSocket upgrade with HTTP 401.`);
     expect(r.text).not.toContain(KEY);
+    expect(r.text).not.toContain("secret-in-query");
     expect((await stats(p)).requests.errors).toBe(1);
   });
 
@@ -410,9 +411,10 @@ describe("upstream refusals", () => {
     const deadPort = closed.port;
     closed.stop(true);
     const p = await proxy({ openaiApiUrl: `http://127.0.0.1:${deadPort}` });
-    const r = await rawHandshake(p.port, "/v1/responses");
+    const r = await rawHandshake(p.port, "/v1/responses?api-key=secret-in-query");
     expect(r.status).toBe(502);
-    expect(r.text).toContain(`ws://127.0.0.1:${deadPort}/v1/responses`);
+    expect(r.text).toContain(`headroom could not reach the upstream WebSocket ws://127.0.0.1:${deadPort}/v1/responses`);
+    expect(r.text).not.toContain("secret-in-query");
     expect((await stats(p)).requests.errors).toBe(1);
   });
 
