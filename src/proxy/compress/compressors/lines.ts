@@ -179,54 +179,90 @@ const COMMON_WEIGHT = 0.05;
  * does not make a text a match, a rarer term weighs more (inverse document frequency).
  * Ranked by how many groups a text matches, then by weight: when the best texts match two
  * of the question's terms (the directory and the file), those that match only one are
- * left out; with three or more, one fewer is enough.
+ * left out; with three or more, one fewer is enough. With `parent` (each text's parent
+ * index, before it, or -1), a text also holds what its parents hold: an `ls -R` entry the
+ * terms of its section header, a `tree` line those of its ancestors.
  */
-export function rankMatches(lowerTexts: readonly string[], terms: readonly string[], maxShare: number, max: number): number[] {
+export function rankMatches(lowerTexts: readonly string[], terms: readonly string[], maxShare: number, max: number, parent?: Int32Array): number[] {
   const n = lowerTexts.length;
   if (n === 0 || terms.length === 0 || max <= 0) return [];
-  // Per group: its members (the term first, then its parts) found in some text.
-  const groups: { term: string; weight: number; distinctive: boolean; part: boolean }[][] = [];
-  const partTotals: number[] = [];
-  for (const group of termGroups(terms)) {
-    const members: { term: string; weight: number; distinctive: boolean; part: boolean }[] = [];
-    let partTotal = 0;
-    group.forEach((term, k) => {
-      let df = 0;
-      for (const t of lowerTexts) if (t.includes(term)) df++;
-      if (df === 0) return;
-      const distinctive = df <= Math.max(1, maxShare * n);
-      const weight = distinctive ? 1 + Math.log(n / df) : COMMON_WEIGHT;
-      members.push({ term, weight, distinctive, part: k > 0 });
-      if (k > 0) partTotal += weight;
-    });
-    if (members.length > 0) {
-      groups.push(members);
-      partTotals.push(partTotal);
-    }
+  // One string to search: each term is found with a few native scans, not a call per text.
+  const starts = new Int32Array(n + 1);
+  let at = 0;
+  for (let i = 0; i < n; i++) {
+    starts[i] = at;
+    at += lowerTexts[i]!.length + 1;
   }
-  if (!groups.some((g) => g.some((m) => m.distinctive))) return [];
-  // Coverage: 1 for each group whose term is in the text; for a path-like term found only
-  // in parts, the parts' share of its weight, less than a whole term (`deploy` alone covers
-  // little of `deploy/prod`).
+  starts[n] = at;
+  const joined = lowerTexts.join("\n");
+  const textAt = (pos: number): number => {
+    let lo = 0;
+    let hi = n - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid]! <= pos) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  };
+  const inherited = parent ? new Uint8Array(n) : null;
+  /** The texts holding the term (or whose parent chain does), each once, in order. */
+  const holders = (term: string): number[] => {
+    const found: number[] = [];
+    let p = joined.indexOf(term);
+    while (p >= 0) {
+      const i = textAt(p);
+      found.push(i);
+      p = i + 1 < n ? joined.indexOf(term, starts[i + 1]!) : -1;
+    }
+    if (!parent || !inherited || found.length === 0) return found;
+    inherited.fill(0);
+    for (const i of found) inherited[i] = 1;
+    const all: number[] = [];
+    for (let i = 0; i < n; i++) {
+      if (!inherited[i] && parent[i]! >= 0 && inherited[parent[i]!]) inherited[i] = 1;
+      if (inherited[i]) all.push(i);
+    }
+    return all;
+  };
+
   const coverage = new Float64Array(n);
   const weight = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    const text = lowerTexts[i]!;
-    groups.forEach((group, g) => {
-      let best = 0;
-      let whole = false;
-      let parts = 0;
-      for (const m of group) {
-        if (!text.includes(m.term)) continue;
-        if (m.weight > best) best = m.weight;
-        if (!m.distinctive) continue;
-        if (m.part) parts += m.weight;
-        else whole = true;
-      }
-      weight[i]! += best;
-      coverage[i]! += whole ? 1 : parts > 0 ? (0.9 * parts) / partTotals[g]! : 0;
+  // Per text, within one group: the best member weight, the parts' weight, a whole match.
+  const best = new Float64Array(n);
+  const parts = new Float64Array(n);
+  const whole = new Uint8Array(n);
+  const touched: number[] = [];
+  let anyDistinctive = false;
+  for (const group of termGroups(terms)) {
+    const members = group.map((term, k) => ({ term, part: k > 0, found: holders(term) })).filter((m) => m.found.length > 0);
+    let partTotal = 0;
+    const weighed = members.map((m) => {
+      const distinctive = m.found.length <= Math.max(1, maxShare * n);
+      const w = distinctive ? 1 + Math.log(n / m.found.length) : COMMON_WEIGHT;
+      if (m.part) partTotal += w;
+      if (distinctive) anyDistinctive = true;
+      return { ...m, distinctive, w };
     });
+    for (const m of weighed) {
+      for (const i of m.found) {
+        if (best[i] === 0 && parts[i] === 0 && whole[i] === 0) touched.push(i);
+        if (m.w > best[i]!) best[i] = m.w;
+        if (!m.distinctive) continue;
+        if (m.part) parts[i]! += m.w;
+        else whole[i] = 1;
+      }
+    }
+    for (const i of touched) {
+      weight[i]! += best[i]!;
+      coverage[i]! += whole[i] ? 1 : parts[i]! > 0 ? (0.9 * parts[i]!) / partTotal : 0;
+      best[i] = 0;
+      parts[i] = 0;
+      whole[i] = 0;
+    }
+    touched.length = 0;
   }
+  if (!anyDistinctive) return [];
   let top = 0;
   for (let i = 0; i < n; i++) if (coverage[i]! > top) top = coverage[i]!;
   if (top === 0) return [];

@@ -155,14 +155,10 @@ export const listingCompressor: Compressor = {
 
     let matched = 0;
     if (ctx.queryTerms.length > 0) {
-      // A line's text for matching: the line and the lines that say where it is.
+      // A line matches by its own terms and those of the lines that say where it is.
       const own = lines.map((l) => l.toLowerCase());
-      const context = own.map((l, i) => {
-        let t = l;
-        for (let j = parent[i]!; j >= 0; j = parent[j]!) t += `\n${own[j]!}`;
-        return t;
-      });
-      for (const i of rankMatches(context, ctx.queryTerms, DISTINCTIVE, MAX_MATCHES)) {
+      for (const i of rankMatches(own, ctx.queryTerms, DISTINCTIVE, MAX_MATCHES, parent)) {
+        if (lines[i]!.trim() === "") continue;
         keepWithParents(i);
         matched++;
       }
