@@ -24,7 +24,8 @@ const MAX_LINE = 400;
 const MIN_RUN = 3;
 
 const ERROR_LINE = /\w(Error|Exception):|^\s*(error\b|err!|fatal\b|panic\b|✗|×|✘|FAIL\b|FAILED\b|\(fail\)|E\s{1,3}\S)|\b(error|exception|failed|failure|fatal|panic|traceback)\b|\berror\s?TS\d+|\bE\d{4}\b/i;
-const FRAME_LINE = /^\s+(at\s|File ".*", line \d+|\d+\s*\||from\s\S+:\d+)|^\s+\S+\.(js|ts|py|rb|go|rs|java)[:(]\d+/;
+const STRONG_FRAME = /^\s+(at\s|File ".*", line \d+|\d+\s*\||from\s\S+:\d+)/;
+const FRAME_LINE = new RegExp(`${STRONG_FRAME.source}|^\\s+\\S+\\.(js|ts|py|rb|go|rs|java)[:(]\\d+`);
 const WARNING_LINE = /\bwarn(ing)?s?\b|^\s*W\d{4}\b/i;
 /** Lines that report success; never kept as context around an error. */
 const PASS_LINE = /^\s*(\(pass\)|✓|✔|√|PASS\b|ok\s+\d+\b|\[\s*OK\s*\])/;
@@ -52,7 +53,8 @@ export const logCompressor: Compressor = {
     const frame = new Uint8Array(n);
     for (let i = 0; i < n; i++) {
       const line = lines[i]!;
-      if (FRAME_LINE.test(line)) {
+      // A lone `  file.go:24: message` is a test's message, not a trace: an ordinary line.
+      if (FRAME_LINE.test(line) && (STRONG_FRAME.test(line) || (i + 1 < n && FRAME_LINE.test(lines[i + 1]!)))) {
         // Stack frames: the first and last few of each trace.
         let end = i;
         while (end + 1 < n && FRAME_LINE.test(lines[end + 1]!)) end++;
