@@ -100,11 +100,6 @@ export function effectiveMode(mode: ProxyMode, body: Json): "token" | "cache" {
   return carriesCacheControl(body) ? "cache" : "token";
 }
 
-/** Clients that declare tools get the retrieve tool on every request (never mid-conversation). */
-function declaresTools(body: Json): boolean {
-  return Array.isArray(body.tools) && body.tools.length > 0;
-}
-
 export async function compressRequest(input: CompressInput): Promise<CompressResult> {
   const { api, body } = input;
   if (api === "other" || !isObj(body)) return { body, changed: false, tokensBefore: 0, tokensAfter: 0, savedByKind: {} };
@@ -112,7 +107,8 @@ export async function compressRequest(input: CompressInput): Promise<CompressRes
   const list = adapter.list(body);
   const profile = profileOf(api, body);
   const tokensBefore = estimateBodyTokens(body, profile);
-  const withTool = declaresTools(body);
+  // Clients that declare tools get the retrieve tool on every request (never mid-conversation).
+  const withTool = adapter.declaresTools(body);
   /** The body as it goes out when no tool output is compressed: the client's, plus the tool. */
   const asSent = (extra: Partial<CompressResult> = {}): CompressResult => {
     if (!withTool) return { body, changed: false, tokensBefore, tokensAfter: tokensBefore, savedByKind: {}, ...extra };

@@ -243,6 +243,28 @@ describe("Anthropic messages", () => {
 });
 
 describe("OpenAI", () => {
+  test("responses (Codex): tools declared in an additional_tools item get the retrieve tool there, from the first request on; custom tool outputs are compressed", async () => {
+    const declared = { type: "additional_tools", role: "developer", tools: [{ type: "namespace", name: "functions", tools: [{ type: "custom", name: "exec" }] }] };
+    const first = { model: "gpt-5-codex", input: [declared, { type: "message", role: "user", content: [{ type: "input_text", text: "hi" }] }] };
+    const r1 = (await run("openai-responses", first)).body as J;
+    expect(r1.tools).toBeUndefined();
+    expect(r1.input[0].tools.map((t: J) => t.name)).toEqual(["functions", "headroom_retrieve"]);
+    expect(r1.input[1]).toBe(first.input[1]);
+    const later = {
+      ...first,
+      input: [...first.input, { type: "custom_tool_call", call_id: "c1", name: "exec", input: "ls" }, { type: "custom_tool_call_output", call_id: "c1", output: BIG }, { type: "message", role: "user", content: [{ type: "input_text", text: "go on" }] }],
+    };
+    const r2 = (await run("openai-responses", later)).body as J;
+    expect(JSON.stringify(r2.input[0])).toBe(JSON.stringify(r1.input[0]));
+    expect(r2.tools).toBeUndefined();
+    expect(hasMarker(r2.input[3].output)).toBe(true);
+    // A continuation of a stored response declares nothing and gets nothing.
+    const cont = { model: "gpt-5-codex", previous_response_id: "resp_1", input: [{ type: "function_call_output", call_id: "c2", output: BIG }, { type: "message", role: "user", content: "next" }] };
+    const r3 = (await run("openai-responses", cont)).body as J;
+    expect(r3.tools).toBeUndefined();
+    expect(hasMarker(r3.input[0].output)).toBe(true);
+  });
+
   test("chat: tool role messages are compressed; the trailing run of tool results is live", async () => {
     const body = {
       model: "gpt-4.1",

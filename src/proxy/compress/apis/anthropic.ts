@@ -2,7 +2,7 @@
 // in a user message. Error results are never touched; a block with cache_control keeps
 // its marker when its content is compressed.
 import { RETRIEVE_TOOL_NAME, retrieveTool } from "../marker.ts";
-import { isObj, mapToolOutput, recentUserText, withTool, type ApiAdapter, type Json } from "./types.ts";
+import { declaresTopLevelTools, isObj, mapToolOutput, recentUserText, withTool, type ApiAdapter, type Json } from "./types.ts";
 
 export const anthropicAdapter: ApiAdapter = {
   list(body) {
@@ -29,6 +29,7 @@ export const anthropicAdapter: ApiAdapter = {
     });
     return content ? { ...item, content } : item;
   },
+  declaresTools: declaresTopLevelTools,
   withRetrieveTool(body: Json) {
     return withTool(body, RETRIEVE_TOOL_NAME, retrieveTool("anthropic-messages"), (t) => (isObj(t) ? t.name : undefined));
   },

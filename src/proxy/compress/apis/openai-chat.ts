@@ -1,6 +1,6 @@
 // OpenAI Chat Completions: tool output is a `tool` role message (string or text parts).
 import { RETRIEVE_TOOL_NAME, retrieveTool } from "../marker.ts";
-import { isObj, mapToolOutput, recentUserText, withTool, type ApiAdapter } from "./types.ts";
+import { declaresTopLevelTools, isObj, mapToolOutput, recentUserText, withTool, type ApiAdapter } from "./types.ts";
 
 export const openaiChatAdapter: ApiAdapter = {
   list(body) {
@@ -23,6 +23,7 @@ export const openaiChatAdapter: ApiAdapter = {
     const next = mapToolOutput(item.content, ["text"], fn);
     return next === item.content ? item : { ...item, content: next };
   },
+  declaresTools: declaresTopLevelTools,
   withRetrieveTool(body) {
     return withTool(body, RETRIEVE_TOOL_NAME, retrieveTool("openai-chat"), (t) =>
       isObj(t) && isObj(t.function) ? t.function.name : undefined,

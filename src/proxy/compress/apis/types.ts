@@ -14,6 +14,8 @@ export interface ApiAdapter {
   queryText(body: Json, list: unknown[]): string;
   /** Applies `fn` to every compressible tool-output text of one item; same object when nothing changed. */
   mapToolTexts(item: unknown, fn: TextMapper): unknown;
+  /** Does the request declare tools of the client's own (then it gets the retrieve tool on every request)? */
+  declaresTools(body: Json): boolean;
   /** The body with the headroom_retrieve tool appended (unchanged when already there). */
   withRetrieveTool(body: Json): Json;
 }
@@ -71,6 +73,11 @@ export function textOf(content: unknown, types: string[]): string {
     .filter((p): p is Json => isObj(p) && types.includes(p.type as string) && typeof p.text === "string")
     .map((p) => p.text as string)
     .join("\n");
+}
+
+/** Tools declared in the top-level `tools` list (Anthropic, OpenAI Chat). */
+export function declaresTopLevelTools(body: Json): boolean {
+  return Array.isArray(body.tools) && body.tools.length > 0;
 }
 
 export function withTool(body: Json, name: string, tool: Json, nameOf: (t: unknown) => unknown): Json {
