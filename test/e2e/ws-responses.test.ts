@@ -305,6 +305,7 @@ describe("compression", () => {
     const c = await open(wsUrl(p));
     c.ws.send(JSON.stringify({
       type: "response.create", model: "gpt-relay", previous_response_id: "resp_before",
+      tools: [{ type: "function", name: "list_issues", parameters: { type: "object", properties: {} } }],
       input: [
         { type: "function_call", call_id: "call_1", name: "list_issues", arguments: "{}" },
         { type: "function_call_output", call_id: "call_1", output: original },
