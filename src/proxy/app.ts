@@ -44,26 +44,38 @@ async function compressRoute(req: Request, path: string): Promise<Response> {
   return routes.retrieveRoute(req, decodeURIComponent(path.slice("/v1/retrieve/".length)));
 }
 
+/** Paths of the provider APIs (forwarded, or the Responses WebSocket, or the compression routes). */
+const isApiPath = (path: string) => path.startsWith("/v1/") || path.startsWith("/p/") || path === "/responses" || isBareMessagesPath(path);
+
 /** The caller's address (a syscall: looked up only where it matters). */
 const remoteOf = (server: Server<unknown>, req: Request) => server.requestIP(req)?.address;
 
 export function createHandler(ctx: ProxyContext) {
   const token = ctx.config.proxyToken;
+  // HEADROOM_TOKENS_FILE: per-user tokens on every route but the probes (guard.ts).
+  const tokens = ctx.tokens;
   // Not an async function: a forwarded request returns forward()'s promise as it is.
   // Undefined: the request became a WebSocket (the Responses relay).
   return function handle(req: Request, server: Server<unknown>): Response | undefined | Promise<Response | undefined> {
     const { path, search } = splitUrl(req.url);
     // A deployment's proof of identity: reveals nothing, so no token (src/proxy/identity.ts).
     if (path === IDENTITY_ROUTE) return identityResponse(search, ctx.config.deployment, ctx.port);
+    const api = isApiPath(path);
     let authorizationIsProxyToken = false;
-    if (token) {
-      const guard = checkCaller(path, req.headers, remoteOf(server, req), token);
-      if (!guard.allowed) return unauthorized();
+    let user: string | undefined;
+    // Before any route, the WebSocket upgrade on /v1/responses included.
+    if (token || tokens) {
+      const guard = checkCaller(path, req.headers, tokens ? undefined : remoteOf(server, req), token, tokens);
+      if (!guard.allowed) {
+        return unauthorized({ provider: api ? route(req.method, path, req.headers).provider : undefined, perUser: !!tokens, reason: guard.reason });
+      }
       authorizationIsProxyToken = guard.authorizationIsProxyToken;
+      user = guard.user;
     }
 
-    if (path.startsWith("/v1/") || path.startsWith("/p/") || path === "/responses" || isBareMessagesPath(path)) {
+    if (api) {
       const info = route(req.method, path, req.headers);
+      if (user !== undefined) info.user = user;
       if (isResponsesSocketPath(info.path) && isWebSocketUpgrade(req)) {
         return acceptResponsesSocket(req, server, { ...info, path: "/v1/responses", provider: "openai", api: "openai-responses" }, search, ctx, { authorizationIsProxyToken });
       }

@@ -1,6 +1,7 @@
 // Proxy settings: flags, then HEADROOM_* variables, then defaults (SPEC 3, 9.1).
 import { savingsPath } from "../paths.ts";
 import { DEFAULT_FRESH_THRESHOLD } from "./compress/tokens.ts";
+import { upstreamTokenFromEnv } from "./tokens.ts";
 
 type Env = Record<string, string | undefined>;
 
@@ -29,6 +30,12 @@ export interface ProxyConfig {
   logLevel: string;
   /** HEADROOM_PROXY_TOKEN: required from non-loopback callers when set. */
   proxyToken?: string;
+  /** HEADROOM_TOKENS_FILE: per-user gateway tokens {"<token>": "<user>"}, required on every route but the probes. */
+  tokensFile?: string;
+  /** Added as x-headroom-proxy-token to what goes to the Anthropic/OpenAI upstreams (a gateway): HEADROOM_UPSTREAM_TOKEN_ENV, HEADROOM_UPSTREAM_TOKEN. */
+  upstreamToken?: string;
+  /** Why the upstream token could not be read (startProxy refuses to start). */
+  upstreamTokenError?: string;
   savingsPath: string;
   /** From HEADROOM_DEPLOYMENT_* when started by the install subsystem. */
   deployment?: Deployment;
@@ -82,6 +89,7 @@ function freshThreshold(value: string | undefined): number {
 export function resolveProxyConfig(flags: ProxyFlags = {}, env: Env = process.env): ProxyConfig {
   const port = flags.port ?? (env.HEADROOM_PORT ? Number(env.HEADROOM_PORT) : DEFAULT_PORT);
   const mode = flags.mode ?? (env.HEADROOM_MODE as ProxyMode | undefined) ?? "auto";
+  const upstream = upstreamTokenFromEnv(env);
   return {
     host: flags.host ?? env.HEADROOM_HOST ?? DEFAULT_HOST,
     port,
@@ -98,6 +106,9 @@ export function resolveProxyConfig(flags: ProxyFlags = {}, env: Env = process.en
     telemetry: flags.telemetry ?? bool(env.HEADROOM_TELEMETRY) ?? false,
     logLevel: flags.logLevel ?? env.HEADROOM_LOG_LEVEL ?? "info",
     proxyToken: env.HEADROOM_PROXY_TOKEN || undefined,
+    tokensFile: env.HEADROOM_TOKENS_FILE?.trim() || undefined,
+    upstreamToken: upstream.token,
+    upstreamTokenError: upstream.error,
     savingsPath: savingsPath(undefined, env),
     deployment: deploymentFromEnv(env),
   };

@@ -5,6 +5,7 @@ import type { ProxyConfig } from "./config.ts";
 import type { Ledger } from "./ledger.ts";
 import type { Logger } from "./log.ts";
 import type { Stats } from "./stats.ts";
+import type { TokenTable } from "./tokens.ts";
 import type { RetryPolicy } from "./upstream.ts";
 
 export interface Lifecycle {
@@ -31,6 +32,8 @@ export interface ProxyContext {
   retry: RetryPolicy;
   life: Lifecycle;
   compression: CompressionSeam;
+  /** HEADROOM_TOKENS_FILE's per-user tokens, when set (guard.ts). */
+  tokens?: TokenTable;
   /** Resolves when inFlight drops to 0 (set while draining). */
   onIdle?: () => void;
 }

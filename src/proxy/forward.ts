@@ -119,7 +119,7 @@ function account(
   compression: CompressionRecord | undefined,
   overheadMs: number,
 ): void {
-  const r: RequestRecord = { provider: info.provider, status, project: info.project, latencyMs: performance.now() - t0, overheadMs, model, usage, compression };
+  const r: RequestRecord = { provider: info.provider, status, project: info.project, user: info.user, latencyMs: performance.now() - t0, overheadMs, model, usage, compression };
   ctx.stats.record(r);
   ctx.ledger.record(r);
   if (ctx.log.enabled("debug")) {
@@ -152,7 +152,9 @@ export async function forward(req: Request, search: string, info: RouteInfo, ctx
     const chatgpt = info.provider === "openai" ? chatgptTarget(req.headers, info.path) : null;
     const base = chatgpt?.base ?? upstreamBase(ctx, info);
     const url = base + (chatgpt?.path ?? info.path) + search;
-    const headers = upstreamRequestHeaders(req.headers, { bodyDecoded: prep.decoded, dropAuthorization: opts.authorizationIsProxyToken });
+    // A gateway token (this proxy's upstream is a headroom gateway) never goes to the ChatGPT backend.
+    const gatewayToken = chatgpt ? undefined : ctx.config.upstreamToken;
+    const headers = upstreamRequestHeaders(req.headers, { bodyDecoded: prep.decoded, dropAuthorization: opts.authorizationIsProxyToken, gatewayToken });
     const signal = req.signal;
     const tSend = performance.now();
     const pending = callUpstream({ url, method: req.method, headers, body: prep.body }, ctx.retry, signal);

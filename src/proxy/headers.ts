@@ -1,6 +1,7 @@
 // Header hygiene between client and upstream (SPEC 9.1): everything passes except host,
 // content-length, hop-by-hop headers and headroom's own x-headroom-* headers.
-// Authentication is forwarded untouched; the proxy never adds a key of its own.
+// Authentication is forwarded untouched; the proxy never adds a provider key of its own
+// (only, towards a headroom gateway, the gateway's own x-headroom-proxy-token).
 
 const HOP_BY_HOP = new Set([
   "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "proxy-connection",
@@ -23,10 +24,16 @@ function connectionListed(headers: Headers): Set<string> | null {
 /**
  * Headers to send upstream. `content-encoding` goes too when the body was decoded
  * (`bodyDecoded`). `dropAuthorization` removes an Authorization header that only carried
- * the proxy token. (A native copy, one pass over the names, and deletes only for what is
- * present: cheaper than rebuilding header by header on the hot path.)
+ * the proxy token. `gatewayToken` (this proxy's upstream is a headroom gateway:
+ * HEADROOM_UPSTREAM_TOKEN_ENV / HEADROOM_UPSTREAM_TOKEN) goes out as
+ * x-headroom-proxy-token, after the client's own x-headroom-* headers were dropped.
+ * (A native copy, one pass over the names, and deletes only for what is present: cheaper
+ * than rebuilding header by header on the hot path.)
  */
-export function upstreamRequestHeaders(incoming: Headers, opts: { bodyDecoded?: boolean; dropAuthorization?: boolean } = {}): Headers {
+export function upstreamRequestHeaders(
+  incoming: Headers,
+  opts: { bodyDecoded?: boolean; dropAuthorization?: boolean; gatewayToken?: string } = {},
+): Headers {
   const out = new Headers(incoming);
   const listed = connectionListed(incoming);
   for (const name of incoming.keys()) {
@@ -39,6 +46,7 @@ export function upstreamRequestHeaders(incoming: Headers, opts: { bodyDecoded?: 
       out.delete(name);
     }
   }
+  if (opts.gatewayToken) out.set("x-headroom-proxy-token", opts.gatewayToken);
   return out;
 }
 

@@ -47,7 +47,8 @@ export function health(ctx: ProxyContext, loopbackCaller: boolean): Response {
       anthropic_api_url: ctx.config.anthropicApiUrl,
       openai_api_url: ctx.config.openaiApiUrl,
       savings_path: ctx.config.savingsPath,
-      token_required: !!ctx.config.proxyToken,
+      token_required: !!ctx.config.proxyToken || !!ctx.tokens,
+      per_user_tokens: !!ctx.tokens,
     };
   }
   return Response.json(body);

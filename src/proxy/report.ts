@@ -17,6 +17,14 @@ export function statsBody(ctx: ProxyContext): Record<string, unknown> {
   }
   const byKind: Record<string, unknown> = {};
   for (const [kind, k] of s.byKind) byKind[kind] = { count: k.count, tokens_saved: k.tokensSaved };
+  // Gateway users (HEADROOM_TOKENS_FILE), per replica until the stats live in Redis.
+  const byUser: Record<string, unknown> = {};
+  for (const [user, u] of s.byUser.users) {
+    byUser[user] = {
+      requests: u.requests, errors: u.errors, tokens_input: u.input, tokens_output: u.output,
+      tokens_cache_read: u.cacheRead, tokens_cache_write: u.cacheWrite, tokens_saved: u.saved, tokens_net_saved: cents(u.netSaved),
+    };
+  }
   return {
     version: VERSION,
     uptime_seconds: Math.round((Date.now() - s.startedAt) / 1000),
@@ -28,6 +36,7 @@ export function statsBody(ctx: ProxyContext): Record<string, unknown> {
       by_model: byModel,
       by_status: Object.fromEntries(s.byStatus),
       by_project: Object.fromEntries(s.byProject),
+      by_user: byUser,
     },
     tokens: {
       input: s.tokens.input,
@@ -102,6 +111,15 @@ export function metricsText(ctx: ProxyContext): string {
   metric("headroom_overhead_ms", "gauge", "Time spent in the proxy itself over recent requests.", [
     [{ stat: "avg" }, ovh.avg], [{ stat: "p50" }, ovh.p50], [{ stat: "p99" }, ovh.p99],
   ]);
+  const users = [...s.byUser.users];
+  metric("headroom_user_requests_total", "counter", "Forwarded requests by gateway user (HEADROOM_TOKENS_FILE).", users.map(([user, u]) => [{ user }, u.requests]));
+  metric("headroom_user_request_errors_total", "counter", "Responses with status 400 or above, by gateway user.", users.map(([user, u]) => [{ user }, u.errors]));
+  metric("headroom_user_tokens_total", "counter", "Tokens reported by the upstream, by gateway user and kind.", users.flatMap(([user, u]) => [
+    [{ user, kind: "input" }, u.input], [{ user, kind: "output" }, u.output],
+    [{ user, kind: "cache_read" }, u.cacheRead], [{ user, kind: "cache_write" }, u.cacheWrite],
+  ] as Array<[Record<string, string>, number]>));
+  metric("headroom_user_tokens_saved_total", "counter", "Estimated request tokens removed by compression, by gateway user.", users.map(([user, u]) => [{ user }, u.saved]));
+  metric("headroom_user_tokens_net_saved", "gauge", "Emulated prompt-cache bill as sent minus as forwarded, by gateway user.", users.map(([user, u]) => [{ user }, cents(u.netSaved)]));
   metric("headroom_lifetime_requests_total", "counter", "Requests recorded in the savings ledger.", [[{}, life.requests]]);
   metric("headroom_lifetime_tokens_saved_total", "counter", "Tokens saved recorded in the savings ledger.", [[{}, life.tokens_saved]]);
   metric("headroom_lifetime_tokens_net_saved", "gauge", "Net saving on the emulated prompt-cache bill recorded in the savings ledger.", [[{}, cents(life.tokens_net_saved)]]);

@@ -10,6 +10,8 @@ export interface RouteInfo {
   /** The body's API shape; "other" is forwarded without inspection. */
   api: ApiKind;
   project?: string;
+  /** The gateway user the caller's token belongs to (HEADROOM_TOKENS_FILE, guard.ts). */
+  user?: string;
 }
 
 const PROJECT_PREFIX = /^\/p\/([^/]+)(\/.*)$/;

@@ -4,6 +4,7 @@
 import type { Server } from "bun";
 import { HeadroomError } from "../errors.ts";
 import { createHandler } from "./app.ts";
+import { SHARED_TOKEN_USER } from "./guard.ts";
 import { MAX_BODY_BYTES } from "./body.ts";
 import type { ProxyConfig } from "./config.ts";
 import { compressRequest, handleRetrievals } from "./compress/index.ts";
@@ -13,6 +14,7 @@ import { createLogger, type Logger } from "./log.ts";
 import { isLoopbackBind } from "./net.ts";
 import { describePortHolder } from "./port-holder.ts";
 import { Stats } from "./stats.ts";
+import { TokenTable, TokensFileError } from "./tokens.ts";
 import { DEFAULT_RETRY, type RetryPolicy } from "./upstream.ts";
 import { closeResponsesSockets, responsesSocketHandlers } from "./ws-responses.ts";
 
@@ -59,13 +61,30 @@ function hostForUrl(host: string): string {
 function warnExposed(log: Logger, host: string, port: number): void {
   log.warn("!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!");
   log.warn(`WARNING: headroom is listening on ${host}:${port}, reachable from other machines,`);
-  log.warn("and HEADROOM_PROXY_TOKEN is not set: anyone who can reach this port can use it");
-  log.warn("and the API keys sent through it. Set HEADROOM_PROXY_TOKEN or bind 127.0.0.1.");
+  log.warn("and neither HEADROOM_PROXY_TOKEN nor HEADROOM_TOKENS_FILE is set: anyone who can reach this port can use it");
+  log.warn("and the API keys sent through it. Set HEADROOM_PROXY_TOKEN (or per-user HEADROOM_TOKENS_FILE) or bind 127.0.0.1.");
   log.warn("!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!");
+}
+
+/** HEADROOM_TOKENS_FILE, loaded before the port opens: a bad file is a one-line error. */
+function loadTokens(config: ProxyConfig, log: Logger): TokenTable | undefined {
+  if (config.upstreamTokenError) throw new HeadroomError(config.upstreamTokenError);
+  if (!config.tokensFile) return undefined;
+  try {
+    const table = TokenTable.load(config.tokensFile, { warn: (m) => log.warn(m), info: (m) => log.info(m) });
+    if (table.size === 0) log.warn(`The tokens file ${config.tokensFile} holds no token: every request but the probes gets 401.`);
+    else log.info(`Per-user tokens from ${config.tokensFile}: ${table.size} token(s); every route but the probes requires x-headroom-proxy-token.`);
+    if (config.proxyToken) log.info(`HEADROOM_PROXY_TOKEN is accepted too, accounted to the user "${SHARED_TOKEN_USER}".`);
+    return table;
+  } catch (err) {
+    if (err instanceof TokensFileError) throw new HeadroomError(err.message);
+    throw err;
+  }
 }
 
 export async function startProxy(config: ProxyConfig, opts: StartOptions = {}): Promise<RunningProxy> {
   const log = opts.log ?? createLogger(config.logLevel);
+  const tokens = loadTokens(config, log);
   const ctx: ProxyContext = {
     config,
     port: config.port,
@@ -75,6 +94,7 @@ export async function startProxy(config: ProxyConfig, opts: StartOptions = {}): 
     retry: { ...DEFAULT_RETRY, ...retryFromEnv(process.env), ...opts.retry },
     life: { ready: false, draining: false, inFlight: 0 },
     compression: { compressRequest, handleRetrievals, ...opts.compression },
+    ...(tokens ? { tokens } : {}),
   };
   const handler = createHandler(ctx);
   let server: Server<unknown>;
@@ -105,7 +125,7 @@ export async function startProxy(config: ProxyConfig, opts: StartOptions = {}): 
   const port = server.port ?? config.port;
   ctx.port = port;
   ctx.life.ready = true;
-  if (!isLoopbackBind(config.host) && !config.proxyToken) warnExposed(log, config.host, port);
+  if (!isLoopbackBind(config.host) && !config.proxyToken && !tokens) warnExposed(log, config.host, port);
 
   let stopping: Promise<void> | null = null;
   const stop = (graceMs = DEFAULT_DRAIN_MS): Promise<void> => {

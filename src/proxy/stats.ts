@@ -2,6 +2,7 @@
 // usage the upstream reported. Percentiles come from a bounded window of recent samples.
 import { type CacheNet, CacheAccount } from "./cache-account.ts";
 import type { Provider } from "./routing.ts";
+import { ByUser } from "./user-stats.ts";
 import type { Usage } from "./usage.ts";
 
 export interface CompressionRecord {
@@ -19,6 +20,8 @@ export interface RequestRecord {
   status: number;
   model?: string;
   project?: string;
+  /** The gateway user (HEADROOM_TOKENS_FILE), counted in byUser. */
+  user?: string;
   usage?: Usage;
   /** Arrival to last byte relayed. */
   latencyMs: number;
@@ -105,6 +108,8 @@ export class Stats {
   readonly byModel = new Map<string, ModelCounters>();
   readonly byStatus = new Map<string, number>();
   readonly byProject = new Map<string, number>();
+  /** Per gateway user (user-stats.ts). */
+  readonly byUser = new ByUser();
   readonly tokens = emptyTokens();
   compressedRequests = 0;
   compressionFailures = 0;
@@ -121,6 +126,7 @@ export class Stats {
     const cls = STATUS_CLASSES[Math.floor(r.status / 100)] ?? `${Math.floor(r.status / 100)}xx`;
     this.byStatus.set(cls, (this.byStatus.get(cls) ?? 0) + 1);
     if (r.project) this.byProject.set(r.project, (this.byProject.get(r.project) ?? 0) + 1);
+    if (r.user !== undefined) this.byUser.record(r);
     this.latency.add(r.latencyMs);
     this.overhead.add(r.overheadMs);
     const u = r.usage;

@@ -38,8 +38,8 @@ export function isWebSocketUpgrade(req: Request): boolean {
 const HANDSHAKE = new Set(["sec-websocket-key", "sec-websocket-version", "sec-websocket-extensions", "sec-websocket-protocol", "sec-websocket-accept"]);
 
 /** The client's headers as they go upstream: SPEC 9.1 hygiene, minus the handshake's own. */
-export function upstreamSocketHeaders(incoming: Headers, dropAuthorization: boolean): Headers {
-  const out = upstreamRequestHeaders(incoming, { dropAuthorization });
+export function upstreamSocketHeaders(incoming: Headers, dropAuthorization: boolean, gatewayToken?: string): Headers {
+  const out = upstreamRequestHeaders(incoming, { dropAuthorization, gatewayToken });
   for (const name of [...out.keys()]) if (HANDSHAKE.has(name)) out.delete(name);
   return out;
 }
@@ -266,7 +266,7 @@ export class ResponsesSocket {
     p.feed?.end();
     p.feed = null;
     const r: RequestRecord = {
-      provider: this.info.provider, status, project: this.info.project, latencyMs: performance.now() - p.t0,
+      provider: this.info.provider, status, project: this.info.project, user: this.info.user, latencyMs: performance.now() - p.t0,
       overheadMs: p.overheadMs, model: usage?.model ?? p.model, usage, compression: p.compression,
     };
     this.ctx.stats.record(r);
@@ -416,7 +416,7 @@ export function refusedStatus(message: string): number | undefined {
 }
 
 function countFailure(ctx: ProxyContext, info: RouteInfo, t0: number, status: number): void {
-  const r: RequestRecord = { provider: info.provider, status, project: info.project, latencyMs: performance.now() - t0, overheadMs: 0 };
+  const r: RequestRecord = { provider: info.provider, status, project: info.project, user: info.user, latencyMs: performance.now() - t0, overheadMs: 0 };
   ctx.stats.record(r);
   ctx.ledger.record(r);
 }
@@ -440,7 +440,7 @@ export async function acceptResponsesSocket(
   const url = chatgpt ? upstreamSocketUrl(chatgpt.base, search, chatgpt.path) : upstreamSocketUrl(ctx.config.openaiApiUrl, search);
   // Messages name the upstream without the query string (it may carry a key).
   const shown = url.split("?")[0]!;
-  const headers = upstreamSocketHeaders(req.headers, opts.authorizationIsProxyToken);
+  const headers = upstreamSocketHeaders(req.headers, opts.authorizationIsProxyToken, chatgpt ? undefined : ctx.config.upstreamToken);
   const protocols = req.headers.get("sec-websocket-protocol")?.split(",").map((p) => p.trim()).filter(Boolean);
   let upstream: WebSocket;
   try {
