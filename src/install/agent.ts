@@ -30,6 +30,12 @@ export function deploymentEnv(m: Manifest): Record<string, string> {
   };
 }
 
+function withoutNames(env: Env, names: string[]): Env {
+  const out = { ...env };
+  for (const n of names) delete out[n];
+  return out;
+}
+
 /** `agent run`: serves the proxy in this process until SIGTERM/SIGINT. */
 export async function agentRun(profile: string, env: Env = process.env): Promise<void> {
   const m = loadManifest(profile, env);
@@ -92,7 +98,10 @@ export async function ensureRuntime(m: Manifest, env: Env = process.env, timeout
       throw new HeadroomError(`Port ${m.port} is held by ${notThisDeployment(holder, m)}, so the profile "${m.profile}" cannot start.`, `Stop it, or re-apply the profile with another --port.`);
     }
     ensureIdentityKey(m);
-    const runEnv = { ...env, ...deploymentEnv(m) };
+    // Without the --env values: `agent run` (and a container) read them from the manifest,
+    // so they are not in the spawned process's initial environment either.
+    const { HEADROOM_WORKSPACE_DIR: _w, ...fixed } = deploymentEnv({ ...m, env: {} });
+    const runEnv = { ...withoutNames(env, Object.keys(m.env)), ...fixed, HEADROOM_WORKSPACE_DIR: m.workspaceDir };
     const ctx = makeContext(m, { env: runEnv });
     // A container whose `docker run` client was killed lives on and keeps the name, so
     // the new one would fail with "name already in use": remove it first (none is fine).

@@ -60,7 +60,7 @@ export async function deploymentStatus(m: Manifest, env: Env = process.env): Pro
     supView = sup;
     problems.push(`The ${sup.kind} supervisor could not be queried: ${sup.error}`);
   } else {
-    const { problems: p, details: _d, ...rest } = sup;
+    const { problems: p, details: _d, ifUnhealthy: _u, ...rest } = sup;
     supView = rest;
     problems.push(...p);
     supRunning = sup.running;
@@ -77,6 +77,7 @@ export async function deploymentStatus(m: Manifest, env: Env = process.env): Pro
   const isThis = ours && pidMatches;
   // A task deployment's schedule being active is not required for the runtime to be healthy.
   const supOk = m.preset === "persistent-task" ? true : supRunning;
+  if (!("error" in sup) && sup.ifUnhealthy && !(probe.ready && isThis && supOk)) problems.splice(sup.problems.length, 0, sup.ifUnhealthy);
   return {
     profile: m.profile,
     preset: m.preset,

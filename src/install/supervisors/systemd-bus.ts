@@ -30,7 +30,7 @@ export function privateSocket(scope: string, env: Env, isRoot: boolean): string 
 /** The properties `install status` reads, on the interfaces the unit's type has. */
 export function statusProperties(unit: string): PropertyRequest[] {
   const props: PropertyRequest[] = ["LoadState", "ActiveState", "SubState", "UnitFileState"].map((name) => ({ iface: UNIT, name }));
-  if (unit.endsWith(".service")) for (const name of ["MainPID", "NRestarts", "Result"]) props.push({ iface: "org.freedesktop.systemd1.Service", name });
+  if (unit.endsWith(".service")) for (const name of ["MainPID", "NRestarts", "Result", "ExecMainStartTimestampMonotonic"]) props.push({ iface: "org.freedesktop.systemd1.Service", name });
   else if (unit.endsWith(".timer")) props.push({ iface: "org.freedesktop.systemd1.Timer", name: "Result" });
   return props;
 }

@@ -433,9 +433,17 @@ export const systemdSupervisor = (): Supervisor => ({
       problems.push(`The unit ${unit} gave up after ${restarts ?? 0} restarts (start-limit-hit: it was installed by an older headroom with a start limit); see ${log}. \`headroom install apply --profile ${m.profile}\` installs the unit that never gives up, \`headroom install start --profile ${m.profile}\` starts it now.`);
     } else if (s.ActiveState === "failed") {
       problems.push(`The unit ${unit} failed (${s.Result || "unknown result"}); see ${log}. \`headroom install start --profile ${m.profile}\` starts it again.`);
-    } else if (s.SubState === "auto-restart" || (s.ActiveState === "activating" && (restarts ?? 0) > 0)) {
-      const every = recorded?.sec ? `systemd retries ${describeSchedule(recorded)}, and never gives up` : "systemd retries it";
-      problems.push(`The unit is crash-looping: restarted ${restarts ?? 0} times; ${every}; see ${log} for why. Once the cause is fixed it comes back by itself; \`headroom install restart --profile ${m.profile}\` clears the count and retries now.`);
+    }
+    const every = recorded?.sec ? `systemd retries ${describeSchedule(recorded)}, and never gives up` : "systemd retries it";
+    const looping = `The unit is crash-looping: restarted ${restarts ?? 0} times; ${every}; see ${log} for why. Once the cause is fixed it comes back by itself; \`headroom install restart --profile ${m.profile}\` clears the count and retries now.`;
+    // Between two crashes the unit is briefly "active (running)": a main process started
+    // moments ago after earlier restarts is crash-looping too unless it turns out healthy.
+    const startedAt = Number(s.ExecMainStartTimestampMonotonic);
+    const justStarted = startedAt > 0 && Number(process.hrtime.bigint() / 1000n) - startedAt < 10_000_000;
+    let ifUnhealthy: string | undefined;
+    if (installed && s.ActiveState !== "failed") {
+      if (s.SubState === "auto-restart" || (s.ActiveState === "activating" && (restarts ?? 0) > 0)) problems.push(looping);
+      else if ((restarts ?? 0) > 0 && justStarted) ifUnhealthy = looping;
     }
     if (linger !== "yes") problems.push(linger === "no" ? `Lingering is off, so the service stops at logout and does not start at boot; run \`${lingerHint(ctx.env)}\`.` : `Lingering could not be checked (logind does not answer); without it a user service does not start at boot.`);
     return {
@@ -446,6 +454,7 @@ export const systemdSupervisor = (): Supervisor => ({
       pid,
       restarts,
       problems,
+      ...(ifUnhealthy ? { ifUnhealthy } : {}),
       details: { unit: serviceUnitName(m.profile), linger, ...s },
     };
   },

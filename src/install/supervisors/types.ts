@@ -45,6 +45,8 @@ export interface SupervisorStatus {
   restarts?: number;
   /** Lines the status command should print as warnings (crash loop, no linger, ...). */
   problems: string[];
+  /** A line status prints only when the deployment is not healthy (a runtime restarted moments ago may be crash-looping). */
+  ifUnhealthy?: string;
   details?: Record<string, unknown>;
 }
 

@@ -18,11 +18,11 @@ const env = { HEADROOM_WORKSPACE_DIR: ws };
 const who = (profile: string, port: number) => ({ profile, port, workspaceDir: ws });
 
 /** A stand-in runtime: /health and /readyz as a deployment's, and the real identity answer. */
-function runtime(profile: string) {
-  const s = Bun.serve({
+function runtime(profile: string): ReturnType<typeof Bun.serve> {
+  const s: ReturnType<typeof Bun.serve> = Bun.serve({
     hostname: "127.0.0.1",
     port: 0,
-    fetch(req) {
+    fetch(req): Response {
       const url = new URL(req.url);
       if (url.pathname === IDENTITY_ROUTE) return identityResponse(url.search, { profile }, s.port!, env);
       if (url.pathname === "/readyz") return Response.json({ ready: true, status: "ready", service: "headroom", version: "t", pid: process.pid });
@@ -104,7 +104,7 @@ describe("proveIdentity", () => {
   test("a replayed answer (an old nonce's MAC) is refused", async () => {
     const rt = runtime("real");
     const nonce = "0".repeat(64);
-    const old = await (await fetch(`http://127.0.0.1:${rt.port}${IDENTITY_ROUTE}?nonce=${nonce}`)).json();
+    const old = (await (await fetch(`http://127.0.0.1:${rt.port}${IDENTITY_ROUTE}?nonce=${nonce}`)).json()) as Record<string, unknown>;
     expect(old.mac).toMatch(/^[0-9a-f]{64}$/);
     const copied = await (await fetch(`http://127.0.0.1:${rt.port}/health`)).json();
     // The replayer sits on the runtime's own port number in the MAC's eyes: it even claims that port.

@@ -220,7 +220,7 @@ describe("systemd's view of a unit", () => {
   });
 
   test("services and timers are asked the properties their type has", () => {
-    expect(statusProperties("x.service").map((p) => p.name)).toEqual(["LoadState", "ActiveState", "SubState", "UnitFileState", "MainPID", "NRestarts", "Result"]);
+    expect(statusProperties("x.service").map((p) => p.name)).toEqual(["LoadState", "ActiveState", "SubState", "UnitFileState", "MainPID", "NRestarts", "Result", "ExecMainStartTimestampMonotonic"]);
     expect(statusProperties("x.timer").map((p) => `${p.iface.split(".").pop()}.${p.name}`)).toEqual(["Unit.LoadState", "Unit.ActiveState", "Unit.SubState", "Unit.UnitFileState", "Timer.Result"]);
   });
 
@@ -252,6 +252,6 @@ describe("systemd's view of a unit", () => {
     const ctx = makeContext(manifest, { env: { HOME: "/tmp", PATH: "/nonexistent", XDG_RUNTIME_DIR: dir, USER: "nobody-here" }, run: rr.run, os: "linux" });
     const st = await systemdSupervisor().status(ctx);
     expect(st).toMatchObject({ kind: "systemd", installed: true, running: true, pid: 77, restarts: 2, state: "active (running)" });
-    expect(rr.argvs()).toEqual([["systemctl", "--user", "show", "headroom-p.service", "--property=LoadState,ActiveState,SubState,UnitFileState,MainPID,NRestarts,Result"]]);
+    expect(rr.argvs()).toEqual([["systemctl", "--user", "show", "headroom-p.service", "--property=LoadState,ActiveState,SubState,UnitFileState,MainPID,NRestarts,Result,ExecMainStartTimestampMonotonic"]]);
   });
 });
