@@ -1,25 +1,13 @@
 #!/usr/bin/env bun
-// The headroom executable: proxy, wrap, unwrap, install, version.
+// The headroom executable: proxy, wrap, unwrap, install, doctor, completion, version.
 // `--version` and plain `install status` answer before the CLI library is loaded, and
 // subcommands are loaded lazily, so neither pays for the proxy's modules.
 // (The build splits the bundle at every dynamic import: a module behind one is read
 // only when a command needs it.)
-import type { CommandDef } from "citty";
+import { main } from "./cli/commands.ts";
 import { VERSION } from "./version.ts";
 
-// A plain object: citty's defineCommand is the identity, and importing it would load
-// citty before the `--version` fast path.
-export const main: CommandDef = {
-  meta: { name: "headroom", version: VERSION, description: "Local LLM proxy that compresses tool output, and the runtime that keeps it alive." },
-  subCommands: {
-    proxy: () => import("./cli/proxy.ts").then((m) => m.default),
-    wrap: () => import("./cli/wrap.ts").then((m) => m.default),
-    unwrap: () => import("./cli/unwrap.ts").then((m) => m.default),
-    install: () => import("./cli/install.ts").then((m) => m.default),
-    healthcheck: () => import("./cli/healthcheck.ts").then((m) => m.default),
-    version: () => import("./cli/version.ts").then((m) => m.default),
-  },
-};
+export { main };
 
 // `install status` in its plain forms is answered without citty (about 1.5 ms of the
 // command's start-up); the same function serves it through citty otherwise.
@@ -31,8 +19,8 @@ async function plainStatus(argv: string[]): Promise<boolean> {
   try {
     await runInstallStatus(opts);
   } catch (err) {
-    const { isDebug, reportError } = await import("./cli/report-error.ts");
-    reportError(err, isDebug(argv));
+    const { isDebug, reportError, wantsJson } = await import("./cli/report-error.ts");
+    reportError(err, isDebug(argv), wantsJson(argv));
   }
   return true;
 }

@@ -1,8 +1,8 @@
 // The filesystem contract (SPEC section 2), and nothing else.
 // Precedence for any resource: explicit value, the resource's own variable, derived
 // from the root, default.
-import { homedir } from "node:os";
-import { join, resolve } from "node:path";
+import { homedir, userInfo } from "node:os";
+import { join, posix, resolve, win32 } from "node:path";
 
 type Env = Record<string, string | undefined>;
 
@@ -51,4 +51,74 @@ export function clientsDir(port: number, env: Env = process.env): string {
 /** True when `name` is a valid profile name (SPEC 2). */
 export function isValidProfileName(name: string): boolean {
   return PROFILE_NAME.test(name) && name !== "." && name !== "..";
+}
+
+// ---- another OS's paths, for `install apply --dry-run --os ...` ------------------------
+
+export type TargetOs = "linux" | "darwin" | "windows";
+
+/** The path functions of `os`, whatever this host is. */
+export function pathsOf(os: TargetOs): typeof posix {
+  return os === "windows" ? win32 : posix;
+}
+
+/** $HEADROOM_WORKSPACE_DIR, or ~/.headroom, with the path rules of `os`. */
+export function workspaceDirFor(os: TargetOs, env: Env = process.env): string {
+  const p = pathsOf(os);
+  return p.resolve(env.HEADROOM_WORKSPACE_DIR || p.join(homeDir(env), ".headroom"));
+}
+
+/** The login name a preview for another OS uses for its home folder. */
+export function userName(env: Env = process.env): string {
+  const fromEnv = env.USER || env.LOGNAME || env.USERNAME;
+  if (fromEnv) return fromEnv;
+  try {
+    return userInfo().username || "user";
+  } catch {
+    return "user";
+  }
+}
+
+/** Where `os` keeps a user's home: C:\Users\<name>, /Users/<name>, /home/<name> (/root for root). */
+export function homeOn(os: TargetOs, user: string): string {
+  if (os === "windows") return win32.join("C:\\Users", user);
+  if (os === "darwin") return posix.join("/Users", user);
+  return user === "root" ? "/root" : posix.join("/home", user);
+}
+
+/**
+ * Variables that hold this host's paths (or point tools at this host's folders): a plan
+ * rendered for another OS must not carry them into that OS's files.
+ */
+const HOST_PATH_VARS = [
+  "HOME", "USERPROFILE", "HOMEDRIVE", "HOMEPATH", "APPDATA", "LOCALAPPDATA", "PROGRAMDATA", "TMPDIR", "TEMP", "TMP",
+  "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME", "XDG_RUNTIME_DIR",
+  "HEADROOM_WORKSPACE_DIR", "HEADROOM_CONFIG_DIR", "HEADROOM_SAVINGS_PATH", "HEADROOM_BIN",
+  "CLAUDE_CONFIG_DIR", "CODEX_HOME", "COPILOT_HOME", "OPENCODE_CONFIG", "OPENCLAW_CONFIG_PATH", "OPENCLAW_STATE_DIR",
+];
+
+/**
+ * The environment a plan for `os` is rendered with when this host is another OS: this
+ * user's home as that OS lays it out (C:\Users\<name> with its AppData folders on
+ * Windows, /Users/<name> on macOS), no variable holding one of this host's paths, and
+ * the rest (provider keys, HEADROOM_PORT...) as they are. The same env on the same OS.
+ */
+export function previewEnv(os: TargetOs, env: Env = process.env, hostOs: TargetOs = os): Env {
+  if (os === hostOs) return env;
+  const user = userName(env);
+  const home = homeOn(os, user);
+  const out: Env = { ...env };
+  for (const k of HOST_PATH_VARS) delete out[k];
+  if (os === "windows") {
+    Object.assign(out, {
+      USERPROFILE: home,
+      APPDATA: win32.join(home, "AppData", "Roaming"),
+      LOCALAPPDATA: win32.join(home, "AppData", "Local"),
+      USERNAME: user,
+    });
+  } else {
+    out.HOME = home;
+    out.USER = user;
+  }
+  return out;
 }

@@ -7,8 +7,9 @@ import { UsageError } from "../errors.ts";
  * is a usage error rather than a silently ignored option.
  */
 export function rejectUnknownFlags(rawArgs: string[], def: ArgsDef, extraAllowed: string[] = []): void {
-  // --verbose is global: every command accepts it, and a failure then shows its stack.
-  const known = new Set<string>(["help", "h", "verbose", ...extraAllowed]);
+  // --verbose and --quiet are global: every command accepts them (src/cli/log.ts), and
+  // with --verbose a failure also shows its stack.
+  const known = new Set<string>(["help", "h", "verbose", "quiet", "q", ...extraAllowed]);
   for (const [name, arg] of Object.entries(def)) {
     known.add(name);
     known.add(name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`));

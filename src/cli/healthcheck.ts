@@ -6,8 +6,8 @@ import { parsePort } from "./args.ts";
 export default defineCommand({
   meta: { name: "healthcheck", description: "Exit 0 when the proxy on --port answers /readyz." },
   args: {
-    port: { type: "string", description: "Port (default HEADROOM_PORT or 8787)" },
-    host: { type: "string", description: "Host (default 127.0.0.1)" },
+    port: { type: "string", valueHint: "port", description: "Port (default HEADROOM_PORT or 8787)" },
+    host: { type: "string", valueHint: "host", description: "Host (default 127.0.0.1)" },
   },
   async run({ args }) {
     const port = parsePort(args.port) ?? parsePort(process.env.HEADROOM_PORT, "HEADROOM_PORT") ?? 8787;

@@ -1,12 +1,18 @@
-// `headroom install status`: one profile or all of them, as text or JSON; exit 0 only
-// when every profile shown is healthy. Free of citty, so that the executable can answer
-// the most frequent command without loading the CLI library (see parseStatusArgv).
-import { UsageError } from "../errors.ts";
+// `headroom install status`: one profile or all of them, as text or JSON. Exit code 0
+// only when every profile shown is healthy; 3 when there is no such profile, 4 when it is
+// stopped, 5 when it runs but is not healthy (src/cli/exit-codes.ts). Free of citty, so
+// that the executable can answer the most frequent command without loading the CLI
+// library (see parseStatusArgv).
+import { HeadroomError, UsageError } from "../errors.ts";
+import type { StatusReport } from "../install/status.ts";
+import { EXIT } from "./exit-codes.ts";
 
 export interface StatusOptions {
   profile?: string;
   all?: boolean;
   json?: boolean;
+  /** Print nothing; the exit code says it all. */
+  quiet?: boolean;
 }
 
 /**
@@ -33,33 +39,69 @@ export function parseStatusArgv(argv: string[]): StatusOptions | null {
   return opts;
 }
 
+/** Whether a supervisor's own word for its state means it is (re)starting the runtime. */
+const STARTING = /activat|restart|start|reload/i;
+
+/**
+ * The exit code for one report: 0 healthy; 4 stopped (nothing on the port, and the
+ * supervisor is not bringing it up); 5 otherwise (not ready, crash-looping, not ours).
+ */
+export async function statusExitCode(r: StatusReport): Promise<number> {
+  if (r.healthy) return EXIT.ok;
+  if (r.ready || r.isThisDeployment) return EXIT.unhealthy;
+  // A task deployment's schedule runs whether or not its runtime does.
+  const sv = r.supervisorView;
+  if (r.preset !== "persistent-task" && !("error" in sv) && (sv.running || STARTING.test(sv.state))) return EXIT.unhealthy;
+  // Nothing of ours answers: stopped when the port is free, else something else holds it.
+  const { isPortOpen } = await import("../host/net.ts");
+  return (await isPortOpen(r.port, "127.0.0.1", 300)) ? EXIT.unhealthy : EXIT.stopped;
+}
+
+/** For --all: a broken manifest is a failure, then the worst of unhealthy and stopped. */
+export function worstCode(codes: number[]): number {
+  for (const c of [EXIT.failure, EXIT.unhealthy, EXIT.stopped]) if (codes.includes(c)) return c;
+  return codes.find((c) => c !== EXIT.ok) ?? EXIT.ok;
+}
+
 export async function runInstallStatus(args: StatusOptions): Promise<void> {
   if (args.all && args.profile) throw new UsageError("Use either --profile or --all, not both.");
   // The status module (supervisor, port probe) is read only once there is a manifest.
   const loadStatus = () => import("../install/status.ts");
+  const print = (s: string) => {
+    if (!args.quiet) console.log(s);
+  };
   if (args.all) {
     const store = await import("../install/store.ts");
     const entries = store.listManifestEntries();
+    if (entries.length === 0) {
+      const none = new HeadroomError("No deployment profiles.", "Create one with `headroom install apply`.", EXIT.notInstalled);
+      if (args.json) print(JSON.stringify({ ok: false, error: none.message, code: none.exitCode, profiles: [], errors: [] }));
+      else if (!args.quiet) throw none;
+      process.exit(none.exitCode);
+    }
     const { deploymentStatus, formatStatus } = await loadStatus();
-    const reports = [];
+    const reports: (StatusReport & { code: number })[] = [];
     const broken: { profile: string; error: string }[] = [];
     for (const e of entries) {
-      if (e.manifest) reports.push(await deploymentStatus(e.manifest));
-      else broken.push({ profile: e.profile, error: e.error ?? "unreadable" });
+      if (e.manifest) {
+        const r = await deploymentStatus(e.manifest);
+        reports.push({ ...r, code: await statusExitCode(r) });
+      } else broken.push({ profile: e.profile, error: e.error ?? "unreadable" });
     }
-    if (args.json) console.log(JSON.stringify({ profiles: reports, errors: broken }));
+    const code = worstCode([...reports.map((r) => r.code), ...broken.map(() => EXIT.failure)]);
+    if (args.json) print(JSON.stringify({ ok: code === EXIT.ok, code, profiles: reports, errors: broken }));
     else {
-      if (entries.length === 0) console.log("No deployment profiles.");
-      for (const r of reports) console.log(formatStatus(r));
-      for (const b of broken) console.log(`profile ${b.profile}: ${b.error}`);
+      for (const r of reports) print(formatStatus(r));
+      for (const b of broken) print(`profile ${b.profile}: ${b.error}`);
     }
-    if (entries.length === 0 || broken.length || reports.some((r) => !r.healthy)) process.exit(1);
+    if (code !== EXIT.ok) process.exit(code);
     return;
   }
   const { readManifest } = await import("../install/manifest-read.ts");
   const m = await readManifest(args.profile ?? "default");
   const { deploymentStatus, formatStatus } = await loadStatus();
   const r = await deploymentStatus(m);
-  console.log(args.json ? JSON.stringify(r) : formatStatus(r));
-  if (!r.healthy) process.exit(1);
+  const code = await statusExitCode(r);
+  print(args.json ? JSON.stringify({ ok: code === EXIT.ok, code, ...r }) : formatStatus(r));
+  if (code !== EXIT.ok) process.exit(code);
 }

@@ -8,13 +8,13 @@ import { parsePort } from "./args.ts";
 
 /** citty definitions of the flags both commands take (host and port are each command's own). */
 export const proxyValueArgs = {
-  mode: { type: "string", description: "Compression mode: auto (default: cache when the client uses prompt caching, else token), token or cache" },
-  backend: { type: "string", description: "Backend name recorded in /health" },
-  "anthropic-api-url": { type: "string", description: "Anthropic upstream (default https://api.anthropic.com)" },
-  "openai-api-url": { type: "string", description: "OpenAI upstream (default https://api.openai.com)" },
+  mode: { type: "string", valueHint: "auto|token|cache", description: "Compression mode: auto (default: cache when the client uses prompt caching, else token), token or cache" },
+  backend: { type: "string", valueHint: "name", description: "Backend name recorded in /health" },
+  "anthropic-api-url": { type: "string", valueHint: "url", description: "Anthropic upstream (default https://api.anthropic.com)" },
+  "openai-api-url": { type: "string", valueHint: "url", description: "OpenAI upstream (default https://api.openai.com)" },
   optimize: { type: "boolean", description: "Compress tool output (--no-optimize for pure passthrough)" },
   telemetry: { type: "boolean", description: "Anonymous telemetry (off by default)" },
-  "log-level": { type: "string", description: "debug, info, warn or error" },
+  "log-level": { type: "string", valueHint: "debug|info|warn|error", description: "debug, info, warn or error" },
 } as const;
 
 const MODES: readonly string[] = ["auto", "token", "cache"] satisfies ProxyMode[];

@@ -9,11 +9,12 @@ import { parseMode, proxyFlagsFromArgs, proxyValueArgs } from "./proxy-flags.ts"
 export { proxyFlagsFromArgs };
 
 export const proxyArgs = {
-  host: { type: "string", description: "Address to bind (default 127.0.0.1, HEADROOM_HOST)" },
-  port: { type: "string", description: "Port to bind (default 8787, HEADROOM_PORT)" },
+  host: { type: "string", valueHint: "host", description: "Address to bind (default 127.0.0.1, HEADROOM_HOST)" },
+  port: { type: "string", valueHint: "port", description: "Port to bind (default 8787, HEADROOM_PORT)" },
   ...proxyValueArgs,
   "fresh-threshold": {
     type: "string",
+    valueHint: "tokens",
     description: "Token mode: compress a fresh tool output of at least this many tokens at first sight (default 10000, HEADROOM_FRESH_THRESHOLD)",
   },
 } as const;

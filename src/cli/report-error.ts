@@ -1,18 +1,45 @@
 // How a failed command ends: the error as one sentence on stderr (a hint may follow),
-// exit code 1 (2 for usage errors), and a stack trace only when debugging.
+// the error's exit code (src/cli/exit-codes.ts: 1 failure, 2 usage, 3 not installed...),
+// and a stack trace only when debugging. With --json the same error is one object on
+// stdout instead, {"ok":false,"error":"...","code":N}, so a script reads one document
+// whatever happened.
 import { HeadroomError } from "../errors.ts";
+import { EXIT } from "./exit-codes.ts";
+import { logger } from "./log.ts";
 
 export function isDebug(argv: string[]): boolean {
   return process.env.HEADROOM_DEBUG === "1" || argv.includes("--verbose");
 }
 
-export function reportError(err: unknown, debug: boolean): never {
-  if (err instanceof HeadroomError) {
-    console.error(`headroom: ${err.message}${err.hint ? `\n${err.hint}` : ""}`);
-    if (debug && err.stack) console.error(err.stack);
-    process.exit(err.exitCode);
-  }
-  console.error(`headroom: unexpected error: ${err instanceof Error ? err.message : String(err)}`);
-  if (debug && err instanceof Error && err.stack) console.error(err.stack);
-  process.exit(1);
+/** True when the command line asks for JSON output (`--json` before any `--`). */
+export function wantsJson(argv: string[]): boolean {
+  const dashdash = argv.indexOf("--");
+  return (dashdash === -1 ? argv : argv.slice(0, dashdash)).includes("--json");
+}
+
+export interface ErrorReport {
+  message: string;
+  hint?: string;
+  code: number;
+  stack?: string;
+}
+
+export function describeError(err: unknown): ErrorReport {
+  if (err instanceof HeadroomError) return { message: err.message, ...(err.hint ? { hint: err.hint } : {}), code: err.exitCode, stack: err.stack };
+  const message = `unexpected error: ${err instanceof Error ? err.message : String(err)}`;
+  return { message, code: EXIT.failure, stack: err instanceof Error ? err.stack : undefined };
+}
+
+/** The one JSON object a failed `--json` command prints. */
+export function jsonFailure(r: Pick<ErrorReport, "message" | "hint" | "code">): string {
+  return JSON.stringify({ ok: false, error: r.message, ...(r.hint ? { hint: r.hint } : {}), code: r.code });
+}
+
+export function reportError(err: unknown, debug: boolean, json = false): never {
+  const r = describeError(err);
+  const log = logger();
+  if (json) console.log(jsonFailure(r));
+  else log.error(`${r.message}${r.hint ? `\n${r.hint}` : ""}`);
+  if (debug && r.stack) console.error(r.stack);
+  process.exit(r.code);
 }

@@ -1,14 +1,18 @@
 // Runs the citty command tree and turns every failure into one sentence and an exit
-// code: 2 for usage errors, 1 otherwise. A stack trace only with --verbose or
-// HEADROOM_DEBUG=1.
-import { type CommandDef, runCommand, showUsage } from "citty";
-import { isDebug, reportError } from "./report-error.ts";
+// code (src/cli/exit-codes.ts), or with --json into one JSON object on stdout. A stack
+// trace only with --verbose or HEADROOM_DEBUG=1. Help screens come from src/cli/help.ts.
+import { type CommandDef, runCommand } from "citty";
+import { UsageError } from "../errors.ts";
+import { stripAnsi } from "./color.ts";
+import { renderHelp, stdoutHelpOptions } from "./help.ts";
+import { isDebug, reportError, wantsJson } from "./report-error.ts";
 
 function isCittyUsageError(err: unknown): err is Error & { code: string } {
   return err instanceof Error && err.name === "CLIError";
 }
 
-async function resolveCommandPath(root: CommandDef, argv: string[]): Promise<CommandDef[]> {
+/** The commands named by the words of `argv` (root first), as far as they name one. */
+export async function resolveCommandPath(root: CommandDef, argv: string[]): Promise<CommandDef[]> {
   const chain: CommandDef[] = [root];
   let cmd: CommandDef = root;
   for (const arg of argv) {
@@ -35,20 +39,12 @@ export async function runCli(root: CommandDef, argv: string[]): Promise<void> {
     const flags = dashdash === -1 ? argv : argv.slice(0, dashdash);
     if (flags.includes("--help") || flags.includes("-h") || argv.length === 0) {
       const chain = await resolveCommandPath(root, flags);
-      await showUsage(chain[chain.length - 1]!, chain.length > 1 ? chain[chain.length - 2] : undefined);
+      process.stdout.write(await renderHelp(chain, stdoutHelpOptions()));
       return;
     }
     await runCommand(root, { rawArgs: argv });
   } catch (err) {
-    if (isCittyUsageError(err)) {
-      console.error(`headroom: ${stripAnsi(err.message)} Run with --help for usage.`);
-      process.exit(2);
-    }
-    reportError(err, debug);
+    const e = isCittyUsageError(err) ? new UsageError(`${stripAnsi(err.message).replace(/\.?$/, ".")} Run with --help for usage.`) : err;
+    reportError(e, debug, wantsJson(argv));
   }
-}
-
-function stripAnsi(s: string): string {
-  // biome-ignore lint: control character in regex is intended
-  return s.replace(/\u001b\[[0-9;]*m/g, "");
 }

@@ -2,7 +2,7 @@
 // `headroom` on PATH that resolves to the running executable (a Homebrew or
 // ~/.local/bin symlink) wins over the versioned real path. HEADROOM_BIN overrides.
 import { existsSync, realpathSync } from "node:fs";
-import { basename, isAbsolute, resolve } from "node:path";
+import { basename, isAbsolute, posix, resolve, win32 } from "node:path";
 import { HeadroomError } from "../errors.ts";
 
 type Env = Record<string, string | undefined>;
@@ -41,4 +41,19 @@ export function stableBinPath(env: Env = process.env, execPath = process.execPat
   const onPath = Bun.which("headroom", { PATH: env.PATH ?? "" });
   if (onPath && real(onPath) === self) return isAbsolute(onPath) ? onPath : resolve(onPath);
   return execPath;
+}
+
+/**
+ * The executable path a deployment on `os` would record, for a dry run rendered on another
+ * OS (running `stableBinPath` there would give this host's path): where the installers
+ * put headroom for the user of `home`, %LOCALAPPDATA%\headroom\bin\headroom.exe
+ * (scripts/install.ps1) on Windows and ~/.local/bin/headroom (scripts/install.sh)
+ * elsewhere.
+ */
+export function previewBinPath(os: "linux" | "darwin" | "windows", env: Env): string {
+  if (os === "windows") {
+    const local = env.LOCALAPPDATA || win32.join(env.USERPROFILE || "C:\\Users\\user", "AppData", "Local");
+    return win32.join(local, "headroom", "bin", "headroom.exe");
+  }
+  return posix.join(env.HOME || "/", ".local", "bin", "headroom");
 }

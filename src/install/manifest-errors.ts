@@ -28,10 +28,14 @@ export class CorruptManifestError extends HeadroomError {
   }
 }
 
-/** The error for a profile without a manifest, saying how to create it. */
+/** Exit code of a command about a profile that does not exist (src/cli/exit-codes.ts). */
+export const NOT_INSTALLED_EXIT = 3;
+
+/** The error for a profile without a manifest, saying how to create it. Exit code 3. */
 export function missingProfileError(profile: string, path: string): HeadroomError {
   return new HeadroomError(
     `No deployment profile "${profile}" (no ${path}).`,
     "Create it with `headroom install apply" + (profile === "default" ? "" : ` --profile ${profile}`) + "`.",
+    NOT_INSTALLED_EXIT,
   );
 }

@@ -6,7 +6,7 @@ import { parsePort } from "../cli/args.ts";
 import { parseLogLevel, parseMode, parseUpstreamUrl } from "../cli/proxy-flags.ts";
 import { UsageError } from "../errors.ts";
 import { type OsName, hostOs } from "../host/platform.ts";
-import { workspaceDir } from "../paths.ts";
+import { workspaceDirFor } from "../paths.ts";
 import { type Manifest, ManifestSchema, OSES, PRESETS, PROVIDER_MODES, RUNTIMES, SCHEMA_VERSION, SCOPES, supervisorOf } from "./manifest.ts";
 import { checkProfileName } from "./store.ts";
 import { DOCKER_PASS_ENV } from "./supervisors/docker-argv.ts";
@@ -118,7 +118,8 @@ export function buildManifest(opts: ApplyOptions, env: Env, binPath: string, now
     interval,
     image: opts.image || undefined,
     binPath,
-    workspaceDir: workspaceDir(env),
+    // With the target OS's path rules: a Windows plan rendered on Linux keeps C:\ paths as they are.
+    workspaceDir: workspaceDirFor(os, env),
     supervisorState: {},
     changes: [],
     createdAt: stamp,

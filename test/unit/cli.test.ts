@@ -42,8 +42,9 @@ describe("headroom CLI", () => {
       for (const argv of [["install", "status", "--profile", "nope"], ["install", "start", "--profile", "nope"]]) {
         const plain = await runBin(argv, { env });
         const verbose = await runBin([...argv, "--verbose"], { env });
-        expect(plain.code).toBe(1);
-        expect(verbose.code).toBe(1);
+        // 3: no such deployment profile (src/cli/exit-codes.ts).
+        expect(plain.code).toBe(3);
+        expect(verbose.code).toBe(3);
         expect(plain.stderr).toStartWith(`headroom: No deployment profile "nope"`);
         expect(plain.stderr).not.toContain("    at ");
         // The same message first, then where it came from.
@@ -65,11 +66,14 @@ describe("headroom CLI", () => {
         const full = await runBin(["install", "status", ...argv, "--verbose"], { env });
         expect(full.code).toBe(plain.code);
         expect(full.stdout).toBe(plain.stdout);
-        expect(full.stderr.split("\n")[0]).toBe(plain.stderr.split("\n")[0]!);
+        // --json puts the failure on stdout; --verbose then adds only the stack on stderr.
+        if (plain.stderr) expect(full.stderr.split("\n")[0]).toBe(plain.stderr.split("\n")[0]!);
       }
       const bad = await runBin(["install", "status", "--profile", "bad name"], { env });
       expect(bad.code).toBe(2);
-      expect(JSON.parse((await runBin(["install", "status", "--all", "--json"], { env })).stdout)).toEqual({ profiles: [], errors: [] });
+      const none = await runBin(["install", "status", "--all", "--json"], { env });
+      expect(none.code).toBe(3);
+      expect(JSON.parse(none.stdout)).toEqual({ ok: false, error: "No deployment profiles.", code: 3, profiles: [], errors: [] });
       // Forms it does not take fall through to the full parser and its messages.
       const unknown = await runBin(["install", "status", "--bogus"], { env });
       expect(unknown.code).toBe(2);
