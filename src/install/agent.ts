@@ -8,7 +8,7 @@ import { tryLock } from "../host/fs.ts";
 import { profileDir, runnerLogPath } from "../paths.ts";
 import { makeContext } from "./context.ts";
 import { isProfileServing, waitHealthy } from "./health.ts";
-import { ensureIdentityKey, notThisDeployment, proveIdentity } from "./identity.ts";
+import { ensureIdentityKey, heldBy, proveIdentity } from "./identity.ts";
 import type { Manifest } from "./manifest.ts";
 import { runtimeArgv } from "./runtime-command.ts";
 import { clearPidFile, ensurePrivateLog, readPidFile, spawnDetached, trimLog, writePidFile } from "./runtime-process.ts";
@@ -95,7 +95,7 @@ export async function ensureRuntime(m: Manifest, env: Env = process.env, timeout
       return "waited";
     }
     if (holder.probe.open) {
-      throw new HeadroomError(`Port ${m.port} is held by ${notThisDeployment(holder, m)}, so the profile "${m.profile}" cannot start.`, `Stop it, or re-apply the profile with another --port.`);
+      throw new HeadroomError(`Port ${m.port} is held by ${heldBy(holder, m)}, so the profile "${m.profile}" cannot start.`, `Stop it, or re-apply the profile with another --port.`);
     }
     ensureIdentityKey(m);
     // Without the --env values: `agent run` (and a container) read them from the manifest,

@@ -10,7 +10,7 @@ import { ensureRuntime } from "./agent.ts";
 import { makeContext } from "./context.ts";
 import { type Bound, bind, failFastFor, supervisorPid } from "./deploy.ts";
 import { type PortProbe, waitHealthy } from "./health.ts";
-import { ensureIdentityKey, notThisDeployment, proveIdentity } from "./identity.ts";
+import { ensureIdentityKey, heldBy, proveIdentity } from "./identity.ts";
 import type { ChangeRecord, Manifest } from "./manifest.ts";
 import { ensurePrivateLog, stopRuntimeProcess } from "./runtime-process.ts";
 import { CorruptManifestError, deleteProfileDir, listManifests, saveManifest, tryLoadManifest } from "./store.ts";
@@ -70,7 +70,7 @@ export async function prepareApply(draft: Manifest, env: Env, opts: { force?: bo
     const holder = await proveIdentity(draft, { timeoutMs: 800, expectedPid: old ? () => supervisorPid(old!, env) : undefined });
     if (holder.probe.open && !holder.proven) {
       throw new HeadroomError(
-        `Port ${draft.port} is held by ${notThisDeployment(holder, draft)}, not by this deployment.`,
+        `Port ${draft.port} is held by ${heldBy(holder, draft)}.`,
         holder.claims && old
           ? `Stop whatever holds port ${draft.port} (\`headroom install restart --profile ${draft.profile}\` if it is this profile's runtime from an older headroom), or choose another port with --port.`
           : `Stop it first, or choose another port with --port.`,

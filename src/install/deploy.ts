@@ -6,7 +6,7 @@ import { isPortOpen, waitFor } from "../host/net.ts";
 import { type Bound, bind } from "./bound.ts";
 import type { ContextOptions } from "./context.ts";
 import { isProfileServing, waitHealthy } from "./health.ts";
-import { notThisDeployment, proveIdentity } from "./identity.ts";
+import { heldBy, proveIdentity } from "./identity.ts";
 import type { Manifest } from "./manifest.ts";
 import { ensureRuntime } from "./agent.ts";
 import { isRunning } from "./pid.ts";
@@ -77,7 +77,7 @@ async function portFree(port: number, timeoutMs = 15_000): Promise<boolean> {
 async function checkPortForStart(m: Manifest): Promise<void> {
   const p = await proveIdentity(m, { timeoutMs: 800 });
   if (p.probe.open && !p.proven) {
-    throw new HeadroomError(`Port ${m.port} is held by ${notThisDeployment(p, m)}, so the profile "${m.profile}" cannot start.`, `Stop it, or re-apply the profile with another --port.`);
+    throw new HeadroomError(`Port ${m.port} is held by ${heldBy(p, m)}, so the profile "${m.profile}" cannot start.`, `Stop it, or re-apply the profile with another --port.`);
   }
 }
 
@@ -150,7 +150,7 @@ export async function stopDeployment(m: Manifest, env: Env = process.env, opts: 
   if ((await proveIdentity(m, { timeoutMs: 500 })).proven) await stopRuntimeProcess(m, b.env);
   if (!(await portFree(m.port))) {
     const q = await proveIdentity(m, { timeoutMs: 500 });
-    throw new HeadroomError(`The profile "${m.profile}" was stopped, but port ${m.port} is still held by ${q.proven ? "its runtime" : notThisDeployment(q, m)}.`);
+    throw new HeadroomError(`The profile "${m.profile}" was stopped, but port ${m.port} is still held by ${q.proven ? "its runtime" : heldBy(q, m)}.`);
   }
 }
 

@@ -5,7 +5,7 @@ import { HeadroomError } from "../errors.ts";
 import { type PortProbe, probePort } from "../host/port-probe.ts";
 import { runnerLogPath } from "../paths.ts";
 import { isRunning } from "./pid.ts";
-import { type IdentityProof, type ProveOptions, type Who, notThisDeployment, proveIdentity } from "./identity.ts";
+import { type IdentityProof, type ProveOptions, type Who, heldBy, proveIdentity } from "./identity.ts";
 import { containerName } from "./supervisors/docker-argv.ts";
 
 export { type PortProbe, probePort };
@@ -74,7 +74,7 @@ export async function waitHealthy(
     if (Date.now() >= deadline) break;
     await Bun.sleep(20);
   }
-  if (last?.probe.open && !last.proven) reason += `; port ${m.port} is held by ${notThisDeployment(last, m)}`;
+  if (last?.probe.open && !last.proven) reason += `; port ${m.port} is held by ${heldBy(last, m)}`;
   // A persistent-docker container writes to the engine's log, not to runner.log.
   const hint = m.preset === "persistent-docker" ? `See the container's output with \`docker logs ${containerName(m.profile)}\`.` : runnerLogTail(m.profile, env);
   throw new HeadroomError(`The profile "${m.profile}" did not become healthy on port ${m.port}: ${reason}.`, hint);

@@ -115,8 +115,13 @@ export async function proveIdentity(m: Who, opts: ProveOptions = {}): Promise<Id
   return { proven: false, probe, claims, reason: ch.reason };
 }
 
-/** "a process that is not this deployment", with what it shows, for messages. */
-export function notThisDeployment(p: IdentityProof, m: Pick<Manifest, "profile">): string {
-  if (p.claims) return `a process that claims to be the deployment "${m.profile}"${p.probe.pid ? ` (its /health says pid ${p.probe.pid})` : ""} but cannot prove it: ${p.reason ?? "no proof"}`;
-  return p.probe.description;
+/**
+ * Who holds the port, for "Port P is held by <this>": "another HTTP server, not by this
+ * deployment", or, for a holder whose /health names the profile, "a process that is not
+ * this deployment: it claims to be the deployment "p" (its /health says pid N) but cannot
+ * prove it (<reason>)".
+ */
+export function heldBy(p: IdentityProof, m: Pick<Manifest, "profile">): string {
+  if (p.claims) return `a process that is not this deployment: it claims to be the deployment "${m.profile}"${p.probe.pid ? ` (its /health says pid ${p.probe.pid})` : ""} but cannot prove it (${p.reason ?? "no proof"})`;
+  return `${p.probe.description}, not by this deployment`;
 }

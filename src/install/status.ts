@@ -3,7 +3,7 @@
 // configuration drift) each get a line. Healthy = running + ready + ours.
 import { errorMessage } from "../errors.ts";
 import { bind } from "./bound.ts";
-import { notThisDeployment, proveIdentity } from "./identity.ts";
+import { heldBy, proveIdentity } from "./identity.ts";
 import type { Manifest } from "./manifest.ts";
 import { readPidFile } from "./runtime-process.ts";
 import type { Supervisor, SupervisorStatus } from "./supervisors/types.ts";
@@ -69,7 +69,7 @@ export async function deploymentStatus(m: Manifest, env: Env = process.env): Pro
   const ours = proof.proven;
   const expectedPid = supPid ?? (m.preset === "persistent-task" ? readPidFile(m.profile, b.env) ?? undefined : undefined);
   const pidMatches = !expectedPid || !proof.pid || proof.pid === expectedPid || m.runtime === "docker";
-  if (probe.open && !ours) problems.push(`Port ${m.port} is held by ${notThisDeployment(proof, m)}, not by this deployment.`);
+  if (probe.open && !ours) problems.push(`Port ${m.port} is held by ${heldBy(proof, m)}.`);
   else if (ours && !pidMatches) problems.push(`The proxy on port ${m.port} (pid ${proof.pid}) is not the supervisor's process (pid ${expectedPid}).`);
   else if (!probe.open) problems.push(`Nothing answers on port ${m.port}.`);
   else if (!probe.ready) problems.push(`The proxy on port ${m.port} is not ready.`);
@@ -88,7 +88,7 @@ export async function deploymentStatus(m: Manifest, env: Env = process.env): Pro
     targets: m.targets,
     supervisorView: supView,
     ready: probe.ready,
-    serving: { profile: probe.profile, pid: ours ? proof.pid : probe.pid, description: ours || !probe.open ? probe.description : `not this deployment: ${notThisDeployment(proof, m)}` },
+    serving: { profile: probe.profile, pid: ours ? proof.pid : probe.pid, description: ours || !probe.open ? probe.description : heldBy(proof, m) },
     identity: { proven: proof.proven, ...(proof.how ? { how: proof.how } : {}), ...(proof.reason && probe.open && !proof.proven ? { reason: proof.reason } : {}) },
     isThisDeployment: isThis,
     healthy: probe.ready && isThis && supOk,

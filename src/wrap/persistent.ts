@@ -59,11 +59,11 @@ export async function checkClaimedDeployment(port: number, state: PortProbe, env
     m = null;
   }
   if (!m) return;
-  const { notThisDeployment, proveIdentity } = await import("../install/identity.ts");
+  const { heldBy, proveIdentity } = await import("../install/identity.ts");
   const proof = await proveIdentity({ ...m, port }, { probe: state, timeoutMs: 1500 });
   if (!proof.proven) {
     throw new HeadroomError(
-      `Port ${port} is held by ${notThisDeployment(proof, m)}, so nothing was started and no tool was pointed at it.`,
+      `Port ${port} is held by ${heldBy(proof, m)}, so nothing was started and no tool was pointed at it.`,
       `Stop whatever holds port ${port}, or wrap with --port to use another port.`,
     );
   }
@@ -99,9 +99,9 @@ export async function usePersistentDeployment(
     );
   }
   if (state.kind === "headroom" && state.profile !== undefined) {
-    const { notThisDeployment, proveIdentity } = await import("../install/identity.ts");
+    const { heldBy, proveIdentity } = await import("../install/identity.ts");
     const proof = await proveIdentity(target, { probe: state, timeoutMs: 1500 });
-    if (!proof.proven) throw impostor(port, target, notThisDeployment(proof, target));
+    if (!proof.proven) throw impostor(port, target, heldBy(proof, target));
     if (state.ready && state.health) {
       log(`using the persistent deployment "${target.profile}" on port ${port}`);
       return { manifest: target, health: { ...state.health, pid: proof.pid }, recovered: false };

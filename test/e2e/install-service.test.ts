@@ -116,7 +116,7 @@ describe.skipIf(skip !== null)("install persistent-service on systemd", () => {
     expect(r.code).toBe(0);
     expect(await health(port)).toBeNull();
     const s = await hr(["install", "status", "--profile", profile], env);
-    expect(s.code).toBe(1);
+    expect(s.code).not.toBe(0);
     expect(s.stdout).toContain("NOT healthy");
     const st = await hr(["install", "start", "--profile", profile], env);
     expect(st.code).toBe(0);
@@ -246,7 +246,7 @@ describe.skipIf(skip !== null)("install persistent-service on systemd", () => {
     const looping = await until(async () => {
       const r = await hr(["install", "status", "--profile", profile, "--json"], env);
       const s = JSON.parse(r.stdout);
-      return r.code === 1 && s.problems.some((p: string) => /crash-looping|failed/.test(p)) ? s : null;
+      return r.code !== 0 && s.problems.some((p: string) => /crash-looping|failed/.test(p)) ? s : null;
     }, 30_000, 200);
     expect(looping).not.toBeNull();
     expect(looping.healthy).toBe(false);
@@ -291,6 +291,6 @@ describe.skipIf(skip !== null)("install persistent-service on systemd", () => {
     const listed = await sd.systemctl(["list-units", "--all", "--plain", "--no-legend", "headroom-*"]);
     expect(listed.stdout.trim()).toBe("");
     const s = await hr(["install", "status", "--profile", profile], env);
-    expect(s.code).toBe(1);
+    expect(s.code).not.toBe(0);
   }, 60_000);
 });

@@ -78,9 +78,10 @@ describe.skipIf(skip !== null)("a deployment proves who it is (real systemd user
     for (const args of [applyArgs(), applyArgs(profile, port, "user"), [...applyArgs(), "--json"]]) {
       const r = await hr(args, env);
       expect(r.code).toBe(1);
-      const text = args.includes("--json") ? r.stderr + r.stdout : r.stderr;
-      expect(text).toContain(`Port ${port} is held by a process that claims to be the deployment "${profile}"`);
-      expect(text).toContain("not by this deployment");
+      // With --json the failure may come as one JSON object on stdout.
+      const text = args.includes("--json") && r.stdout.trim().startsWith("{") ? String(JSON.parse(r.stdout).error) : r.stderr;
+      expect(text).toContain(`Port ${port} is held by a process that is not this deployment: it claims to be the deployment "${profile}"`);
+      expect(text).toContain("cannot prove it");
       if (!args.includes("--json")) expect(isOneSentence(r.stderr)).toBe(true);
     }
     // A profile that does not exist yet has no secret, so nothing on its port can prove anything.
@@ -89,7 +90,7 @@ describe.skipIf(skip !== null)("a deployment proves who it is (real systemd user
     hostiles.push(copy2);
     const fresh = await hr(applyArgs("newp", port2), env);
     expect(fresh.code).toBe(1);
-    expect(fresh.stderr).toContain(`Port ${port2} is held by a process that claims to be the deployment "newp"`);
+    expect(fresh.stderr).toContain(`Port ${port2} is held by a process that is not this deployment: it claims to be the deployment "newp"`);
     expect(treeDiff(before, snapshot())).toEqual([]);
     await noApiCall(copy);
     await noApiCall(copy2);
@@ -99,8 +100,7 @@ describe.skipIf(skip !== null)("a deployment proves who it is (real systemd user
   test("status exits non-zero and says the port is held by a process that is not this deployment, also while the unit crash-loops", async () => {
     const s = await hr(["install", "status", "--profile", profile], env);
     expect(s.code).not.toBe(0);
-    expect(s.stdout).toContain(`Port ${port} is held by a process that claims to be the deployment "${profile}"`);
-    expect(s.stdout).toContain("not by this deployment");
+    expect(s.stdout).toContain(`Port ${port} is held by a process that is not this deployment: it claims to be the deployment "${profile}" (its /health says pid ${real.pid}) but cannot prove it`);
     expect(s.stdout).not.toMatch(/serving\s+this deployment/);
     // The real runtime cannot bind the taken port: systemd keeps retrying it.
     await sd.systemctl(["start", `headroom-${profile}.service`]);
@@ -112,7 +112,7 @@ describe.skipIf(skip !== null)("a deployment proves who it is (real systemd user
     expect(looping).not.toBeNull();
     expect(looping.isThisDeployment).toBe(false);
     expect(looping.identity.proven).toBe(false);
-    expect(looping.problems.join("\n")).toContain("not by this deployment");
+    expect(looping.problems.join("\n")).toContain("is not this deployment");
     expect(looping.problems.join("\n")).toMatch(/systemd retries every 1 s, and never gives up.*headroom install restart --profile idp/);
     await sd.systemctl(["stop", `headroom-${profile}.service`]);
   }, 60_000);
@@ -132,7 +132,7 @@ describe.skipIf(skip !== null)("a deployment proves who it is (real systemd user
   test("agent ensure does not count it healthy and starts nothing", async () => {
     const r = await hr(["install", "agent", "ensure", "--profile", profile], env);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain("claims to be the deployment");
+    expect(r.stderr).toContain(`Port ${port} is held by a process that is not this deployment: it claims to be the deployment "${profile}"`);
     expect(r.stdout).not.toContain("healthy");
     expect(runtimePids(profile, ws)).toEqual([]);
     await hostiles[0]!.stop();

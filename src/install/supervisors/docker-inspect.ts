@@ -63,7 +63,8 @@ export function statusFromInspect(name: string, info: ContainerInfo | null): Sup
   }
   const problems: string[] = [];
   const state = info.health && info.running ? `${info.status} (${info.health})` : info.status;
-  if (info.status === "restarting") problems.push(`The container ${name} keeps restarting (${info.restarts} restarts); see \`docker logs ${name}\`.`);
+  // The engine's own back-off (unless-stopped): 100 ms doubling to 1 minute, reset after 10 s up; it never stops retrying.
+  if (info.status === "restarting") problems.push(`The container ${name} is crash-looping: restarted ${info.restarts} times; the engine retries with a delay that doubles up to 1 minute, and never gives up; see \`docker logs ${name}\` for why. Once the cause is fixed it comes back by itself; \`headroom install restart${name.startsWith("headroom-") ? ` --profile ${name.slice("headroom-".length)}` : ""}\` retries now.`);
   else if (!info.running) problems.push(`The container ${name} is ${info.status}${info.exitCode ? ` (exit code ${info.exitCode})` : ""}.`);
   else if (info.health === "unhealthy") problems.push(`The container ${name} is running but its healthcheck fails; see \`docker logs ${name}\`.`);
   if (info.restartPolicy && info.restartPolicy !== "unless-stopped") problems.push(`The container ${name} has restart policy "${info.restartPolicy}", not unless-stopped.`);

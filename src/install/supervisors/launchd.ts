@@ -10,7 +10,7 @@ import { which } from "../../host/exec.ts";
 import { isPortOpen, waitFor } from "../../host/net.ts";
 import { type FileChange, undoFileChanges, writePlanFiles } from "../executor.ts";
 import { stopRuntimeProcess } from "../runtime-process.ts";
-import { launchdDomain, launchdLabel, launchdRunnerLog, launchdTarget, plistPath, renderLaunchdPlist } from "./launchd-job.ts";
+import { THROTTLE_INTERVAL, launchdDomain, launchdLabel, launchdRunnerLog, launchdTarget, plistPath, renderLaunchdPlist } from "./launchd-job.ts";
 import { parseLaunchctlPrint } from "./launchd-print.ts";
 import type { Supervisor, SupervisorContext, SupervisorPlan, SupervisorStatus } from "./types.ts";
 
@@ -196,7 +196,7 @@ export function launchdSupervisor(opts: LaunchdOptions = {}): Supervisor {
       const log = launchdRunnerLog(m);
       if (!task) {
         if (state !== "running" && p.lastExitCode) problems.push(`The launchd job is ${state} and last exited with code ${p.lastExitCode}; see ${log}.`);
-        if ((p.runs ?? 0) >= 3 && state !== "running") problems.push(`The launchd job is crash-looping (${p.runs} runs); see ${log}.`);
+        if ((p.runs ?? 0) >= 3 && state !== "running") problems.push(`The launchd job is crash-looping (${p.runs} runs); launchd starts it again at most every ${THROTTLE_INTERVAL} s and never gives up; see ${log} for why. Once the cause is fixed it comes back by itself; \`headroom install restart --profile ${m.profile}\` retries now.`);
       } else if (p.lastExitCode) {
         problems.push(`The last watchdog run exited with code ${p.lastExitCode}; see ${log}.`);
       }
