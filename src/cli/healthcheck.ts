@@ -12,12 +12,14 @@ export default defineCommand({
   async run({ args }) {
     const port = parsePort(args.port) ?? parsePort(process.env.HEADROOM_PORT, "HEADROOM_PORT") ?? 8787;
     const host = args.host ?? "127.0.0.1";
+    const { ofetch } = await import("ofetch");
+    const { logger } = await import("./log.ts");
     try {
-      const res = await fetch(`http://${host}:${port}/readyz`, { signal: AbortSignal.timeout(3000) });
+      const res = await ofetch.raw(`http://${host.includes(":") ? `[${host}]` : host}:${port}/readyz`, { timeout: 3000, retry: 0, ignoreResponseError: true, responseType: "text" });
       if (res.ok) return;
-      console.error(`headroom: the proxy on port ${port} is not ready (HTTP ${res.status}).`);
+      logger().error(`the proxy on port ${port} is not ready (HTTP ${res.status}).`);
     } catch {
-      console.error(`headroom: nothing answers on ${host}:${port}.`);
+      logger().error(`nothing answers on ${host}:${port}.`);
     }
     process.exit(1);
   },

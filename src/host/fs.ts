@@ -3,7 +3,7 @@ import {
   chmodSync, closeSync, existsSync, fsyncSync, lstatSync, mkdirSync, openSync, readFileSync,
   readlinkSync, realpathSync, renameSync, rmSync, statSync, unlinkSync, writeSync,
 } from "node:fs";
-import { dirname, join, resolve, basename } from "node:path";
+import { basename, dirname, join, resolve, win32 } from "node:path";
 
 export const PRIVATE_FILE = 0o600;
 export const PRIVATE_DIR = 0o700;
@@ -24,6 +24,10 @@ export function readIfExists(path: string): Buffer | null {
 
 /** Follows a chain of symlinks to the final target path, even when the target does not exist yet. */
 export function resolveSymlinkTarget(path: string): string {
+  // A Windows path in a plan rendered on another OS (a dry run with --os windows): there is
+  // no such file here to follow, and resolving it against this folder would make it a
+  // path under the current directory.
+  if (process.platform !== "win32" && /^[A-Za-z]:[\\/]/.test(path)) return win32.normalize(path);
   let current = resolve(path);
   for (let hops = 0; hops < 40; hops++) {
     let st;

@@ -37,9 +37,12 @@ export async function getJsonAnswer<T = Record<string, unknown>>(
   url: string,
   timeoutMs = 1000,
 ): Promise<{ status: number; body: T; server: string | null } | null> {
+  // ofetch (loaded on the first probe): its own timeout, no retry, any HTTP status
+  // answered rather than thrown, the body as text so that a non-JSON answer is told apart.
+  const { ofetch } = await import("ofetch");
   try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
-    const text = await res.text();
+    const res = await ofetch.raw<string, "text">(url, { timeout: timeoutMs, retry: 0, ignoreResponseError: true, responseType: "text" });
+    const text = res._data ?? "";
     const server = res.headers.get("server");
     try {
       return { status: res.status, body: JSON.parse(text) as T, server };

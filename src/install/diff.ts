@@ -15,7 +15,9 @@ export function unifiedDiff(path: string, before: string | null, after: string, 
     else if (j < m && (i >= n || lcs[i]![j + 1]! > lcs[i + 1]![j]!)) ops.push({ t: "+", line: b[j]!, ai: i, bi: j++ });
     else ops.push({ t: "-", line: a[i]!, ai: i++, bi: j });
   }
-  const header = [`--- ${before === null ? "/dev/null" : `a${path}`}`, `+++ b${path}`];
+  // git's a/ and b/ prefixes; a Windows path (C:\...) gets them with a separator too.
+  const rel = path.startsWith("/") ? path : `/${path}`;
+  const header = [`--- ${before === null ? "/dev/null" : `a${rel}`}`, `+++ b${rel}`];
   if (!ops.some((o) => o.t !== " ")) return "";
   const out = [...header];
   let k = 0;
