@@ -1,56 +1,55 @@
-// OpenClaw: route its built-in Anthropic and OpenAI providers through the proxy by
-// setting models.providers.<anthropic|openai>.baseUrl in ~/.openclaw/openclaw.json (JSON5;
-// $OPENCLAW_CONFIG_PATH and $OPENCLAW_STATE_DIR honoured). A provider entry that does not
-// exist yet is created as { baseUrl, models: [] } (merge mode keeps the built-in catalog).
-// When the `openclaw` CLI is on PATH the change goes through `openclaw config set/unset`.
+// OpenClaw: route its built-in Anthropic and OpenAI providers through the proxy in
+// ~/.openclaw/openclaw.json (JSON5; $OPENCLAW_CONFIG_PATH and $OPENCLAW_STATE_DIR
+// honoured): models.providers.anthropic gets baseUrl http://host:port and, unless the user
+// chose one, api "anthropic-messages" (OpenClaw needs the API type of a provider whose
+// baseUrl is not its own); models.providers.openai gets baseUrl .../v1. A provider entry
+// that does not exist yet is created (`models: []`: merge mode keeps the built-in catalog).
+//
+// The file is edited at the text level (edits/json-tree.ts), like the other tools'
+// configs, never through `openclaw config set`: that rewrites the whole file (comments
+// gone, keys quoted, a `meta` block added) and leaves openclaw.json.bak*, a journal key
+// and a state database behind, which `remove` could not take back. The real CLI accepts
+// the result (`openclaw config validate`, tested in test/e2e/real-clients/openclaw.test.ts).
+//
+// User and system scopes are refused: OpenClaw's Anthropic provider ignores
+// ANTHROPIC_BASE_URL (it reads only its config's baseUrl), so a shell block cannot route it.
 import { join } from "node:path";
-import { which } from "../host/exec.ts";
-import { jsonKeysEdit, type KeyEntry } from "../install/edits/json-keys.ts";
+import { jsonKeysEdit } from "../install/edits/json-keys.ts";
 import { isPlainObject } from "../install/edits/json-tree.ts";
-import type { EditData, FileEdit } from "../install/edits/types.ts";
-import type { Env, ToolContext } from "./context.ts";
+import type { FileEdit } from "../install/edits/types.ts";
+import type { ToolContext } from "./context.ts";
 
 export function openclawConfigPath(ctx: Pick<ToolContext, "home" | "env">): string {
   if (ctx.env.OPENCLAW_CONFIG_PATH) return ctx.env.OPENCLAW_CONFIG_PATH;
   return join(ctx.env.OPENCLAW_STATE_DIR || join(ctx.home, ".openclaw"), "openclaw.json");
 }
 
-export function openclawCli(env: Env): string | null {
-  return which("openclaw", env);
-}
-
-function cliPath(path: string[]): string {
-  return path.map((p, i) => (/^[A-Za-z_$][A-Za-z0-9_$-]*$/.test(p) ? (i === 0 ? p : `.${p}`) : `[${JSON.stringify(p)}]`)).join("");
-}
-
-/** `openclaw config set/unset` vectors that carry out (or undo) the recorded entries. */
-export function openclawCommands(bin: string, data: EditData, direction: "apply" | "revert"): string[][] {
-  const entries = (data.entries ?? []) as KeyEntry[];
-  if (direction === "apply") return entries.map((e) => [bin, "config", "set", cliPath(e.path), JSON.stringify(e.value), "--strict-json"]);
-  return [...entries].reverse().map((e) =>
-    e.hadPrevious ? [bin, "config", "set", cliPath(e.path), JSON.stringify(e.previous), "--strict-json"] : [bin, "config", "unset", cliPath(e.path)],
-  );
-}
+/** The API type OpenClaw needs on each routed provider (only set when the user has none). */
+const API: Record<string, string | undefined> = { anthropic: "anthropic-messages", openai: undefined };
 
 export function openclawProviderEdits(ctx: ToolContext): FileEdit[] {
   const routes: [string, string][] = [
     ["anthropic", ctx.base],
     ["openai", `${ctx.base}/v1`],
   ];
-  const edit = jsonKeysEdit("openclaw-config", openclawConfigPath(ctx), "json5", (doc) => {
-    const providers = isPlainObject(doc?.models) && isPlainObject(doc.models.providers) ? doc.models.providers : {};
-    return routes.map(([name, url]) =>
-      isPlainObject(providers[name])
-        ? { path: ["models", "providers", name, "baseUrl"], value: url }
-        : { path: ["models", "providers", name], value: { baseUrl: url, models: [] } },
-    );
-  });
-  const bin = openclawCli(ctx.env);
-  if (bin) {
-    edit.commands = (data) => openclawCommands(bin, data, "apply");
-    edit.revertCommands = (data) => openclawCommands(bin, data, "revert");
-    // The CLI edits exactly the file headroom backed up and recorded.
-    edit.commandEnv = { OPENCLAW_CONFIG_PATH: openclawConfigPath(ctx) };
-  }
-  return [edit];
+  return [
+    jsonKeysEdit("openclaw-config", openclawConfigPath(ctx), "json5", (doc) => {
+      const providers = isPlainObject(doc?.models) && isPlainObject(doc.models.providers) ? doc.models.providers : {};
+      return routes.flatMap(([name, url]) => {
+        const api = API[name];
+        const entry = providers[name];
+        if (!isPlainObject(entry)) {
+          return [{ path: ["models", "providers", name], value: { baseUrl: url, ...(api ? { api } : {}), models: [] } }];
+        }
+        const out: { path: string[]; value: unknown }[] = [{ path: ["models", "providers", name, "baseUrl"], value: url }];
+        if (api && entry.api === undefined) out.push({ path: ["models", "providers", name, "api"], value: api });
+        return out;
+      });
+    }),
+  ];
+}
+
+/** OpenClaw cannot be routed by a shell block (see the top of this file). */
+export function openclawScopeRefusal(scope: "user" | "system"): string {
+  return `OpenClaw ignores ANTHROPIC_BASE_URL, so --scope ${scope} cannot route it; use --scope provider, which sets its providers' baseUrl in ~/.openclaw/openclaw.json (or \`headroom wrap openclaw\` for one session).`;
 }

@@ -112,6 +112,7 @@ export const TOOLS: Record<ToolName, ToolDef> = {
     env: (base) => ({ OPENAI_BASE_URL: v1(base), ANTHROPIC_BASE_URL: base }),
     configPaths: (home, env) => [dirname(openclaw().openclawConfigPath({ home, env }))],
     providerEdits: (ctx) => openclaw().openclawProviderEdits(ctx),
+    scopeRefusal: (scope) => openclaw().openclawScopeRefusal(scope),
   },
 };
 

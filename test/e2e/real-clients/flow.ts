@@ -67,3 +67,25 @@ export function wrapFlow(opts: { tool: string; args: string[]; watch: string[]; 
     { name: "after", snapshot: opts.watch },
   ];
 }
+
+/**
+ * A wrap that dies mid-session: `headroom wrap <tool>` runs in the background until the
+ * session edit is in `config` (it names the proxy's port), is SIGKILLed, and then
+ * `headroom unwrap <tool>` must put everything back. snapshot before → crash → unwrap →
+ * snapshot after. The orphaned client is ended by the harness.
+ */
+export function crashedWrapFlow(opts: { tool: string; args: string[]; config: string; watch: string[] }): Step[] {
+  const wrap = [binPath, "wrap", opts.tool, "--", ...opts.args].map(sh).join(" ");
+  const script = [
+    `${wrap} >/dev/null 2>&1 & w=$!`,
+    `for i in $(seq 1 300); do grep -q ':${PROXY_PORT}' ${sh(opts.config)} 2>/dev/null && break; sleep 0.1; done`,
+    `grep -q ':${PROXY_PORT}' ${sh(opts.config)} || { echo "the session edit never appeared"; exit 3; }`,
+    `kill -9 $w; wait $w 2>/dev/null; echo killed`,
+  ].join("\n");
+  return [
+    { name: "before", snapshot: opts.watch },
+    { name: "crash", argv: ["bash", "-c", script], env: WRAP_UPSTREAM_ENV, timeoutMs: 60_000 },
+    { name: "unwrap", argv: [binPath, "unwrap", opts.tool], timeoutMs: 30_000 },
+    { name: "after", snapshot: opts.watch },
+  ];
+}

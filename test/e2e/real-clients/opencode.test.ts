@@ -13,9 +13,9 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import {
   configComplaints, credentialOf, DUMMY_ANTHROPIC_KEY, DUMMY_OPENAI_KEY, locateClient, makeHome, printed, PROXY_URL, requestsDuring, restoreProblems,
-  runInNetns, snapText, step, type NetnsResult,
+  runInNetns, snapText, step, type NetnsResult, type Step,
 } from "../../support/real-clients.ts";
-import { installFlow, loginShell, wrapFlow } from "./flow.ts";
+import { crashedWrapFlow, installFlow, loginShell, wrapFlow } from "./flow.ts";
 
 const opencode = locateClient("opencode");
 const TEXT = "OpenCode through headroom: reply from the recording upstream.";
@@ -143,11 +143,9 @@ describe.skipIf(!opencode)(`OpenCode ${opencode?.version} through headroom`, () 
   test("wrap: `headroom wrap opencode -- run` routes both kinds of model; the session edit is undone on exit", async () => {
     const { home, config, watch } = setup("opencode-wrap");
     try {
-      const flow = wrapFlow({ tool: "opencode", args: ["run", PROMPT], watch });
-      const r = await runInNetns({
-        home, clients: ["opencode"], reply: { text: TEXT }, env: keys,
-        steps: [PRIME, ...flow.slice(0, 2), { name: "headroom-model", argv: flow[1]!.argv.slice(0, -2).concat(["run", "-m", "headroom/gpt-5", PROMPT]), env: (flow[1] as { env: Record<string, string> }).env }, flow[2]!],
-      });
+      const [snapBefore, client, snapAfter] = wrapFlow({ tool: "opencode", args: ["run", PROMPT], watch }) as [Step, Extract<Step, { argv: string[] }>, Step];
+      const second = { ...client, name: "headroom-model", argv: [...client.argv.slice(0, -2), "run", "-m", "headroom/gpt-5", PROMPT] };
+      const r = await runInNetns({ home, clients: ["opencode"], reply: { text: TEXT }, env: keys, steps: [PRIME, snapBefore, client, second, snapAfter] });
       anthropicTurn(r, "client");
       headroomTurn(r, "headroom-model");
       expect(snapText(step(r, "after").snapshot!, config)).toBe(USER_CONFIG);
@@ -161,4 +159,22 @@ describe.skipIf(!opencode)(`OpenCode ${opencode?.version} through headroom`, () 
       rmSync(home, { recursive: true, force: true });
     }
   }, 120_000);
+  test("unwrap: a wrap SIGKILLed mid-session leaves the session edit; `headroom unwrap opencode` restores every byte", async () => {
+    const { home, config, watch } = setup("opencode-unwrap");
+    try {
+      const r = await runInNetns({
+        home, clients: ["opencode"], reply: { text: TEXT, delayMs: 20_000 }, env: keys,
+        steps: crashedWrapFlow({ tool: "opencode", args: ["run", PROMPT], config, watch }),
+      });
+      expect(step(r, "crash").stdout, printed(step(r, "crash"))).toContain("killed");
+      const u = step(r, "unwrap");
+      expect(u.code, printed(u)).toBe(0);
+      expect(snapText(step(r, "after").snapshot!, config)).toBe(USER_CONFIG);
+      const before = step(r, "before").snapshot!;
+      const after = step(r, "after").snapshot!;
+      for (const p of Object.keys(before)) expect(after[p], p).toBe(before[p]);
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  }, 90_000);
 });

@@ -67,7 +67,7 @@ describe("user scope", () => {
   });
 
   test("all and auto leave codex out instead of writing a variable it ignores", () => {
-    expect(supportedTargets("user", "linux")).toEqual(TOOL_NAMES.filter((t) => t !== "codex"));
+    expect(supportedTargets("user", "linux")).toEqual(TOOL_NAMES.filter((t) => t !== "codex" && t !== "openclaw"));
     expect(resolveTargets(request({ scope: "user", providers: "all", targets: [] }))).not.toContain("codex");
     // Nothing detected: the fallback pair loses codex too.
     expect(resolveTargets(request({ scope: "user", providers: "auto", targets: [] }))).toEqual(["claude"]);

@@ -205,7 +205,7 @@ const cases: Case[] = [
     applied([f]) {
       const text = read(f!);
       const doc = JSON5.parse(text);
-      expect(doc.models.providers.anthropic).toEqual({ baseUrl: BASE, models: [] });
+      expect(doc.models.providers.anthropic).toEqual({ baseUrl: BASE, api: "anthropic-messages", models: [] });
       expect(doc.models.providers.openai).toEqual({ apiKey: "${OPENAI_API_KEY}", baseUrl: `${BASE}/v1` });
       expect(doc.models.providers["custom-proxy"].baseUrl).toBe("http://localhost:4000/v1");
       expect(doc.models.mode).toBe("merge");
