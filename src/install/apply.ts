@@ -68,7 +68,7 @@ export async function prepareApply(draft: Manifest, env: Env, opts: { force?: bo
     // Only this profile's own runtime may hold the port, and only if it proves it: a
     // process that copies its /health (or relays to it) is refused before anything is written.
     const holder = await proveIdentity(draft, { timeoutMs: 800, expectedPid: old ? () => supervisorPid(old!, env) : undefined });
-    if (holder.probe.open && !holder.proven) {
+    if (holder.probe.open && !holder.proven && !(old && holder.claims && holder.answered === false && (await olderContainer(old, env)))) {
       throw new HeadroomError(
         `Port ${draft.port} is held by ${heldBy(holder, draft)}.`,
         holder.claims && old
@@ -91,6 +91,23 @@ export async function prepareApply(draft: Manifest, env: Env, opts: { force?: bo
     createdAt: old?.createdAt ?? draft.createdAt,
   };
   return { manifest, old, sup, ctx: { ...ctx, manifest }, wiringReq, wiring, warnings, env };
+}
+
+/**
+ * A container of this profile that the engine runs and publishes on its port, from an
+ * image older than the identity challenge: the engine's own port binding says the port is
+ * the container's (nothing else can bind it meanwhile), so re-applying may replace it.
+ */
+async function olderContainer(old: Manifest, env: Env): Promise<boolean> {
+  if (old.runtime !== "docker") return false;
+  try {
+    const b = await bind(old, env);
+    const s = await b.sup.status(b.ctx);
+    const ports = (s.details?.ports ?? {}) as Record<string, string[]>;
+    return s.running && (ports[`${old.port}/tcp`] ?? []).includes(`${old.host}:${old.port}`);
+  } catch {
+    return false;
+  }
 }
 
 export interface ApplyResult {

@@ -64,6 +64,8 @@ export interface IdentityProof {
   probe: PortProbe;
   /** /health names this profile (true for a forgery too). */
   claims: boolean;
+  /** The holder answered the challenge (rightly or not); false for a runtime from before the challenge existed. */
+  answered?: boolean;
   /** Why it is not proven, as a phrase: "its answer to the identity challenge is wrong". */
   reason?: string;
 }
@@ -102,17 +104,17 @@ export async function proveIdentity(m: Who, opts: ProveOptions = {}): Promise<Id
   const key = readIdentityKey(m.profile, wsEnv(m));
   const [probe, ch] = await Promise.all([opts.probe ?? probePort(m.port, "127.0.0.1", timeoutMs), challenge(m, key, timeoutMs)]);
   const claims = probe.profile === m.profile;
-  if (ch.ok) return { proven: true, how: "challenge", pid: ch.pid, probe, claims };
-  if (!probe.open) return { proven: false, probe, claims, reason: `nothing listens on port ${m.port}` };
+  if (ch.ok) return { proven: true, how: "challenge", pid: ch.pid, probe, claims, answered: true };
+  if (!probe.open) return { proven: false, probe, claims, answered: false, reason: `nothing listens on port ${m.port}` };
   if (!ch.answered && claims && opts.expectedPid) {
     const expected = await opts.expectedPid();
     if (expected) {
       const { findListeningProcess } = await import("../proxy/port-holder.ts");
       const owner = findListeningProcess(m.port);
-      if (owner?.pid === expected) return { proven: true, how: "socket-owner", pid: owner.pid, probe, claims };
+      if (owner?.pid === expected) return { proven: true, how: "socket-owner", pid: owner.pid, probe, claims, answered: false };
     }
   }
-  return { proven: false, probe, claims, reason: ch.reason };
+  return { proven: false, probe, claims, answered: ch.answered, reason: ch.reason };
 }
 
 /**

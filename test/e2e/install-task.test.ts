@@ -85,7 +85,7 @@ describe.skipIf(skip !== null)("install persistent-task on a systemd timer", () 
     expect(p.code).toBe(0);
     expect((await sd.systemctl(["is-active", `headroom-${profile}-ensure.timer`])).stdout.trim()).not.toBe("active");
     const status = await hr(["install", "status", "--profile", profile], env);
-    expect(status.code).toBe(1);
+    expect(status.code).not.toBe(0);
     expect(status.stdout).toContain("paused");
     const again = await hr(["install", "start", "--profile", profile], env);
     expect(again.code).toBe(0);
