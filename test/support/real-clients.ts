@@ -216,6 +216,13 @@ export interface NetnsSpec {
   servers?: Array<{ name: string; module: string; export?: string; port: number; options?: Record<string, unknown> }>;
   /** Start a systemd user manager with this HOME (for `install apply`). */
   systemd?: boolean;
+  /**
+   * Folders (e.g. /etc/profile.d, /etc/cron.d) that the run sees as private copies: the
+   * namespace gets its own mount table too (`unshare -n -m`), and each folder is a tmpfs
+   * holding a copy of the real one, so `--scope system` can write there and the machine's
+   * /etc is never touched.
+   */
+  privateDirs?: string[];
   /** Start `headroom proxy --port PROXY_PORT` with both upstream URLs at the stub. */
   proxy?: { port?: number; args?: string[]; env?: Record<string, string> };
   env?: Record<string, string>;
@@ -300,8 +307,15 @@ export async function runInNetns(input: Omit<NetnsSpec, "resultPath" | "headroom
   };
   writeFileSync(join(dir, "spec.json"), JSON.stringify(spec));
   const runner = join(import.meta.dir, "real-clients-runner.ts");
-  const script = `ip link set lo up && exec ${JSON.stringify(BUN)} ${JSON.stringify(runner)} ${JSON.stringify(join(dir, "spec.json"))}`;
-  const proc = Bun.spawn(["unshare", "-n", "bash", "-c", script], {
+  const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+  const privates = (input.privateDirs ?? []).map((d) => `t=$(mktemp -d) && cp -a ${q(d)}/. "$t"/ && mount -t tmpfs tmpfs ${q(d)} && cp -a "$t"/. ${q(d)}/ && rm -rf "$t"`);
+  const script = [
+    "ip link set lo up",
+    ...privates,
+    `exec ${q(BUN)} ${q(runner)} ${q(join(dir, "spec.json"))}`,
+  ].join(" && ");
+  const unshare = input.privateDirs?.length ? ["unshare", "-n", "-m", "--propagation", "private"] : ["unshare", "-n"];
+  const proc = Bun.spawn([...unshare, "bash", "-c", script], {
     cwd: repoRoot,
     env: { PATH: SYSTEM_PATH, HOME: input.home },
     stdin: "ignore",

@@ -14,7 +14,7 @@ import {
   configComplaints, credentialOf, DUMMY_ANTHROPIC_KEY, locateClient, makeHome, printed, PROXY_URL, requestsDuring, restoreProblems, runInNetns,
   snapText, step, type NetnsResult,
 } from "../../support/real-clients.ts";
-import { installFlow, loginShell, wrapFlow } from "./flow.ts";
+import { installFlow, loginShell, SYSTEM_DIRS, wrapFlow } from "./flow.ts";
 
 const claude = locateClient("claude");
 const TEXT = "Claude through headroom: reply from the recording upstream.";
@@ -105,6 +105,23 @@ describe.skipIf(!claude)(`Claude Code ${claude?.version} through headroom`, () =
       expect(step(r, "apply").code, printed(step(r, "apply"))).toBe(0);
       expect(snapText(step(r, "wired").snapshot!, join(home, ".profile"))).toContain(`export ANTHROPIC_BASE_URL='${PROXY_URL}'`);
       expect(snapText(step(r, "wired").snapshot!, join(home, ".bashrc"))).toContain(`export ANTHROPIC_BASE_URL='${PROXY_URL}'`);
+      checkTurn(r, "client", home, DUMMY_ANTHROPIC_KEY);
+      expect(step(r, "remove").code, printed(step(r, "remove"))).toBe(0);
+      expect(restoreProblems(snaps(r))).toEqual([]);
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  }, 150_000);
+
+  test("system scope: /etc/profile.d/headroom.sh (a private copy of /etc) routes claude -p in a login shell; remove takes it out", async () => {
+    const { home, watch } = setup("claude-system");
+    try {
+      const r = await runInNetns({
+        home, privateDirs: SYSTEM_DIRS, clients: ["claude"], reply: { text: TEXT }, env: { ANTHROPIC_API_KEY: DUMMY_ANTHROPIC_KEY },
+        steps: installFlow({ scope: "system", targets: ["claude"], watch: [...watch, ...SYSTEM_DIRS], client: [{ name: "client", argv: loginShell(["claude", "-p", PROMPT]), timeoutMs: 60_000 }] }),
+      });
+      expect(step(r, "apply").code, printed(step(r, "apply"))).toBe(0);
+      expect(snapText(step(r, "wired").snapshot!, "/etc/profile.d/headroom.sh")).toContain(`export ANTHROPIC_BASE_URL='${PROXY_URL}'`);
       checkTurn(r, "client", home, DUMMY_ANTHROPIC_KEY);
       expect(step(r, "remove").code, printed(step(r, "remove"))).toBe(0);
       expect(restoreProblems(snaps(r))).toEqual([]);

@@ -18,7 +18,15 @@ import { binPath, PROXY_PORT, UPSTREAM_URL } from "../../support/real-clients.ts
 
 export const PROFILE = "rc";
 
-export type Scope = "provider" | "user";
+export type Scope = "provider" | "user" | "system";
+
+/**
+ * The system scope's block goes to /etc/profile.d and, with no system systemd here, its
+ * supervisor is the persistent-task preset's /etc/cron.d file: a run of it needs both as
+ * private copies (NetnsSpec.privateDirs). apply starts the runtime itself; the host's cron
+ * never sees the private /etc/cron.d.
+ */
+export const SYSTEM_DIRS = ["/etc/profile.d", "/etc/cron.d"];
 
 export function applyArgv(scope: Scope, targets: string[], extra: string[] = []): string[] {
   return [
@@ -46,12 +54,18 @@ export function loginShell(argv: string[]): string[] {
 export function installFlow(opts: { scope: Scope; targets: string[]; watch: string[]; client: Step[]; applyExtra?: string[]; afterApply?: Step[] }): Step[] {
   return [
     { name: "before", snapshot: opts.watch },
-    { name: "apply", argv: applyArgv(opts.scope, opts.targets, opts.applyExtra), timeoutMs: 90_000, stopOnFailure: true },
+    {
+      name: "apply",
+      argv: applyArgv(opts.scope, opts.targets, [...(opts.scope === "system" ? ["--preset", "persistent-task"] : []), ...(opts.applyExtra ?? [])]),
+      env: opts.scope === "system" ? { HEADROOM_TASK_BACKEND: "cron" } : {},
+      timeoutMs: 90_000,
+      stopOnFailure: true,
+    },
     { name: "wired", snapshot: opts.watch },
     ...(opts.afterApply ?? []),
     ...opts.client,
     { name: "ran", snapshot: opts.watch },
-    { name: "remove", argv: [binPath, "install", "remove", "--profile", PROFILE], timeoutMs: 60_000 },
+    { name: "remove", argv: [binPath, "install", "remove", "--profile", PROFILE], env: opts.scope === "system" ? { HEADROOM_TASK_BACKEND: "cron" } : {}, timeoutMs: 60_000 },
     { name: "after", snapshot: opts.watch },
   ];
 }

@@ -17,7 +17,7 @@ import {
   configComplaints, credentialOf, DUMMY_ANTHROPIC_KEY, DUMMY_OPENAI_KEY, locateClient, makeHome, printed, PROXY_URL, requestsDuring,
   restoreProblems, runInNetns, snapshotDiff, snapText, step, type NetnsResult,
 } from "../../support/real-clients.ts";
-import { applyArgv, crashedWrapFlow, installFlow, wrapFlow } from "./flow.ts";
+import { applyArgv, crashedWrapFlow, installFlow, SYSTEM_DIRS, wrapFlow } from "./flow.ts";
 
 const openclaw = locateClient("openclaw");
 const TEXT = "OpenClaw through headroom: reply from the recording upstream.";
@@ -117,28 +117,31 @@ describe.skipIf(!openclaw)(`OpenClaw ${openclaw?.version} through headroom`, () 
     }
   }, 320_000);
 
-  test("user scope is refused in one sentence naming the scope that works, and nothing is written", async () => {
-    const { home, watch } = setup("openclaw-user");
-    try {
-      const r = await runInNetns({
-        home, systemd: true, clients: ["openclaw"], env,
-        steps: [
-          { name: "before", snapshot: watch },
-          { name: "apply", argv: applyArgv("user", ["openclaw"]) },
-          { name: "after", snapshot: watch },
-        ],
-      });
-      const a = step(r, "apply");
-      expect(a.code, printed(a)).toBe(2);
-      const message = printed(a).trim();
-      expect(message).toContain("OpenClaw ignores ANTHROPIC_BASE_URL");
-      expect(message).toContain("--scope provider");
-      expect(message.split("\n").filter((l) => l.trim()).length).toBe(1);
-      expect(step(r, "after").snapshot).toEqual(step(r, "before").snapshot!);
-    } finally {
-      rmSync(home, { recursive: true, force: true });
-    }
-  }, 60_000);
+  for (const scope of ["user", "system"] as const) {
+    test(`${scope} scope is refused in one sentence naming the scope that works, and nothing is written`, async () => {
+      const { home, watch } = setup(`openclaw-${scope}`);
+      const all = [...watch, ...SYSTEM_DIRS];
+      try {
+        const r = await runInNetns({
+          home, systemd: scope === "user", privateDirs: scope === "system" ? SYSTEM_DIRS : undefined, clients: ["openclaw"], env,
+          steps: [
+            { name: "before", snapshot: all },
+            { name: "apply", argv: applyArgv(scope, ["openclaw"], scope === "system" ? ["--preset", "persistent-task"] : []), env: { HEADROOM_TASK_BACKEND: "cron" } },
+            { name: "after", snapshot: all },
+          ],
+        });
+        const a = step(r, "apply");
+        expect(a.code, printed(a)).toBe(2);
+        const message = printed(a).trim();
+        expect(message).toContain("OpenClaw ignores ANTHROPIC_BASE_URL");
+        expect(message).toContain("--scope provider");
+        expect(message.split("\n").filter((l) => l.trim()).length).toBe(1);
+        expect(step(r, "after").snapshot).toEqual(step(r, "before").snapshot!);
+      } finally {
+        rmSync(home, { recursive: true, force: true });
+      }
+    }, 60_000);
+  }
 
   test("wrap: `headroom wrap openclaw -- agent exec` goes through headroom; openclaw.json is back byte for byte when it ends", async () => {
     const { home, config, watch } = setup("openclaw-wrap");

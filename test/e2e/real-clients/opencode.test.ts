@@ -15,7 +15,7 @@ import {
   configComplaints, credentialOf, DUMMY_ANTHROPIC_KEY, DUMMY_OPENAI_KEY, locateClient, makeHome, printed, PROXY_URL, requestsDuring, restoreProblems,
   runInNetns, snapText, step, type NetnsResult, type Step,
 } from "../../support/real-clients.ts";
-import { crashedWrapFlow, installFlow, loginShell, wrapFlow } from "./flow.ts";
+import { crashedWrapFlow, installFlow, loginShell, SYSTEM_DIRS, wrapFlow } from "./flow.ts";
 
 const opencode = locateClient("opencode");
 const TEXT = "OpenCode through headroom: reply from the recording upstream.";
@@ -132,6 +132,23 @@ describe.skipIf(!opencode)(`OpenCode ${opencode?.version} through headroom`, () 
       });
       expect(step(r, "apply").code, printed(step(r, "apply"))).toBe(0);
       expect(snapText(step(r, "wired").snapshot!, join(home, ".profile"))).toContain(`export ANTHROPIC_BASE_URL='${PROXY_URL}'`);
+      anthropicTurn(r, "client");
+      expect(step(r, "remove").code, printed(step(r, "remove"))).toBe(0);
+      expect(restoreProblems(snaps(r))).toEqual([]);
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  }, 150_000);
+
+  test("system scope: /etc/profile.d/headroom.sh (a private copy of /etc) routes OpenCode in a login shell; remove takes it out", async () => {
+    const { home, watch } = setup("opencode-system");
+    try {
+      const r = await runInNetns({
+        home, privateDirs: SYSTEM_DIRS, clients: ["opencode"], reply: { text: TEXT }, env: keys,
+        steps: [PRIME, ...installFlow({ scope: "system", targets: ["opencode"], watch: [...watch, ...SYSTEM_DIRS], client: [{ name: "client", argv: loginShell(["opencode", "run", PROMPT]), timeoutMs: 60_000 }] })],
+      });
+      expect(step(r, "apply").code, printed(step(r, "apply"))).toBe(0);
+      expect(snapText(step(r, "wired").snapshot!, "/etc/profile.d/headroom.sh")).toContain(`export ANTHROPIC_BASE_URL='${PROXY_URL}'`);
       anthropicTurn(r, "client");
       expect(step(r, "remove").code, printed(step(r, "remove"))).toBe(0);
       expect(restoreProblems(snaps(r))).toEqual([]);
