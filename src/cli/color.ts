@@ -9,12 +9,17 @@ export interface StreamLike {
   isTTY?: boolean;
 }
 
-export function colorEnabled(stream: StreamLike | undefined, env: Env = process.env): boolean {
+/** What the environment alone decides (FORCE_COLOR, NO_COLOR, TERM=dumb), or undefined when it leaves it to the stream. */
+export function colorForcedByEnv(env: Env = process.env): boolean | undefined {
   const force = env.FORCE_COLOR;
   if (force !== undefined && force !== "") return force !== "0" && force.toLowerCase() !== "false";
   if (env.NO_COLOR !== undefined && env.NO_COLOR !== "") return false;
   if (env.TERM === "dumb") return false;
-  return stream?.isTTY === true;
+  return undefined;
+}
+
+export function colorEnabled(stream: StreamLike | undefined, env: Env = process.env): boolean {
+  return colorForcedByEnv(env) ?? stream?.isTTY === true;
 }
 
 export interface Paint {

@@ -9,7 +9,7 @@
 // Data (status reports, plans, JSON, completion scripts) is not a message: commands print
 // it on stdout themselves, so --quiet never hides what a script asked for.
 import { type ConsolaInstance, type ConsolaReporter, createConsola, type LogObject } from "consola/core";
-import { colorEnabled, paint } from "./color.ts";
+import { colorEnabled, colorForcedByEnv, paint } from "./color.ts";
 
 type Env = Record<string, string | undefined>;
 
@@ -27,15 +27,27 @@ export function levelFromArgv(argv: string[], env: Env = process.env): number {
 export interface Sink {
   out(line: string): void;
   err(line: string): void;
-  outColor: boolean;
-  errColor: boolean;
+  /** Asked when a line is about to be coloured (touching process.stdout costs milliseconds). */
+  outColor(): boolean;
+  errColor(): boolean;
+  /** Colour decided by the environment alone (FORCE_COLOR, NO_COLOR, TERM), or undefined. */
+  forced(): boolean | undefined;
 }
 
+function once(f: () => boolean): () => boolean {
+  let v: boolean | undefined;
+  return () => (v ??= f());
+}
+
+// Bun builds process.stdout and process.stderr on first use, which costs several
+// milliseconds of start-up; console.log and console.error do not. So the streams are
+// asked whether they are terminals only when a line may be coloured.
 const consoleSink = (env: Env): Sink => ({
   out: (line) => console.log(line),
   err: (line) => console.error(line),
-  outColor: colorEnabled(process.stdout, env),
-  errColor: colorEnabled(process.stderr, env),
+  outColor: once(() => colorEnabled(process.stdout, env)),
+  errColor: once(() => colorEnabled(process.stderr, env)),
+  forced: () => colorForcedByEnv(env),
 });
 
 function text(o: LogObject): string {
@@ -43,34 +55,41 @@ function text(o: LogObject): string {
 }
 
 export function reporter(sink: Sink): ConsolaReporter {
-  const e = paint(sink.errColor);
-  const o = paint(sink.outColor);
-  const tag = e.bold("headroom:");
+  const e = () => paint(sink.errColor());
   return {
     log(obj) {
       const msg = text(obj);
       switch (obj.type) {
         case "fatal":
-        case "error":
-          sink.err(`${e.enabled ? e.red(tag) : tag} ${msg}`);
+        case "error": {
+          // An error ends the command, often on the start-up path that must stay fast
+          // (`install status` with no deployment): coloured only when the environment
+          // asks for colour outright, never at the cost of asking the stream.
+          const p = paint(sink.forced() ?? false);
+          sink.err(`${p.bold(p.red("headroom:"))} ${msg}`);
           break;
-        case "warn":
-          sink.err(`${tag} ${e.yellow("warning:")} ${msg}`);
+        }
+        case "warn": {
+          const p = e();
+          sink.err(`${p.bold("headroom:")} ${p.yellow("warning:")} ${msg}`);
           break;
+        }
         case "debug":
         case "trace":
         case "verbose":
-          sink.err(e.dim(`headroom: debug: ${msg}`));
+          sink.err(e().dim(`headroom: debug: ${msg}`));
           break;
-        case "success":
+        case "success": {
+          const o = paint(sink.outColor());
           sink.out(o.enabled ? `${o.green("✔")} ${msg}` : msg);
           break;
+        }
         case "log":
           sink.out(msg);
           break;
         default:
           // info, start, ready, box...: notes about what is happening.
-          sink.err(`${tag} ${msg}`);
+          sink.err(`${e().bold("headroom:")} ${msg}`);
       }
     },
   };

@@ -67,10 +67,23 @@ describe("wrapper refusals (before anything is touched)", () => {
     expect(r.stderr).toContain("native headroom CLI");
   });
 
-  test("status of a profile that does not exist: one sentence, exit 1", async () => {
-    const r = await wrapper(["install", "status", "--profile", "nope"]);
-    expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/no deployment profile "nope"/);
+  test("a profile that does not exist: one sentence and exit 3 (the native CLI's code); with --json one object on stdout", async () => {
+    for (const action of ["status", "start", "stop", "restart", "remove"]) {
+      const r = await wrapper(["install", action, "--profile", "nope"]);
+      expect(r.code).toBe(3);
+      expect(r.stderr).toMatch(/no deployment profile "nope"/);
+      const j = await wrapper(["install", action, "--profile", "nope", "--json"]);
+      expect(j.code).toBe(3);
+      expect(j.stderr).toBe("");
+      expect(JSON.parse(j.stdout)).toEqual({ ok: false, error: expect.stringMatching(/no deployment profile "nope"/), code: 3 });
+    }
+  });
+
+  test("a usage error with --json is one object with code 2", async () => {
+    const r = await wrapper(["install", "apply", "--json", "--scope", "user"]);
+    expect(r.code).toBe(2);
+    expect(JSON.parse(r.stdout)).toMatchObject({ ok: false, code: 2 });
+    expect(JSON.parse(r.stdout).error).toContain("--scope is not available");
   });
 });
 
@@ -161,10 +174,15 @@ describe.skipIf(skip !== null)("wrapper on a real engine", () => {
     const st = await wrapper(["install", "status", "--profile", profile, "--json"]);
     expect(st.code).toBe(0);
     expect(JSON.parse(st.stdout)).toMatchObject({ profile, state: "running", restartPolicy: "unless-stopped", ready: true, healthy: true });
-    const stop = await wrapper(["install", "stop", "--profile", profile]);
+    const stop = await wrapper(["install", "stop", "--profile", profile, "--json"]);
     expect(stop.code).toBe(0);
+    expect(JSON.parse(stop.stdout)).toEqual({ ok: true, profile, port, container });
     expect(await health(port)).toBeNull();
-    expect((await wrapper(["install", "status", "--profile", profile])).code).toBe(1);
+    // Stopped: exit 4, as the native CLI says it for the same manifest.
+    const stopped = await wrapper(["install", "status", "--profile", profile, "--json"]);
+    expect(stopped.code).toBe(4);
+    expect(JSON.parse(stopped.stdout)).toMatchObject({ ok: false, code: 4, state: "exited", healthy: false });
+    expect((await hr(["install", "status", "--profile", profile], { ...env, HEADROOM_IMAGE: undefined })).code).toBe(4);
     const start = await wrapper(["install", "start", "--profile", profile]);
     expect(start.code).toBe(0);
     expect((await health(port))?.deployment?.profile).toBe(profile);
@@ -183,9 +201,46 @@ describe.skipIf(skip !== null)("wrapper on a real engine", () => {
     expect(existsSync(join(home, ".headroom/deploy", `${profile}b`))).toBe(false);
   }, 90_000);
 
-  test("remove: no container, no profile folder", async () => {
-    const r = await wrapper(["install", "remove", "--profile", profile]);
+  test("wrap on the profile's port reuses its healthy container: no session container, the deployment keeps running afterwards", async () => {
+    const bin = writeFakeTools(join(root, "fakebin-reuse"), ["claude"]);
+    const out = join(root, "out-reuse");
+    mkdirSync(out, { recursive: true });
+    const before = await inspectContainer(container);
+    expect(before?.running).toBe(true);
+    const r = await wrapper(["wrap", "claude", "--port", String(port), "-v", "--", "-p", "hi"], { PATH: `${bin}:${process.env.PATH}`, FAKE_TOOL_OUT: out });
     expect(r.code).toBe(0);
+    expect(r.stderr).toContain(`using the persistent-docker profile "${profile}" on port ${port}`);
+    const [run] = readRuns(out);
+    expect(run?.args).toEqual(["-p", "hi"]);
+    expect((run?.health?.deployment as { profile?: string } | undefined)?.profile).toBe(profile);
+    expect(await containersNamed("headroom-wrap-")).toEqual([]);
+    const after = await inspectContainer(container);
+    expect(after?.running).toBe(true);
+    expect(after?.pid).toBe(before?.pid); // the same process: not restarted, not stopped by the session
+  }, 90_000);
+
+  test("wrap on the port of a stopped profile starts its container again (docker start) and leaves it running", async () => {
+    expect((await wrapper(["install", "stop", "--profile", profile])).code).toBe(0);
+    expect((await inspectContainer(container))?.running).toBe(false);
+    const bin = writeFakeTools(join(root, "fakebin-recover"), ["claude"]);
+    const out = join(root, "out-recover");
+    mkdirSync(out, { recursive: true });
+    const r = await wrapper(["wrap", "claude", "--port", String(port), "--verbose"], { PATH: `${bin}:${process.env.PATH}`, FAKE_TOOL_OUT: out });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(`the profile "${profile}" is stopped (exited); starting its container ${container}`);
+    const [run] = readRuns(out);
+    expect((run?.health?.deployment as { profile?: string } | undefined)?.profile).toBe(profile);
+    expect(await containersNamed("headroom-wrap-")).toEqual([]);
+    expect(await containersNamed(container)).toEqual([container]);
+    expect((await inspectContainer(container))?.running).toBe(true);
+    expect((await health(port))?.deployment?.profile).toBe(profile);
+    expect((await wrapper(["install", "status", "--profile", profile])).code).toBe(0);
+  }, 90_000);
+
+  test("remove: no container, no profile folder", async () => {
+    const r = await wrapper(["install", "remove", "--profile", profile, "--json"]);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual({ ok: true, profile, port, container });
     expect(await inspectContainer(container)).toBeNull();
     expect(existsSync(join(home, ".headroom/deploy", profile))).toBe(false);
   }, 60_000);
