@@ -37,6 +37,10 @@ export interface ProxyConfig {
   /** Why the upstream token could not be read (startProxy refuses to start). */
   upstreamTokenError?: string;
   savingsPath: string;
+  /** HEADROOM_REDIS_URL: originals and cache-mode memory shared with the deployment's other replicas. */
+  redisUrl?: string;
+  /** HEADROOM_REDIS_PREFIX, default `headroom:<deployment profile, else port>:` (set only with redisUrl). */
+  redisPrefix?: string;
   /** From HEADROOM_DEPLOYMENT_* when started by the install subsystem. */
   deployment?: Deployment;
 }
@@ -90,6 +94,7 @@ export function resolveProxyConfig(flags: ProxyFlags = {}, env: Env = process.en
   const port = flags.port ?? (env.HEADROOM_PORT ? Number(env.HEADROOM_PORT) : DEFAULT_PORT);
   const mode = flags.mode ?? (env.HEADROOM_MODE as ProxyMode | undefined) ?? "auto";
   const upstream = upstreamTokenFromEnv(env);
+  const redisUrl = env.HEADROOM_REDIS_URL?.trim();
   return {
     host: flags.host ?? env.HEADROOM_HOST ?? DEFAULT_HOST,
     port,
@@ -111,5 +116,6 @@ export function resolveProxyConfig(flags: ProxyFlags = {}, env: Env = process.en
     upstreamTokenError: upstream.error,
     savingsPath: savingsPath(undefined, env),
     deployment: deploymentFromEnv(env),
+    ...(redisUrl ? { redisUrl, redisPrefix: env.HEADROOM_REDIS_PREFIX?.trim() || `headroom:${env.HEADROOM_DEPLOYMENT_PROFILE || port}:` } : {}),
   };
 }

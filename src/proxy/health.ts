@@ -1,5 +1,6 @@
 // /livez, /readyz and /health bodies (SPEC 3).
 import { BUILD, VERSION } from "../version.ts";
+import { sharedHealth } from "./compress/shared.ts";
 import type { ProxyContext } from "./context.ts";
 import { savingsPercent } from "./stats.ts";
 
@@ -20,8 +21,11 @@ export function readyz(ctx: ProxyContext): Response {
 /** The config block goes only to loopback callers. */
 export function health(ctx: ProxyContext, loopbackCaller: boolean): Response {
   const s = ctx.stats;
+  const shared = sharedHealth(); // HEADROOM_REDIS_URL: Redis unreachable = degraded (still serving)
   const body: Record<string, unknown> = {
-    status: ctx.life.draining ? "draining" : "healthy",
+    status: ctx.life.draining ? "draining" : shared?.degraded ? "degraded" : "healthy",
+    ...(shared?.degraded ? { degraded: [shared.degraded] } : {}),
+    ...(shared ? { shared_state: shared } : {}),
     service: "headroom",
     version: VERSION,
     commit: BUILD.commit,

@@ -8,6 +8,7 @@ import { SHARED_TOKEN_USER } from "./guard.ts";
 import { MAX_BODY_BYTES } from "./body.ts";
 import type { ProxyConfig } from "./config.ts";
 import { compressRequest, handleRetrievals } from "./compress/index.ts";
+import { detachShared, enableSharedState } from "./compress/shared.ts";
 import type { CompressionSeam, ProxyContext } from "./context.ts";
 import { Ledger } from "./ledger.ts";
 import { createLogger, type Logger } from "./log.ts";
@@ -96,6 +97,13 @@ export async function startProxy(config: ProxyConfig, opts: StartOptions = {}): 
     compression: { compressRequest, handleRetrievals, ...opts.compression },
     ...(tokens ? { tokens } : {}),
   };
+  // HEADROOM_REDIS_URL: the compression state shared with the other replicas (Redis code loads only then).
+  const shared = config.redisUrl ? await enableSharedState({ url: config.redisUrl, prefix: config.redisPrefix ?? "headroom:", log }) : undefined;
+  const unshare = async () => {
+    if (!shared) return;
+    detachShared(shared);
+    await shared.close();
+  };
   const handler = createHandler(ctx);
   let server: Server<unknown>;
   try {
@@ -116,6 +124,7 @@ export async function startProxy(config: ProxyConfig, opts: StartOptions = {}): 
       },
     });
   } catch (err) {
+    await unshare();
     if (isAddrInUse(err)) {
       const holder = await describePortHolder(config.host, config.port);
       throw new HeadroomError(`Port ${config.port} is already in use (held by ${holder}); stop it or choose another port with --port.`);
@@ -149,6 +158,7 @@ export async function startProxy(config: ProxyConfig, opts: StartOptions = {}): 
         await server.stop(true);
       }
       await ctx.ledger.close();
+      await unshare();
     })();
     return stopping;
   };

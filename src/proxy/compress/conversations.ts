@@ -1,8 +1,11 @@
 // Cache mode's memory: per conversation, what each earlier message was (hash of the
 // client's version) and the exact object forwarded for it, so that a prefix the provider
 // has cached is forwarded byte-identical on the next turn. Bounded, least recently used out.
+// With a shared store attached (shared.ts: Redis) the replicas of a deployment share it, so
+// a conversation whose turns land on different replicas keeps its frozen bytes.
 import { BoundedCache } from "./bounded-cache.ts";
 import { contentHash, quickKey } from "./hash.ts";
+import type { Mirrored, SharedBackend } from "./shared.ts";
 import { bodyChars } from "./tokens.ts";
 
 export interface ConversationState {
@@ -14,21 +17,39 @@ export interface ConversationState {
   changed: boolean[];
 }
 
-const LIMITS = { maxEntries: 256, maxSize: 64 * 1024 * 1024, ttlMs: 60 * 60_000 };
+export const CONVERSATION_LIMITS = { maxEntries: 256, maxSize: 64 * 1024 * 1024, ttlMs: 60 * 60_000 };
+
+const sizeOf = (state: ConversationState) => bodyChars(state.forwarded) + state.originals.length * 16;
 
 /** Conversations by key; a conversation's size is the characters of what was forwarded. */
-export class ConversationCache {
+export class ConversationCache implements Mirrored {
   private cache: BoundedCache<ConversationState>;
+  shared?: SharedBackend;
   constructor(now: () => number = Date.now) {
-    this.cache = new BoundedCache(LIMITS, now);
+    this.cache = new BoundedCache(CONVERSATION_LIMITS, now);
   }
 
+  /** This process's copy only. */
   get(key: string): ConversationState | undefined {
     return this.cache.get(key);
   }
 
+  /**
+   * The freshest state: the shared store's when another replica moved the conversation on
+   * since this one saw it (then kept here too), else this process's copy.
+   */
+  async fetch(key: string): Promise<ConversationState | undefined> {
+    const local = this.cache.get(key);
+    if (!this.shared) return local;
+    const remote = await this.shared.fetchConversation(key, local);
+    if (!remote) return local;
+    this.cache.set(key, remote, sizeOf(remote));
+    return remote;
+  }
+
+  /** Keeps the state; one above the size cap is not kept (here nor in the shared store). */
   set(key: string, state: ConversationState): void {
-    this.cache.set(key, state, bodyChars(state.forwarded) + state.originals.length * 16);
+    if (this.cache.set(key, state, sizeOf(state))) this.shared?.putConversation(key, state);
   }
 
   clear(): void {

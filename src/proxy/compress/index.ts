@@ -17,7 +17,7 @@ import { anthropicAdapter } from "./apis/anthropic.ts";
 import { openaiChatAdapter } from "./apis/openai-chat.ts";
 import { openaiResponsesAdapter } from "./apis/openai-responses.ts";
 import { isObj, type ApiAdapter, type Json } from "./apis/types.ts";
-import { conversationKey, conversations, itemHash, withCurrentCacheControl } from "./conversations.ts";
+import { conversationKey, conversations, itemHash, withCurrentCacheControl, type ConversationState } from "./conversations.ts";
 import { CompressionFailure, REQUEST_BUDGET_MS, compressToolText, isCandidate, type Compression, type EngineOptions } from "./engine.ts";
 import { queryTerms } from "./query.ts";
 import { DEFAULT_FRESH_THRESHOLD, estimateBodyTokens, estimateTokens, profileFor, type TokenProfile } from "./tokens.ts";
@@ -120,6 +120,11 @@ export async function compressRequest(input: CompressInput): Promise<CompressRes
   if (!list || list.length === 0 || !hasCandidate(adapter, list)) return asSent();
 
   const mode = effectiveMode(input.mode, body);
+  // Cache mode: with a shared store the freshest state may be another replica's, fetched
+  // before the synchronous work (and before the compressors' budget starts). Without one
+  // this stays a local lookup, no await.
+  const key = mode === "cache" ? conversationOf(api, body, list) : "";
+  const state = mode !== "cache" ? undefined : conversations.shared ? await conversations.fetch(key) : conversations.get(key);
   const ctx = { queryTerms: queryTerms(adapter.queryText(body, list)) };
   const opts: EngineOptions = { profile, deadline: performance.now() + REQUEST_BUDGET_MS, ...input.engine };
   const savedByKind: Record<string, number> = {};
@@ -150,7 +155,7 @@ export async function compressRequest(input: CompressInput): Promise<CompressRes
 
   const out =
     mode === "cache"
-      ? cacheModeList(conversationOf(api, body, list), list, compressItem)
+      ? cacheModeList(key, state, list, compressItem)
       : tokenModeList(list, adapter, compressItem, input.freshThreshold ?? DEFAULT_FRESH_THRESHOLD);
   const failed = failure !== undefined ? { failed: true, failure } : {};
   if (out.every((item, i) => item === list[i])) return asSent(failed);
@@ -181,8 +186,7 @@ function conversationOf(api: ApiKind, body: Json, list: unknown[]): string {
  * Cache mode: earlier messages go out exactly as they went before; new ones (the last
  * included) are compressed at first sight, then frozen.
  */
-function cacheModeList(key: string, list: unknown[], compressItem: ItemCompressor): unknown[] {
-  const state = conversations.get(key);
+function cacheModeList(key: string, state: ConversationState | undefined, list: unknown[], compressItem: ItemCompressor): unknown[] {
   const hashes = list.map(itemHash);
   const out: unknown[] = [];
   let i = 0;

@@ -66,7 +66,7 @@ export async function retrieveRoute(req: Request, hash?: string): Promise<Respon
     h = isObj(parsed.value) && typeof parsed.value.hash === "string" ? parsed.value.hash : undefined;
   }
   if (h === undefined || !HASH_PATTERN.test(h)) return error(400, "invalid_request_error", "Send {\"hash\": \"<24 hex digits from a [headroom: ...] marker>\"}.");
-  const original = originals.get(h);
+  const original = await originals.fetch(h);
   if (original === undefined) return error(404, "not_found_error", `No original is stored under ${h}; originals are kept for 30 minutes.`);
   return Response.json({ hash: h, original });
 }

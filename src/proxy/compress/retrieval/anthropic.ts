@@ -10,14 +10,15 @@ function isRetrieveBlock(b: unknown): boolean {
   return isObj(b) && b.type === "tool_use" && isRetrieveName(b.name);
 }
 
-function followUp(body: Json, assistant: unknown[], calls: Json[]): Json {
+async function followUp(body: Json, assistant: unknown[], calls: Json[]): Promise<Json> {
   const messages = Array.isArray(body.messages) ? body.messages : [];
+  const originals = await Promise.all(calls.map((c) => resolveHash(c.input)));
   return {
     ...body,
     messages: [
       ...messages,
       { role: "assistant", content: assistant },
-      { role: "user", content: calls.map((c) => ({ type: "tool_result", tool_use_id: c.id, content: resolveHash(c.input) })) },
+      { role: "user", content: calls.map((c, i) => ({ type: "tool_result", tool_use_id: c.id, content: originals[i] })) },
     ],
   };
 }

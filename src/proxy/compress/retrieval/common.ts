@@ -10,8 +10,11 @@ export function isRetrieveName(name: unknown): boolean {
   return name === RETRIEVE_TOOL_NAME;
 }
 
-/** The original behind a hash, or a sentence the model can act on. */
-export function resolveHash(input: unknown): string {
+/**
+ * The original behind a hash (this replica's store, else the shared one), or a sentence
+ * the model can act on.
+ */
+export async function resolveHash(input: unknown): Promise<string> {
   let hash: unknown = input;
   if (typeof input === "string") {
     try {
@@ -23,7 +26,7 @@ export function resolveHash(input: unknown): string {
     hash = (input as { hash?: unknown }).hash;
   }
   if (typeof hash !== "string" || !HASH_PATTERN.test(hash)) return "headroom: headroom_retrieve needs {\"hash\": \"<24 hex digits from the marker>\"}.";
-  return originals.get(hash) ?? `headroom: no original is stored under ${hash} any more (expired or unknown); continue without it.`;
+  return (await originals.fetch(hash)) ?? `headroom: no original is stored under ${hash} any more (expired or unknown); continue without it.`;
 }
 
 /** Response headers for a body the proxy rebuilt (length and encoding no longer apply). */

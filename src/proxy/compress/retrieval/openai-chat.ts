@@ -15,8 +15,9 @@ function isRetrieveCall(c: unknown): boolean {
   return isObj(c) && isObj(c.function) && isRetrieveName(c.function.name);
 }
 
-function followUp(body: Json, content: string | null, allCalls: Call[], calls: Call[]): Json {
+async function followUp(body: Json, content: string | null, allCalls: Call[], calls: Call[]): Promise<Json> {
   const messages = Array.isArray(body.messages) ? body.messages : [];
+  const originals = await Promise.all(calls.map((c) => resolveHash(c.arguments)));
   return {
     ...body,
     messages: [
@@ -26,7 +27,7 @@ function followUp(body: Json, content: string | null, allCalls: Call[], calls: C
         content,
         tool_calls: allCalls.map((c) => ({ id: c.id, type: "function", function: { name: c.name, arguments: c.arguments } })),
       },
-      ...calls.map((c) => ({ role: "tool", tool_call_id: c.id, content: resolveHash(c.arguments) })),
+      ...calls.map((c, i) => ({ role: "tool", tool_call_id: c.id, content: originals[i] })),
     ],
   };
 }

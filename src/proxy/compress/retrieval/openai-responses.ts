@@ -9,11 +9,12 @@ function isRetrieveItem(item: unknown): boolean {
   return isObj(item) && item.type === "function_call" && isRetrieveName(item.name);
 }
 
-function followUp(body: Json, output: unknown[], calls: Json[]): Json {
+async function followUp(body: Json, output: unknown[], calls: Json[]): Promise<Json> {
   const input = Array.isArray(body.input) ? body.input : typeof body.input === "string" ? [{ role: "user", content: body.input }] : [];
+  const originals = await Promise.all(calls.map((c) => resolveHash(c.arguments)));
   return {
     ...body,
-    input: [...input, ...output, ...calls.map((c) => ({ type: "function_call_output", call_id: c.call_id, output: resolveHash(c.arguments) }))],
+    input: [...input, ...output, ...calls.map((c, i) => ({ type: "function_call_output", call_id: c.call_id, output: originals[i] }))],
   };
 }
 

@@ -13,8 +13,8 @@ export type JsonRound =
   | { pass: true }
   /** Give the client this message; the usage of every round is summed into it. */
   | { answer: Json }
-  /** Resend this body (the calls resolved). */
-  | { followUp: Json };
+  /** Resend this body (the calls resolved; resolving may wait for the shared store). */
+  | { followUp: Json | Promise<Json> };
 
 export const PASS: JsonRound = { pass: true };
 
@@ -40,7 +40,7 @@ export async function jsonRounds(ctx: RetrievalContext, step: (msg: Json, body: 
     const next = step(msg, body, round + 1 >= MAX_ROUNDS);
     if ("pass" in next) return textResponse(response, text);
     if ("answer" in next) return jsonResponse(response, usage ? { ...next.answer, usage } : next.answer);
-    body = next.followUp;
+    body = await next.followUp;
     response = await resendSafely(ctx.resend, body, ctx.api);
   }
 }
