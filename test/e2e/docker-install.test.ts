@@ -49,7 +49,7 @@ describe("docker run argument vectors (pure)", () => {
     expect(argv).not.toContain("OPENAI_API_KEY");
     expect(argv).toContain(`type=bind,source=${m.workspaceDir},target=${CONTAINER_WORKSPACE}`);
     const after = argv.slice(argv.indexOf("headroom:test") + 1);
-    expect(after).toEqual(["--host", "0.0.0.0", "--port", "9123", "--mode", "token", "--anthropic-api-url", "https://anthropic.example/"]);
+    expect(after).toEqual(["--host", "0.0.0.0", "--port", "9123", "--mode", "auto", "--anthropic-api-url", "https://anthropic.example/"]);
     expect(after.join(" ")).not.toContain(home);
   });
 
