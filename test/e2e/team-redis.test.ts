@@ -59,13 +59,13 @@ describe.skipIf(!!skip)("replicas sharing one Redis", () => {
       startReplica("b", stub.url, shared),
       startReplica("other", stub.url, { ...shared, HEADROOM_REDIS_PREFIX: "headroom:another-deployment:" }),
     ]);
-  });
+  }, 30_000);
 
   afterAll(async () => {
     await Promise.all([a, b, other].map((r) => r?.kill()));
     await stub?.stop();
     await redis?.stop();
-  });
+  }, 30_000);
 
   /** Sends a tool output through `via`; returns what went upstream for it and the marker's hash. */
   async function compressThrough(via: Replica, original: string, id: string): Promise<{ forwarded: string; hash: string }> {
@@ -108,7 +108,7 @@ describe.skipIf(!!skip)("replicas sharing one Redis", () => {
     expect(fromB.answer).toEqual({ type: "tool_result", tool_use_id: "r1", content: original });
     const fromOther = await roundTrip(other);
     expect(fromOther.answer.content).toContain(`no original is stored under ${hash}`);
-  });
+  }, 30_000);
 
   test("a cache-mode conversation continued on B keeps the bytes A froze", async () => {
     const cc = { type: "ephemeral" };
@@ -143,7 +143,7 @@ describe.skipIf(!!skip)("replicas sharing one Redis", () => {
     await (await post(a.url, turn3)).arrayBuffer();
     const sentAgainByA = (stub.requests[0]!.json as J).messages as J[];
     expect(sentAgainByA[2]!.content[0]).toEqual(frozen);
-  });
+  }, 30_000);
 
   test("Redis stopped mid-run: no request fails, /health says degraded, /readyz stays ready, both recover when it returns", async () => {
     stub.reset();
@@ -197,5 +197,5 @@ describe.skipIf(!!skip)("replicas sharing one Redis", () => {
     expect(a.log()).toContain("Compression state is shared in Redis");
     expect(a.log()).toContain("is unreachable");
     expect(a.log()).toContain("reachable again");
-  });
+  }, 30_000);
 });

@@ -155,6 +155,8 @@ export async function startReplica(name: string, upstreamUrl: string, env: Recor
 export interface Balancer {
   port: number;
   url: string;
+  /** haproxy's log: one line per request, with the server and the termination state. */
+  log(): string;
   stop(): Promise<void>;
 }
 
@@ -175,8 +177,11 @@ export async function startBalancer(replicas: { name: string; port: number }[]):
     [
       "global",
       "  maxconn 2048",
+      "  log stdout format raw local0",
       "defaults",
       "  mode http",
+      "  log global",
+      "  option httplog",
       "  timeout connect 1s",
       "  timeout client 30s",
       "  timeout server 30s",
@@ -196,12 +201,16 @@ export async function startBalancer(replicas: { name: string; port: number }[]):
   );
   const check = Bun.spawnSync([which("haproxy"), "-c", "-f", cfg], { stdout: "pipe", stderr: "pipe" });
   if (check.exitCode !== 0) throw new Error(`haproxy rejected its configuration: ${check.stderr.toString()}${check.stdout.toString()}`);
-  const proc = track(Bun.spawn([which("haproxy"), "-f", cfg, "-db"], { stdin: "ignore", stdout: "ignore", stderr: "ignore" }));
+  const logPath = join(dir, "haproxy.log");
+  const out = openSync(logPath, "a");
+  const proc = track(Bun.spawn([which("haproxy"), "-f", cfg, "-db"], { stdin: "ignore", stdout: out, stderr: out }));
+  closeSync(out);
   const url = `http://127.0.0.1:${port}`;
   await waitFor(async () => (await fetch(`${url}/readyz`)).ok, "haproxy");
   return {
     port,
     url,
+    log: () => readFileSync(logPath, "utf8"),
     async stop() {
       proc.kill("SIGTERM");
       await proc.exited;

@@ -191,6 +191,7 @@ export class RedisState implements SharedBackend {
     } else this.problem.reason = reason;
     // A peer that went silent never closes the connection: drop it and connect anew.
     if (Date.now() - this.lastSuccess > SILENT_RESET_MS) {
+      this.opts.log.warn(`Redis at ${this.server} has not answered for over ${SILENT_RESET_MS} ms; connecting anew.`);
       const old = this.client;
       this.client = this.newClient();
       this.connected = false;
