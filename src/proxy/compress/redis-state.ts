@@ -331,6 +331,8 @@ export class RedisState implements SharedBackend {
 
   async fetchConversation(key: string, local: ConversationState | undefined): Promise<ConversationState | null> {
     if (!this.usable()) return null;
+    // This replica's own newest state, not yet sent (the write waits for the end of the tick).
+    if (local && this.deferred.get(key) === local) return null;
     const localStamp = local ? this.stamps.get(local) : undefined;
     try {
       if (localStamp !== undefined) {
