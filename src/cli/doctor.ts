@@ -12,14 +12,25 @@ const args = {
   json: { type: "boolean", description: "Print the report as one JSON object" },
 } as const;
 
+/** The report as one screen: this machine's findings, then each profile's, each problem followed by its fix. */
 export function formatDoctor(r: DoctorReport, color = false): string {
   const p = paint(color);
   const mark: Record<Finding["status"], string> = { ok: p.green("ok  "), info: p.dim("info"), warn: p.yellow("warn"), fail: p.red("FAIL") };
-  const lines = [p.bold(`headroom doctor (headroom ${r.version})`)];
+  const lines = [p.bold(`headroom doctor (headroom ${r.version}, ${r.binary})`)];
+  const groups = new Map<string, Finding[]>();
   for (const f of r.findings) {
-    const scope = f.profile ? `profile ${f.profile}: ` : "";
-    lines.push(`${mark[f.status]} ${f.check.padEnd(10)} ${scope}${f.message}`);
-    if (f.fix && (f.status === "warn" || f.status === "fail")) lines.push(`     ${" ".repeat(10)} ${p.cyan("fix:")} ${f.fix}`);
+    const g = f.profile === undefined ? "" : f.profile;
+    if (!groups.has(g)) groups.set(g, []);
+    groups.get(g)!.push(f);
+  }
+  // This machine first, then the profiles in the order they were checked.
+  const order = [...groups.keys()].sort((a, b) => (a === "" ? -1 : b === "" ? 1 : 0));
+  for (const g of order) {
+    lines.push("", p.bold(g === "" ? "this machine" : `profile ${g}`));
+    for (const f of groups.get(g)!) {
+      lines.push(`  ${mark[f.status]}  ${f.check.padEnd(10)}  ${f.message}`);
+      if (f.fix && (f.status === "warn" || f.status === "fail")) lines.push(`  ${" ".repeat(16)}  ${p.cyan("fix:")} ${f.fix}`);
+    }
   }
   const { fail, warn } = r.summary;
   lines.push("", r.ok ? p.green("All is well.") : `${fail} problem${fail === 1 ? "" : "s"}, ${warn} warning${warn === 1 ? "" : "s"}; each has its fix above.`);

@@ -69,6 +69,16 @@ export function compareVersions(a: string, b: string): number {
   return 0;
 }
 
+function sameFile(a: string, b: string): boolean {
+  try {
+    const x = statSync(a);
+    const y = statSync(b);
+    return x.dev === y.dev && x.ino === y.ino;
+  } catch {
+    return a === b;
+  }
+}
+
 /** Group and other permission bits a private file or folder must not have, as "0644". */
 const octal = (mode: number) => `0${(mode & 0o777).toString(8)}`;
 
@@ -149,12 +159,18 @@ async function checkProfile(m: Manifest, env: Env, opts: DoctorOptions, out: Fin
     if (/^Nothing answers on port|^The proxy on port \d+ is not ready/.test(p)) continue; // said above
     const drift = p.startsWith("Configuration drift");
     const linger = /[Ll]ingering/.test(p);
+    const user = env.USER || env.LOGNAME || "$USER";
     push({
       check: drift ? "wiring" : linger ? "supervisor" : "profile",
       status: drift || linger ? "warn" : "fail",
       message: p,
-      fix: drift ? `headroom install apply${pflag} (writes the wiring again)` : fixInProblem(p),
+      fix: drift
+        ? `headroom install apply${pflag} (writes the wiring again)`
+        : (fixInProblem(p) ?? (linger ? `make sure systemd-logind runs (\`loginctl show-user ${user}\`), then \`sudo loginctl enable-linger ${user}\`` : undefined)),
     });
+  }
+  if (m.scope === "user" && !("error" in sv) && sv.kind.startsWith("systemd") && !r.problems.some((p) => /[Ll]ingering/.test(p))) {
+    push({ check: "supervisor", status: "ok", message: "lingering is on: the user service runs without a login session and starts at boot" });
   }
   // 3. The executable the supervisor runs, and the version serving on the port.
   if (m.runtime === "native") {
@@ -167,8 +183,13 @@ async function checkProfile(m: Manifest, env: Env, opts: DoctorOptions, out: Fin
   const probe = await probePort(m.port, "127.0.0.1", 1000);
   if (r.isThisDeployment && probe.version) {
     const c = compareVersions(probe.version, VERSION);
-    if (c < 0) push({ check: "version", status: "warn", message: `the runtime on port ${m.port} is headroom ${probe.version}, older than this binary (${VERSION})`, fix: `headroom install restart${pflag}` });
-    else if (c > 0) push({ check: "version", status: "warn", message: `the runtime on port ${m.port} is headroom ${probe.version}, newer than this binary (${VERSION}, ${opts.execPath ?? process.execPath})`, fix: "run the newer headroom (check which one is first on PATH)" });
+    // Restarting helps only when the supervisor runs this executable (upgraded in place);
+    // a manifest that names another one needs apply to record this one.
+    const self = opts.execPath ?? process.execPath;
+    const runsThis = m.runtime === "docker" || sameFile(m.binPath, self);
+    const upgrade = runsThis ? `headroom install restart${pflag}` : `headroom install apply${pflag} (the supervisor runs ${m.binPath}; apply records this headroom)`;
+    if (c < 0) push({ check: "version", status: "warn", message: `the runtime on port ${m.port} is headroom ${probe.version}, older than this binary (${VERSION})`, fix: m.runtime === "docker" ? `use an image of this version (npm run docker:build, or --image), then headroom install apply${pflag}` : upgrade });
+    else if (c > 0) push({ check: "version", status: "warn", message: `the runtime on port ${m.port} is headroom ${probe.version}, newer than this binary (${VERSION}, ${self})`, fix: "run the newer headroom (check which one is first on PATH)" });
     else push({ check: "version", status: "ok", message: `the runtime on port ${m.port} runs this version (${VERSION})` });
   }
   // 4. The wiring: each recorded change still in place and pointing at this port.
