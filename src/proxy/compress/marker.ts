@@ -17,15 +17,14 @@ export function markerHashes(text: string): string[] {
   return [...text.matchAll(MARKER_RE)].map((m) => m[1]!);
 }
 
-export const RETRIEVE_DESCRIPTION =
-  "Returns the original, uncompressed text of a tool result that headroom shortened. " +
-  "Call it with the hash from a [headroom: ...] marker when the omitted part matters.";
+/**
+ * Kept short: the tool is in every request of a conversation that declares tools (its
+ * tokens are written to the provider's cache once and read on every turn), and the
+ * marker itself says how to call it.
+ */
+export const RETRIEVE_DESCRIPTION = "Returns the full original of a tool result that headroom shortened; pass the hash from its [headroom: …] marker.";
 
-const HASH_SCHEMA = {
-  type: "object",
-  properties: { hash: { type: "string", description: "The hash from the [headroom: ...] marker." } },
-  required: ["hash"],
-};
+const HASH_SCHEMA = { type: "object", properties: { hash: { type: "string" } }, required: ["hash"] };
 
 /** The tool definition in each API's format (deterministic bytes keep prefix caches warm). */
 export function retrieveTool(api: "anthropic-messages" | "openai-chat" | "openai-responses"): Record<string, unknown> {
