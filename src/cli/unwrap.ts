@@ -8,6 +8,8 @@ export default defineCommand({
     const { parseUnwrapTool } = await import("../wrap/argv.ts");
     const { runUnwrap } = await import("../wrap/unwrap.ts");
     const tool = parseUnwrapTool(args.tool as string | undefined);
-    for (const line of await runUnwrap(tool)) console.log(line);
+    const { logger } = await import("./log.ts");
+    const log = logger();
+    for (const line of await runUnwrap(tool)) log.log(line);
   },
 });

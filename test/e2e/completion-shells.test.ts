@@ -7,9 +7,13 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { main } from "../../src/cli/commands.ts";
+import { commandSpec } from "../../src/cli/completion.ts";
 import { runBin } from "../support/bin.ts";
 
 const TOOLS = ["claude", "codex", "aider", "copilot", "cursor", "opencode", "openclaw"];
+// What the definitions say `install` has (the binary under test is built from the same source).
+const INSTALL_SUBCOMMANDS = (await commandSpec(main, "headroom")).subcommands.find((s) => s.name === "install")!.subcommands.map((s) => s.name);
 
 function shellSkip(name: string): boolean {
   if (Bun.which(name)) return false;
@@ -54,7 +58,7 @@ const sorted = (xs: string[]) => [...new Set(xs.filter(Boolean))].sort();
 const CASES: [typed: string, expected: string[]][] = [
   ["headroom inst", ["install"]],
   ["headroom ", ["completion", "doctor", "healthcheck", "install", "proxy", "unwrap", "version", "wrap"]],
-  ["headroom install ", ["apply", "remove", "restart", "start", "status", "stop"]],
+  ["headroom install ", INSTALL_SUBCOMMANDS],
   ["headroom install apply --pre", ["--preset"]],
   ["headroom install apply --preset ", ["persistent-docker", "persistent-service", "persistent-task"]],
   ["headroom install apply --preset persistent-task --sc", ["--scope"]],
