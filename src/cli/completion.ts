@@ -10,7 +10,7 @@
 import { type ArgDef, type CommandDef, type CommandMeta, defineCommand } from "citty";
 import { UsageError } from "../errors.ts";
 import { type CommandSpec, type FlagSpec, SHELLS, type Shell, renderCompletion } from "./completion-scripts.ts";
-import { GLOBAL_FLAGS } from "./help.ts";
+import { globalFlagsFor } from "./help.ts";
 
 type Resolvable<T> = T | Promise<T> | (() => T) | (() => Promise<T>);
 
@@ -22,9 +22,9 @@ function choicesOf(hint: string | undefined): string[] | undefined {
   return hint?.includes("|") ? hint.split("|").filter(Boolean) : undefined;
 }
 
-/** The options every command accepts, as flag specs (from help's GLOBAL_FLAGS). */
-function globalFlags(): FlagSpec[] {
-  return GLOBAL_FLAGS.map(([label, description]) => ({ names: label.split(", "), value: false, description }));
+/** The global options a command takes (help's globalFlagsFor), as flag specs. */
+function globalFlags(path: string[], own: Set<string>): FlagSpec[] {
+  return globalFlagsFor(["headroom", ...path].join(" "), own).map(([label, description]) => ({ names: label.split(", "), value: false, description }));
 }
 
 function flagSpec(name: string, arg: ArgDef): FlagSpec[] {
@@ -56,8 +56,7 @@ export async function commandSpec(cmd: CommandDef, name: string, path: string[] 
     if (a.type === "positional") positional ??= { name: n, choices: choicesOf((a as { valueHint?: string }).valueHint) ?? [] };
     else flags.push(...flagSpec(n, a));
   }
-  const taken = new Set(flags.flatMap((f) => f.names));
-  for (const g of globalFlags()) if (!g.names.some((x) => taken.has(x))) flags.push(g);
+  flags.push(...globalFlags(path, new Set(flags.flatMap((f) => f.names))));
   if (path.length === 0) flags.push({ names: ["--version", "-V"], value: false, description: "Print the version" });
   const subcommands: CommandSpec[] = [];
   const subs = (await resolve(cmd.subCommands as Resolvable<Record<string, Resolvable<CommandDef>>>)) ?? {};

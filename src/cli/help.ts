@@ -26,6 +26,23 @@ export const GLOBAL_FLAGS: [string, string][] = [
   ["-h, --help", "Show this help"],
 ];
 
+/** Commands whose options they do not know go to another program (src/wrap/argv.ts). */
+export const PASS_THROUGH = new Set(["headroom wrap"]);
+
+/**
+ * The global options a command shows: all of them, less any the command defines itself
+ * (wrap's own -v, --verbose); a command whose unknown options go to another program
+ * (wrap) takes only --help.
+ */
+export function globalFlagsFor(path: string, own: Set<string>): [string, string][] {
+  const passThrough = PASS_THROUGH.has(path);
+  return GLOBAL_FLAGS.filter(([label]) => {
+    const names = label.split(", ");
+    if (names.some((n) => own.has(n))) return false;
+    return !passThrough || names.includes("--help");
+  });
+}
+
 /** Words of `text` in lines of at most `width` columns (a longer word gets a line of its own). */
 export function wrapText(text: string, width: number): string[] {
   const out: string[] = [];
@@ -117,7 +134,8 @@ export async function renderHelp(chain: CommandDef[], opts: HelpOptions = {}): P
     out.push(...columns(visibleSubs, width, p, 12));
   }
   head("OPTIONS");
-  out.push(...columns([...flags.map(([n, a]) => [flagLabel(n, a), a.description ?? ""] as [string, string]), ...GLOBAL_FLAGS], width, p));
+  const own = new Set(flags.flatMap(([n, a]) => flagLabel(n, a).split(" <")[0]!.split(", ")));
+  out.push(...columns([...flags.map(([n, a]) => [flagLabel(n, a), a.description ?? ""] as [string, string]), ...globalFlagsFor(path, own)], width, p));
 
   if (extra?.examples.length) {
     head("EXAMPLES");
