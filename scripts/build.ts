@@ -2,6 +2,7 @@
 //   bun scripts/build.ts          -> dist/headroom (this host)
 //   bun scripts/build.ts --all    -> dist/headroom-<os>-<arch>[.exe] for five targets + dist/SHA256SUMS
 //   bun scripts/build.ts --out-dir D --all   (release builds into another folder)
+//   HEADROOM_BUILD_VERSION=0.2.0 bun scripts/build.ts   (embed another version than package.json's)
 import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
@@ -27,8 +28,19 @@ function hostTargetName(): string {
   return `${os}-${process.arch}`;
 }
 
+/**
+ * The version embedded in the build: package.json's, or HEADROOM_BUILD_VERSION when set
+ * (tests build two binaries of different versions to upgrade one to the other).
+ */
+export function buildVersion(env: Record<string, string | undefined> = process.env): string {
+  const v = env.HEADROOM_BUILD_VERSION?.trim();
+  if (!v) return pkg.version;
+  if (!/^[0-9A-Za-z][0-9A-Za-z.+_-]*$/.test(v) || v.includes("..")) throw new Error(`HEADROOM_BUILD_VERSION "${v}" is not a version (like 0.2.0 or 0.2.0-rc.1).`);
+  return v;
+}
+
 export async function buildOne(outfile: string, bunTarget: string | undefined, targetName: string): Promise<void> {
-  const build = { version: pkg.version, commit: gitCommit(), date: new Date().toISOString(), target: targetName };
+  const build = { version: buildVersion(), commit: gitCommit(), date: new Date().toISOString(), target: targetName };
   const argv = [
     process.execPath, "build", "--compile", "--minify", "--sourcemap=none", "--bytecode", "--format=esm", "--splitting",
     ...(bunTarget ? [`--target=${bunTarget}`] : []),

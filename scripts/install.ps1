@@ -11,6 +11,8 @@
 #   HEADROOM_DOWNLOAD_URL     download base holding latest and <version>/ folders
 #                             (default https://github.com/headroom-sh/headroom/releases/download)
 #   HEADROOM_NO_MODIFY_PATH   set to 1 to leave the user PATH alone
+#   HEADROOM_NO_RESTART       set to 1 to leave running deployments on the old version
+#                             (by default each one that runs another version is restarted)
 # For testing only: HEADROOM_INSTALL_OS and HEADROOM_INSTALL_ARCH stand in for the
 # detected OS (Windows_NT) and CPU (AMD64, ARM64, x86).
 
@@ -71,6 +73,24 @@ function Add-HeadroomToUserPath([string]$Dir) {
     return $true
 }
 
+# After the swap: the new headroom.exe restarts, through Task Scheduler, every deployment
+# whose runtime runs another version (`headroom install upgrade-restart`) and checks each
+# is healthy; a release that does not know the command gets the manual hint instead.
+function Restart-HeadroomDeployments([string]$Exe, [string]$Version) {
+    $hint = "if headroom runs as a service (headroom install), run 'headroom install restart' to switch it to $Version."
+    if ($env:HEADROOM_NO_RESTART -eq '1') {
+        Write-HeadroomInfo "HEADROOM_NO_RESTART=1: running deployments keep their version; $hint"
+        return
+    }
+    if ($env:HEADROOM_INSTALL_OS -or $env:HEADROOM_INSTALL_ARCH) { Write-HeadroomInfo $hint; return }
+    $help = try { (& $Exe install upgrade-restart --help 2>$null) -join "`n" } catch { '' }
+    if ($help -notmatch 'upgrade-restart') { Write-HeadroomInfo $hint; return }
+    $out = & $Exe install upgrade-restart 2>&1
+    $failed = $LASTEXITCODE -ne 0
+    foreach ($line in $out) { if ("$line") { Write-HeadroomInfo "$line" } }
+    if ($failed) { Write-HeadroomInfo "warning: not every deployment could be switched to $Version; see 'headroom install status --all'." }
+}
+
 function Install-Headroom {
     $ErrorActionPreference = 'Stop'
     $ProgressPreference = 'SilentlyContinue'
@@ -121,19 +141,29 @@ function Install-Headroom {
             try { $previous = (& $dest --version 2>$null | Select-Object -First 1) } catch { $previous = $null }
         }
 
-        # Stage next to the destination, then swap. A running headroom.exe cannot be
-        # overwritten but can be renamed, so the old file steps aside and is removed once
-        # nothing runs it any more (on a later install).
+        # Stage next to the destination, then swap. A running headroom.exe (a deployment's
+        # runtime) cannot be overwritten or deleted, but it can be renamed: the old file
+        # steps aside first (Rename-Item) and the new one takes its name; the old one is
+        # removed now if nothing runs it, else on a later install.
         $staged = Join-Path $dir ".headroom.exe.install-$PID"
         Copy-Item -LiteralPath $newExe -Destination $staged -Force
-        Get-ChildItem -LiteralPath $dir -Filter '.headroom.exe.old-*' -ErrorAction SilentlyContinue |
+        Get-ChildItem -LiteralPath $dir -Filter '.headroom.exe.old-*' -Force -ErrorAction SilentlyContinue |
             ForEach-Object { Remove-Item -LiteralPath $_.FullName -Force -ErrorAction SilentlyContinue }
+        $old = $null
         if (Test-Path -LiteralPath $dest) {
-            $old = Join-Path $dir (".headroom.exe.old-" + [Guid]::NewGuid().ToString('N'))
-            Move-Item -LiteralPath $dest -Destination $old -Force
-            Remove-Item -LiteralPath $old -Force -ErrorAction SilentlyContinue
+            $oldName = ".headroom.exe.old-" + [Guid]::NewGuid().ToString('N')
+            Rename-Item -LiteralPath $dest -NewName $oldName -Force
+            $old = Join-Path $dir $oldName
         }
-        Move-Item -LiteralPath $staged -Destination $dest -Force
+        try {
+            Move-Item -LiteralPath $staged -Destination $dest -Force
+        } catch {
+            # Put the old program back under its name rather than leave none.
+            if ($old) { Rename-Item -LiteralPath $old -NewName 'headroom.exe' -Force -ErrorAction SilentlyContinue }
+            Remove-Item -LiteralPath $staged -Force -ErrorAction SilentlyContinue
+            throw "cannot place the new headroom.exe in $dir ($($_.Exception.Message)); the old one was kept."
+        }
+        if ($old) { Remove-Item -LiteralPath $old -Force -ErrorAction SilentlyContinue }
 
         if ($previous -and $previous -ne $version) {
             Write-HeadroomInfo "upgraded headroom $previous -> $version at $dest"
@@ -142,9 +172,7 @@ function Install-Headroom {
         } else {
             Write-HeadroomInfo "installed headroom $version at $dest"
         }
-        if ($previous) {
-            Write-HeadroomInfo "if headroom runs as a service (headroom install), run 'headroom install restart' to switch it to $version."
-        }
+        if ($previous) { Restart-HeadroomDeployments $dest $version }
 
         if ($env:HEADROOM_NO_MODIFY_PATH -eq '1') {
             if (-not (Test-HeadroomPathContains $env:Path $dir)) {

@@ -10,8 +10,15 @@
 #   HEADROOM_INSTALL_DIR   install here instead of ~/.local/bin
 #   HEADROOM_DOWNLOAD_URL  download base holding latest and <version>/ folders
 #                          (default https://github.com/headroom-sh/headroom/releases/download)
+#   HEADROOM_NO_RESTART    set to 1 to leave running deployments on the old version
+#                          (by default each one that runs another version is restarted)
 # For testing only: HEADROOM_INSTALL_OS and HEADROOM_INSTALL_ARCH stand in for
 # `uname -s` and `uname -m`.
+#
+# Upgrading under running deployments (`headroom install apply`): the new file is renamed
+# over the old one, so a running proxy keeps its old program; then the new binary
+# restarts, through its supervisor, every deployment whose runtime runs another version
+# (`headroom install upgrade-restart`) and checks that each comes back healthy.
 #
 # Everything runs from main() at the very end, so a download cut short runs nothing.
 
@@ -107,6 +114,31 @@ print_path_hint() {
   say "and for this terminal: export PATH=\"$dir:\$PATH\""
 }
 
+# restart_deployments BINARY VERSION: switches the deployments that run another version
+# to this one (through their supervisors), or says how to.
+restart_deployments() {
+  hint="if headroom runs as a service (headroom install), run 'headroom install restart' to switch it to $2."
+  if [ "${HEADROOM_NO_RESTART:-}" = 1 ]; then
+    say "HEADROOM_NO_RESTART=1: running deployments keep their version; $hint"
+    return 0
+  fi
+  if [ -n "${HEADROOM_INSTALL_OS:-}${HEADROOM_INSTALL_ARCH:-}" ]; then
+    say "$hint"
+    return 0
+  fi
+  # Only a release that knows the command (its help names it) is asked to run it.
+  case "$("$1" install upgrade-restart --help </dev/null 2>/dev/null || true)" in
+    *upgrade-restart*) ;;
+    *) say "$hint"; return 0 ;;
+  esac
+  if out=$("$1" install upgrade-restart </dev/null 2>&1); then
+    printf '%s\n' "$out" | while IFS= read -r line; do [ -z "$line" ] || say "$line"; done
+  else
+    printf '%s\n' "$out" | while IFS= read -r line; do [ -z "$line" ] || say "$line"; done
+    say "warning: not every deployment could be switched to $2; see 'headroom install status --all'."
+  fi
+}
+
 main() {
   uname_s=${HEADROOM_INSTALL_OS:-$(uname -s)}
   uname_m=${HEADROOM_INSTALL_ARCH:-$(uname -m)}
@@ -182,7 +214,7 @@ main() {
     say "installed headroom $version at $dest"
   fi
   if [ -n "$previous" ]; then
-    say "if headroom runs as a service (headroom install), run 'headroom install restart' to switch it to $version."
+    restart_deployments "$dest" "$version"
   fi
   print_path_hint "$dir"
   found=$(command -v headroom 2>/dev/null || true)

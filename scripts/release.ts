@@ -10,8 +10,7 @@
 // The folder is assembled under a temporary name and renamed into place when complete.
 import { copyFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import pkg from "../package.json" with { type: "json" };
-import { buildAll, buildOne, sha256File, TARGETS } from "./build.ts";
+import { buildAll, buildOne, buildVersion, sha256File, TARGETS } from "./build.ts";
 import { tarGz, zip } from "./distribution/archive.ts";
 import { type Checksums, formatChecksums } from "./distribution/checksums.ts";
 import { archiveMember, archiveName, binaryName, DEFAULT_DOWNLOAD_BASE, isValidVersion, isWindowsTarget } from "./distribution/naming.ts";
@@ -54,8 +53,8 @@ function writeAtomically(path: string, text: string): void {
 
 export async function buildRelease(opts: ReleaseOptions): Promise<ReleaseResult> {
   const log = opts.log ?? ((line: string) => console.log(line));
-  const version = pkg.version;
-  if (!isValidVersion(version)) throw new Error(`package.json version "${version}" cannot name a release folder.`);
+  const version = buildVersion();
+  if (!isValidVersion(version)) throw new Error(`version "${version}" cannot name a release folder.`);
   const known = TARGETS.map((t) => t.name as string);
   const targets = opts.targets ? [...new Set(opts.targets)] : known;
   for (const t of targets) if (!known.includes(t)) throw new Error(`unknown target "${t}" (known: ${known.join(", ")}).`);

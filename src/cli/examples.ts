@@ -87,6 +87,14 @@ export const HELP: Record<string, HelpExtra> = {
     examples: [["headroom install remove"], ["headroom install remove --profile work --json"]],
     exitCodes: true,
   },
+  "headroom install logs": {
+    examples: [
+      ["headroom install logs", "the last 50 lines, from the journal, the container or runner.log"],
+      ["headroom install logs --profile work -f", "keep printing new lines"],
+      ["headroom install logs -n all --json"],
+    ],
+  },
+  "headroom install upgrade-restart": { examples: [["headroom install upgrade-restart", "what the installers run after replacing the binary"], ["headroom install upgrade-restart --json"]] },
   "headroom install agent": { examples: [["headroom install agent run --profile default", "what a supervisor runs"], ["headroom install agent ensure --profile default", "what a watchdog runs"]] },
   "headroom install agent run": { examples: [["headroom install agent run --profile default"], ["HEADROOM_WORKSPACE_DIR=/srv/headroom headroom install agent run --profile ci"]] },
   "headroom install agent ensure": { examples: [["headroom install agent ensure --profile default"], ["headroom install agent ensure --profile watch"]] },

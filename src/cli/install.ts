@@ -189,6 +189,8 @@ export default defineCommand({
     stop: lifecycle("stop", "Stop a deployment and wait until its port is free.", { pause: { type: "boolean", description: "persistent-task: also pause the watchdog until start" } }),
     restart: lifecycle("restart", "Restart a deployment and wait for a new healthy process."),
     remove: lifecycle("remove", "Remove a deployment and undo every change it made."),
+    logs: () => import("./install-logs.ts").then((m) => m.default),
+    "upgrade-restart": () => import("./install-logs.ts").then((m) => m.upgradeRestart),
     agent: defineCommand({
       meta: { name: "agent", description: "What supervisors execute (internal).", hidden: true },
       subCommands: {

@@ -11,7 +11,7 @@ import { isProfileServing, waitHealthy } from "./health.ts";
 import { ensureIdentityKey, heldBy, proveIdentity } from "./identity.ts";
 import type { Manifest } from "./manifest.ts";
 import { runtimeArgv } from "./runtime-command.ts";
-import { clearPidFile, ensurePrivateLog, readPidFile, spawnDetached, trimLog, writePidFile } from "./runtime-process.ts";
+import { clearPidFile, consoleToFile, ensurePrivateLog, readPidFile, spawnDetached, trimLog, writePidFile } from "./runtime-process.ts";
 import { loadManifest } from "./store.ts";
 import { dockerRemoveArgv } from "./supervisors/docker.ts";
 
@@ -42,9 +42,16 @@ export async function agentRun(profile: string, env: Env = process.env): Promise
   if (m.runtime === "docker") {
     throw new HeadroomError(`The profile "${profile}" uses the docker runtime; its supervisor runs the container, not \`agent run\`.`);
   }
+  // Under systemd the output goes to the journal, which rotates it (JOURNAL_STREAM says so);
+  // otherwise to runner.log, which headroom keeps bounded.
+  const toJournal = !!process.env.JOURNAL_STREAM;
   Object.assign(process.env, deploymentEnv(m));
-  trimLog(runnerLogPath(profile, process.env));
-  ensurePrivateLog(m, process.env);
+  if (!toJournal) {
+    trimLog(runnerLogPath(profile, process.env));
+    ensurePrivateLog(m, process.env);
+  }
+  // Task Scheduler gives the process no output of its own (a hidden console): its lines go to runner.log.
+  if (m.os === "windows" && process.platform === "win32") consoleToFile(runnerLogPath(profile, process.env));
   // A profile applied by an older headroom has no secret yet: the runtime makes it.
   ensureIdentityKey(m);
   const { resolveProxyConfig } = await import("../proxy/config.ts");

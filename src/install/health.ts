@@ -6,6 +6,7 @@ import { type PortProbe, probePort } from "../host/port-probe.ts";
 import { runnerLogPath } from "../paths.ts";
 import { isRunning } from "./pid.ts";
 import { type IdentityProof, type ProveOptions, type Who, heldBy, proveIdentity } from "./identity.ts";
+import type { Manifest } from "./manifest.ts";
 import { containerName } from "./supervisors/docker-argv.ts";
 
 export { type PortProbe, probePort };
@@ -75,7 +76,7 @@ export async function waitHealthy(
     await Bun.sleep(20);
   }
   if (last?.probe.open && !last.proven) reason += `; port ${m.port} is held by ${heldBy(last, m)}`;
-  // A persistent-docker container writes to the engine's log, not to runner.log.
-  const hint = m.preset === "persistent-docker" ? `See the container's output with \`docker logs ${containerName(m.profile)}\`.` : runnerLogTail(m.profile, env);
+  // From wherever the supervisor keeps the log: the journal, the engine's log, runner.log.
+  const hint = "os" in m ? (await import("./logs.ts")).logTailHint(m as Manifest, env) : m.preset === "persistent-docker" ? `See the container's output with \`docker logs ${containerName(m.profile)}\`.` : runnerLogTail(m.profile, env);
   throw new HeadroomError(`The profile "${m.profile}" did not become healthy on port ${m.port}: ${reason}.`, hint);
 }

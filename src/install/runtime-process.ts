@@ -2,6 +2,7 @@
 // its pid file, starting it detached in its own session, and stopping it.
 import { chmodSync, closeSync, ftruncateSync, openSync, readSync, rmSync, fstatSync, writeSync } from "node:fs";
 import { join } from "node:path";
+import { format } from "node:util";
 import { atomicWrite, readIfExists } from "../host/fs.ts";
 import { windowsDetachedSpawn } from "../host/windows-detach.ts";
 import { isPortOpen, waitFor } from "../host/net.ts";
@@ -120,4 +121,29 @@ export function trimLog(path: string, maxBytes = 5 * 1024 * 1024, keepBytes = 10
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * Sends console.log/info/warn/error/debug of this process to `path` (appended, 0600), for
+ * a supervisor that gives the runtime no output to write to (a Task Scheduler task runs
+ * it with a hidden console). Returns the function that puts the console back.
+ */
+export function consoleToFile(path: string): () => void {
+  const fd = openSync(path, "a", 0o600);
+  const c = console as unknown as Record<string, (...a: unknown[]) => void>;
+  const names = ["log", "info", "warn", "error", "debug"] as const;
+  const saved = names.map((n) => c[n]!);
+  for (const n of names) {
+    c[n] = (...a: unknown[]) => {
+      try {
+        writeSync(fd, `${format(...a)}\n`);
+      } catch {
+        // a full disk must not stop the proxy
+      }
+    };
+  }
+  return () => {
+    names.forEach((n, i) => (c[n] = saved[i]!));
+    closeSync(fd);
+  };
 }

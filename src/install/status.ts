@@ -7,6 +7,7 @@ import { heldBy, proveIdentity } from "./identity.ts";
 import type { Manifest } from "./manifest.ts";
 import { readPidFile } from "./runtime-process.ts";
 import type { Supervisor, SupervisorStatus } from "./supervisors/types.ts";
+import { type VersionSkew, runtimeSkew } from "./version-skew.ts";
 
 type Env = Record<string, string | undefined>;
 
@@ -25,6 +26,8 @@ export interface StatusReport {
   /** Whether the holder of the port proved it is this deployment (src/install/identity.ts), and how. */
   identity: { proven: boolean; how?: "challenge" | "socket-owner"; reason?: string };
   isThisDeployment: boolean;
+  /** The version of the runtime that proved it is this deployment against this binary's (null when none answers). */
+  version: VersionSkew | null;
   healthy: boolean;
   problems: string[];
 }
@@ -73,8 +76,11 @@ export async function deploymentStatus(m: Manifest, env: Env = process.env): Pro
   else if (ours && !pidMatches) problems.push(`The proxy on port ${m.port} (pid ${proof.pid}) is not the supervisor's process (pid ${expectedPid}).`);
   else if (!probe.open) problems.push(`Nothing answers on port ${m.port}.`);
   else if (!probe.ready) problems.push(`The proxy on port ${m.port} is not ready.`);
-  for (const d of drift) problems.push(`Configuration drift: ${d}`);
   const isThis = ours && pidMatches;
+  // The binary was upgraded under a running deployment: its supervisor runs the old program until it restarts.
+  const skew = isThis && probe.version ? runtimeSkew(probe.version, { profile: m.profile, port: m.port, docker: m.runtime === "docker" }) : null;
+  if (skew?.message) problems.push(skew.message);
+  for (const d of drift) problems.push(`Configuration drift: ${d}`);
   // A task deployment's schedule being active is not required for the runtime to be healthy.
   const supOk = m.preset === "persistent-task" ? true : supRunning;
   if (!("error" in sup) && sup.ifUnhealthy && !(probe.ready && isThis && supOk)) problems.splice(sup.problems.length, 0, sup.ifUnhealthy);
@@ -91,6 +97,7 @@ export async function deploymentStatus(m: Manifest, env: Env = process.env): Pro
     serving: { profile: probe.profile, pid: ours ? proof.pid : probe.pid, description: ours || !probe.open ? probe.description : heldBy(proof, m) },
     identity: { proven: proof.proven, ...(proof.how ? { how: proof.how } : {}), ...(proof.reason && probe.open && !proof.proven ? { reason: proof.reason } : {}) },
     isThisDeployment: isThis,
+    version: skew,
     healthy: probe.ready && isThis && supOk,
     problems,
   };
@@ -109,6 +116,7 @@ export function formatStatus(r: StatusReport): string {
     `  supervisor  ${supLine}`,
     `  ready       ${r.ready ? "yes" : "no"}`,
     `  serving     ${r.isThisDeployment ? `this deployment${r.serving.pid && r.runtime !== "docker" ? ` (pid ${r.serving.pid})` : r.runtime === "docker" ? " (in its container)" : ""}` : r.serving.description}`,
+    ...(r.version ? [`  version     ${r.version.runtime}${r.version.kind === "same" ? "" : ` (this binary: ${r.version.binary})`}`] : []),
   ];
   for (const p of r.problems) lines.push(`  ! ${p}`);
   return lines.join("\n");

@@ -110,8 +110,18 @@ export async function systemdVersion(ctx: Pick<SupervisorContext, "run" | "env">
   return v ? Number(v[1]) : undefined;
 }
 
-/** The persistent-service unit. `systemdVersion` picks the restart back-off the manager accepts. */
-export function renderServiceUnit(m: Manifest, exec: string[], logPath: string, systemdVersion?: number): string {
+/** The identifier the service's lines carry in the journal (`journalctl -t headroom-<p>`). */
+export function syslogIdentifier(profile: string): string {
+  return `headroom-${profile}`;
+}
+
+/**
+ * The persistent-service unit. `systemdVersion` picks the restart back-off the manager
+ * accepts. Its output goes to the journal, which rotates it (`journalctl --user -u
+ * headroom-<p>`, or `-t headroom-<p>` where the journal lacks unit metadata); runner.log
+ * is for the supervisors that have no log of their own.
+ */
+export function renderServiceUnit(m: Manifest, exec: string[], systemdVersion?: number): string {
   const env = Object.entries(unitEnvironment(m)).map(([k, v]) => environmentLine(k, v));
   // A foreground `docker run --rm --name X` cannot start while a container X is left
   // over (its client was killed): remove it first; "-" ignores "no such container".
@@ -135,8 +145,9 @@ export function renderServiceUnit(m: Manifest, exec: string[], logPath: string, 
     `RestartSec=${schedule.sec}`,
     ...(schedule.maxDelaySec ? [`RestartSteps=${schedule.steps}`, `RestartMaxDelaySec=${schedule.maxDelaySec}`] : []),
     "TimeoutStopSec=20",
-    `StandardOutput=append:${escapeUnitValue(logPath, false)}`,
-    `StandardError=append:${escapeUnitValue(logPath, false)}`,
+    "StandardOutput=journal",
+    "StandardError=journal",
+    `SyslogIdentifier=${escapeUnitValue(syslogIdentifier(m.profile), false)}`,
     "",
     "[Install]",
     `WantedBy=${m.scope === "system" ? "multi-user.target" : "default.target"}`,
@@ -204,7 +215,7 @@ function render(ctx: SupervisorContext): SupervisorPlan {
     ];
     return { files, commands: [[...sc, "daemon-reload"], [...sc, "enable", "--now", timerUnitName(m.profile)]] };
   }
-  const files: RenderedFile[] = [{ path: join(dir, serviceUnitName(m.profile)), content: renderServiceUnit(m, runtimeArgv(ctx), log, ctx.systemdVersion), mode: 0o644 }];
+  const files: RenderedFile[] = [{ path: join(dir, serviceUnitName(m.profile)), content: renderServiceUnit(m, runtimeArgv(ctx), ctx.systemdVersion), mode: 0o644 }];
   return { files, commands: [[...sc, "daemon-reload"], [...sc, "enable", "--now", serviceUnitName(m.profile)]] };
 }
 
@@ -288,7 +299,7 @@ export const systemdSupervisor = (): Supervisor => ({
   async preflight(ctx) {
     const m = ctx.manifest;
     if (!which("systemctl", ctx.env)) {
-      throw new HeadroomError("systemctl was not found, so a systemd unit cannot be installed.", m.preset === "persistent-task" ? "Install cron or use a machine where systemd runs." : "Use --preset persistent-task (cron) or --preset persistent-docker on this machine.");
+      throw new HeadroomError("systemctl was not found, so a systemd unit cannot be installed.", m.preset === "persistent-task" ? "Install cron or use a machine where systemd runs." : which("crontab", ctx.env) ? "Use --preset persistent-task (cron) or --preset persistent-docker on this machine." : "Use --preset persistent-docker on this machine, or install systemd or cron.");
     }
     if (m.scope === "system" && !ctx.isRoot) {
       throw new HeadroomError("--scope system installs into /etc/systemd/system and needs root.", "Re-run with sudo, or use --scope user.");
@@ -424,7 +435,8 @@ export const systemdSupervisor = (): Supervisor => ({
     const installed = s.LoadState === "loaded";
     const pid = Number(s.MainPID) > 0 ? Number(s.MainPID) : undefined;
     const restarts = s.NRestarts !== undefined && s.NRestarts !== "" ? Number(s.NRestarts) : undefined;
-    const log = runnerLogPath(m.profile, { ...ctx.env, HEADROOM_WORKSPACE_DIR: m.workspaceDir });
+    // Wherever the unit writes (the journal; runner.log for a unit of an older headroom), this shows it.
+    const log = `\`headroom install logs --profile ${m.profile}\``;
     const unit = serviceUnitName(m.profile);
     const recorded = m.supervisorState?.restart as RestartSchedule | undefined;
     if (!installed) problems.push(`The unit ${unit} is not installed.`);

@@ -89,7 +89,7 @@ describe("install.ps1", () => {
     expect([...used].filter((f) => !defined.has(f))).toEqual([]);
     expect([...defined].sort()).toEqual([
       "Add-HeadroomToUserPath", "Get-HeadroomExpectedHash", "Get-HeadroomTarget", "Install-Headroom",
-      "Invoke-HeadroomDownload", "Test-HeadroomPathContains", "Write-HeadroomInfo",
+      "Invoke-HeadroomDownload", "Restart-HeadroomDeployments", "Test-HeadroomPathContains", "Write-HeadroomInfo",
     ]);
     expect(code.match(/^\s*Install-Headroom\s*$/gm)).toHaveLength(1);
   });
@@ -126,6 +126,46 @@ describe("install.ps1", () => {
       expect(code).toContain(`$env:${v}`);
       expect(ps1.split("\n").filter((l) => l.startsWith("#")).join("\n")).toContain(v);
     }
+  });
+
+  test("upgrade under a running headroom.exe: the old file is renamed aside before the new one takes its name, put back if that fails, then outdated deployments are restarted", () => {
+    // The raw text (string contents matter here); comments hold none of these lines.
+    const body = /function Install-Headroom \{([\s\S]*?)\n\}\n/.exec(ps1)![1]!;
+    const at = (needle: string) => {
+      const i = body.indexOf(needle);
+      expect(i, needle).toBeGreaterThanOrEqual(0);
+      return i;
+    };
+    const copy = at("Copy-Item -LiteralPath $newExe -Destination $staged");
+    const aside = at("Rename-Item -LiteralPath $dest -NewName $oldName");
+    const place = at("Move-Item -LiteralPath $staged -Destination $dest");
+    const restore = at("Rename-Item -LiteralPath $old -NewName 'headroom.exe'");
+    const restart = at("Restart-HeadroomDeployments $dest $version");
+    // Staged first (a failed copy leaves the old program in place), then aside, then placed.
+    expect(copy).toBeLessThan(aside);
+    expect(aside).toBeLessThan(place);
+    // The put-back is in the catch of the placing try, and the restart comes after it.
+    const tryAt = body.lastIndexOf("try {", place);
+    const catchAt = body.indexOf("} catch {", place);
+    expect(tryAt).toBeGreaterThan(aside);
+    expect(catchAt).toBeGreaterThan(place);
+    expect(restore).toBeGreaterThan(catchAt);
+    expect(restart).toBeGreaterThan(restore);
+    // Only when a previous headroom.exe was replaced.
+    expect(body).toContain("if ($previous) { Restart-HeadroomDeployments $dest $version }");
+    // The running file is never deleted or overwritten in place before it was renamed.
+    expect(body.slice(0, aside)).not.toMatch(/Remove-Item -LiteralPath \$dest|Copy-Item[^\n]*-Destination \$dest/);
+
+    const fn = /function Restart-HeadroomDeployments[^{]*\{([\s\S]*?)\n\}\n/.exec(ps1)![1]!;
+    // The new binary does the restarts, after checking its help names the command; the opt-out is documented.
+    expect(fn).toContain("& $Exe install upgrade-restart --help");
+    expect(fn).toContain("$help -notmatch 'upgrade-restart'");
+    expect(fn).toContain("& $Exe install upgrade-restart 2>&1");
+    expect(fn).toContain("$LASTEXITCODE -ne 0");
+    expect(fn).toContain("$env:HEADROOM_NO_RESTART -eq '1'");
+    expect(ps1.split("\n").filter((l) => l.startsWith("#")).join("\n")).toContain("HEADROOM_NO_RESTART");
+    // Every way out of it without restarting still tells the user the manual command.
+    expect(ps1).toContain("run 'headroom install restart' to switch it to $Version.");
   });
 
   test("never exits the caller's shell when piped into iex", () => {

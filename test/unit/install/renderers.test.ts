@@ -29,7 +29,7 @@ describe("systemd rendering", () => {
 
   test("service unit: ExecStart, pinned workspace, no --env value, restart policy, target per scope", () => {
     const m = manifest({ env: { FOO: "bar baz-secret" } });
-    const text = renderServiceUnit(m, [m.binPath, "install", "agent", "run", "--profile", "p1"], "/home/u/.headroom/deploy/p1/runner.log");
+    const text = renderServiceUnit(m, [m.binPath, "install", "agent", "run", "--profile", "p1"]);
     expect(text).toContain('ExecStart="/opt/head room/headroom" install agent run --profile p1\n');
     expect(text).toContain("Environment=HEADROOM_WORKSPACE_DIR=/home/u/.headroom\n");
     // The unit is world-readable: the runner reads --env values from the 0600 manifest.
@@ -38,8 +38,19 @@ describe("systemd rendering", () => {
     expect(text.split("\n").filter((l) => l.startsWith("Environment"))).toEqual(["Environment=HEADROOM_WORKSPACE_DIR=/home/u/.headroom"]);
     expect(text).toContain("Restart=on-failure\nRestartSec=1\n");
     expect(text).toContain("WantedBy=default.target");
-    expect(renderServiceUnit({ ...m, scope: "system" }, ["/x"], "/l")).toContain("WantedBy=multi-user.target");
+    expect(renderServiceUnit({ ...m, scope: "system" }, ["/x"])).toContain("WantedBy=multi-user.target");
     expect(text.split("\n").filter((l) => l.startsWith("[")).sort()).toEqual(["[Install]", "[Service]", "[Unit]"]);
+  });
+
+  test("service unit logs to the journal under the identifier headroom-<p>, never to runner.log", () => {
+    const m = manifest();
+    const text = renderServiceUnit(m, [m.binPath, "install", "agent", "run", "--profile", "p1"]);
+    const service = text.slice(text.indexOf("[Service]"), text.indexOf("[Install]"));
+    expect(service).toContain("\nStandardOutput=journal\n");
+    expect(service).toContain("\nStandardError=journal\n");
+    expect(service).toContain("\nSyslogIdentifier=headroom-p1\n");
+    expect(text).not.toContain("runner.log");
+    expect(text).not.toContain("append:");
   });
 
   test("never gives up: no start limit; the delay grows only where systemd >= 254 accepts RestartSteps", () => {
@@ -47,7 +58,7 @@ describe("systemd rendering", () => {
     const exec = [m.binPath, "install", "agent", "run", "--profile", "p1"];
     const keys = (text: string) => Object.fromEntries(text.split("\n").filter((l) => /^[A-Za-z]+=/.test(l)).map((l) => [l.slice(0, l.indexOf("=")), l.slice(l.indexOf("=") + 1)]));
     for (const version of [undefined, 247, 252, 253]) {
-      const k = keys(renderServiceUnit(m, exec, "/l", version));
+      const k = keys(renderServiceUnit(m, exec, version));
       expect(k.StartLimitIntervalSec).toBe("0");
       expect(k.StartLimitBurst).toBeUndefined();
       expect(k.RestartSec).toBe("1");
@@ -55,7 +66,7 @@ describe("systemd rendering", () => {
       expect(k.RestartMaxDelaySec).toBeUndefined();
     }
     for (const version of [254, 256]) {
-      const k = keys(renderServiceUnit(m, exec, "/l", version));
+      const k = keys(renderServiceUnit(m, exec, version));
       expect(k).toMatchObject({ StartLimitIntervalSec: "0", Restart: "on-failure", RestartSec: "1", RestartSteps: "4", RestartMaxDelaySec: "15" });
     }
     expect(restartSchedule(252)).toEqual({ sec: 1 });
@@ -65,9 +76,9 @@ describe("systemd rendering", () => {
 
   test("docker runtime: a leftover container is removed before the foreground docker run", () => {
     const m = manifest({ runtime: "docker" });
-    const text = renderServiceUnit(m, ["/usr/bin/docker", "run", "--rm", "--name", "headroom-p1", "img"], "/l");
+    const text = renderServiceUnit(m, ["/usr/bin/docker", "run", "--rm", "--name", "headroom-p1", "img"]);
     expect(text).toContain("ExecStartPre=-/usr/bin/docker rm -f headroom-p1\nExecStart=/usr/bin/docker run --rm --name headroom-p1 img\n");
-    expect(renderServiceUnit(manifest(), ["/x", "--name", "n"], "/l")).not.toContain("ExecStartPre");
+    expect(renderServiceUnit(manifest(), ["/x", "--name", "n"])).not.toContain("ExecStartPre");
   });
 
   test("task: oneshot ensure unit that leaves its child alive, timer at boot and every N minutes", () => {
