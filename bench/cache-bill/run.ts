@@ -176,7 +176,7 @@ const compressing = list.filter((m) => m.name !== "passthrough");
 const check = (label: string, ok: boolean, detail: string) => console.log(`  ${ok ? "met   " : "MISSED"}  ${label}: ${detail}`);
 for (const m of compressing) {
   const over = sessions.filter((s) => get(s.name, m.name)!.billed > get(s.name, "passthrough")!.billed + 1e-9);
-  check(`${m.name}: no session billed above passthrough`, over.length === 0, over.length === 0 ? "none above" : over.map((s) => `${s.name} ${x(get(s.name, m.name)!.billed / get(s.name, "passthrough")!.billed)}`).join(", "));
+  check(`${m.name}: no session billed above passthrough`, over.length === 0, over.length === 0 ? "none above" : over.map((s) => `${s.name} ${(get(s.name, m.name)!.billed / get(s.name, "passthrough")!.billed).toFixed(3)}x`).join(", "));
 }
 const ratios = (mode: string, f: (r: SessionResult) => number) => heavy.map((s) => f(get(s.name, mode)!) / f(get(s.name, "passthrough")!));
 const bound = (mode: string, limit: number, f: (r: SessionResult) => number, what: string) => {

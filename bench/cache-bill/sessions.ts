@@ -264,8 +264,10 @@ function toolDefinitions(): Block[] {
 // ---------------------------------------------------------------------------------------
 // Small real outputs for the light turns
 
+/** A Read tool result: one of this repository's small source files, frozen under reads/ so the sessions do not move as the code does. */
 function readOutput(rel: string): { input: Block; text: string } {
-  const lines = readFileSync(join(repoRoot, rel), "utf8").split("\n");
+  const file = join(import.meta.dir, "reads", `${rel.split("/").pop()}.txt`);
+  const lines = readFileSync(file, "utf8").split("\n");
   if (lines.at(-1) === "") lines.pop();
   const text = lines.map((l, i) => `${String(i + 1).padStart(6)}\u2192${l}`).join("\n");
   return { input: { file_path: `/home/dev/projects/app/${rel}` }, text };
