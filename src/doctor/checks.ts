@@ -3,7 +3,8 @@
 // supervisor view, linger and drift come from install status (src/install/status.ts);
 // its exit class from src/cli/install-status.ts; the wiring from the manifest's change
 // records and the drift check (src/install/drift.ts); what answers on a port from the
-// port probe (src/host/port-probe.ts). Each finding says what is wrong and how to fix it.
+// port probe (src/host/port-probe.ts); the version skew from status too
+// (src/install/version-skew.ts). Each finding says what is wrong and how to fix it.
 //
 // Read-only: doctor never changes a file, a unit or a container.
 import { readFileSync, readdirSync, statSync } from "node:fs";
@@ -53,21 +54,6 @@ export const KEY_NAMES = ["ANTHROPIC_API_KEY", "OPENAI_API_KEY", "COPILOT_PROVID
 
 /** Base-URL variables the wiring sets (SPEC 4.3): in this shell they should reach a healthy proxy. */
 export const BASE_URL_VARS = ["ANTHROPIC_BASE_URL", "OPENAI_BASE_URL", "OPENAI_API_BASE", "COPILOT_PROVIDER_BASE_URL"] as const;
-
-/** -1, 0 or 1 for two dotted versions (pre-release tags compare as text after the numbers). */
-export function compareVersions(a: string, b: string): number {
-  const pa = a.split(/[.+-]/);
-  const pb = b.split(/[.+-]/);
-  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
-    const x = pa[i] ?? "0";
-    const y = pb[i] ?? "0";
-    const nx = Number(x);
-    const ny = Number(y);
-    const c = Number.isInteger(nx) && Number.isInteger(ny) ? Math.sign(nx - ny) : x < y ? -1 : x > y ? 1 : 0;
-    if (c !== 0) return c;
-  }
-  return 0;
-}
 
 function sameFile(a: string, b: string): boolean {
   try {
@@ -157,6 +143,7 @@ async function checkProfile(m: Manifest, env: Env, opts: DoctorOptions, out: Fin
   // 2. Each problem status found (crash loop, no linger, drift...), with the fix it names.
   for (const p of r.problems) {
     if (/^Nothing answers on port|^The proxy on port \d+ is not ready/.test(p)) continue; // said above
+    if (r.version?.message && p === r.version.message) continue; // the version check below
     const drift = p.startsWith("Configuration drift");
     const linger = /[Ll]ingering/.test(p);
     const user = env.USER || env.LOGNAME || "$USER";
@@ -180,17 +167,16 @@ async function checkProfile(m: Manifest, env: Env, opts: DoctorOptions, out: Fin
     } catch {}
     if (!exists) push({ check: "binary", status: "fail", message: `the supervisor runs ${m.binPath}, which does not exist`, fix: `headroom install apply${pflag} (records this headroom's path)` });
   }
-  const probe = await probePort(m.port, "127.0.0.1", 1000);
-  if (r.isThisDeployment && probe.version) {
-    const c = compareVersions(probe.version, VERSION);
-    // Restarting helps only when the supervisor runs this executable (upgraded in place);
-    // a manifest that names another one needs apply to record this one.
+  // The version skew status found (src/install/version-skew.ts). Restarting helps only
+  // when the supervisor runs this executable (upgraded in place); a manifest that names
+  // another one needs apply to record this one.
+  const skew = r.version;
+  if (skew?.kind === "same") push({ check: "version", status: "ok", message: `the runtime on port ${m.port} runs this version (${VERSION})` });
+  else if (skew) {
     const self = opts.execPath ?? process.execPath;
-    const runsThis = m.runtime === "docker" || sameFile(m.binPath, self);
-    const upgrade = runsThis ? `headroom install restart${pflag}` : `headroom install apply${pflag} (the supervisor runs ${m.binPath}; apply records this headroom)`;
-    if (c < 0) push({ check: "version", status: "warn", message: `the runtime on port ${m.port} is headroom ${probe.version}, older than this binary (${VERSION})`, fix: m.runtime === "docker" ? `use an image of this version (npm run docker:build, or --image), then headroom install apply${pflag}` : upgrade });
-    else if (c > 0) push({ check: "version", status: "warn", message: `the runtime on port ${m.port} is headroom ${probe.version}, newer than this binary (${VERSION}, ${self})`, fix: "run the newer headroom (check which one is first on PATH)" });
-    else push({ check: "version", status: "ok", message: `the runtime on port ${m.port} runs this version (${VERSION})` });
+    const other = m.runtime === "native" && skew.kind !== "newer" && !sameFile(m.binPath, self);
+    const fix = other ? `headroom install apply${pflag} (the supervisor runs ${m.binPath}; apply records this headroom)` : (skew.fix ?? "run the newer headroom: check which headroom is first on PATH");
+    push({ check: "version", status: "warn", message: skew.message ?? `the runtime on port ${m.port} is headroom ${skew.runtime}, this binary ${skew.binary}`, fix });
   }
   // 4. The wiring: each recorded change still in place and pointing at this port.
   const base = `${m.host}:${m.port}`;
