@@ -105,7 +105,8 @@ const HOST_PATH_VARS = [
  */
 export function previewEnv(os: TargetOs, env: Env = process.env, hostOs: TargetOs = os): Env {
   if (os === hostOs) return env;
-  const user = userName(env);
+  // Windows names the account in USERNAME (it may hold a space: C:\Users\Ada Lovelace).
+  const user = (os === "windows" && env.USERNAME) || userName(env);
   const home = homeOn(os, user);
   const out: Env = { ...env };
   for (const k of HOST_PATH_VARS) delete out[k];
