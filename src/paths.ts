@@ -7,6 +7,12 @@ import { join, posix, resolve, win32 } from "node:path";
 type Env = Record<string, string | undefined>;
 
 export const PROFILE_NAME = /^[A-Za-z0-9._-]+$/;
+/**
+ * The longest profile name: it becomes a folder name, unit and task names
+ * (headroom-<profile>-watchdog.timer) and a container name, each with its own limit
+ * (255 bytes for a file name on most file systems).
+ */
+export const PROFILE_NAME_MAX = 64;
 
 export function homeDir(env: Env = process.env): string {
   return env.HOME || env.USERPROFILE || homedir();
@@ -50,7 +56,7 @@ export function clientsDir(port: number, env: Env = process.env): string {
 
 /** True when `name` is a valid profile name (SPEC 2). */
 export function isValidProfileName(name: string): boolean {
-  return PROFILE_NAME.test(name) && name !== "." && name !== "..";
+  return PROFILE_NAME.test(name) && name !== "." && name !== ".." && name.length <= PROFILE_NAME_MAX;
 }
 
 // ---- another OS's paths, for `install apply --dry-run --os ...` ------------------------

@@ -4,29 +4,54 @@ import { UsageError } from "../errors.ts";
 
 /**
  * citty accepts any --flag; this rejects the ones a command does not define, so a typo
- * is a usage error rather than a silently ignored option.
+ * is a usage error rather than a silently ignored option. It also reads each string
+ * flag's value the way citty does (the next word, or after "="), so a negative number
+ * given as a value (`--port -1`) is that flag's value, not an unknown option; and a
+ * string flag without a value (`--port`, `--port=`, `--port ''`, or followed by another
+ * option) is a usage error rather than silently meaning its default.
  */
 export function rejectUnknownFlags(rawArgs: string[], def: ArgsDef, extraAllowed: string[] = []): void {
   // --verbose and --quiet are global: every command accepts them (src/cli/log.ts), and
   // with --verbose a failure also shows its stack.
   const known = new Set<string>(["help", "h", "verbose", "quiet", "q", ...extraAllowed]);
+  const takesValue = new Set<string>();
   for (const [name, arg] of Object.entries(def)) {
-    known.add(name);
-    known.add(name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`));
-    const alias = (arg as { alias?: string | string[] }).alias;
-    for (const a of Array.isArray(alias) ? alias : alias ? [alias] : []) known.add(a);
+    const type = (arg as { type?: string }).type;
+    for (const n of flagNames(name, arg)) {
+      known.add(n);
+      if (type === "string" || type === "enum") takesValue.add(n);
+    }
   }
-  for (const raw of rawArgs) {
+  for (let i = 0; i < rawArgs.length; i++) {
+    const raw = rawArgs[i]!;
     if (raw === "--") break;
     if (!raw.startsWith("-") || raw === "-") continue;
-    const name = raw.replace(/^--?/, "").split("=")[0]!;
+    const body = raw.replace(/^--?/, "");
+    const eq = body.indexOf("=");
+    const name = eq === -1 ? body : body.slice(0, eq);
     const bare = name.startsWith("no-") ? name.slice(3) : name;
     if (!known.has(name) && !known.has(bare)) throw new UsageError(`Unknown option ${raw.split("=")[0]}.`);
+    if (!takesValue.has(name)) continue;
+    const value = eq === -1 ? rawArgs[++i] : body.slice(eq + 1);
+    const flag = raw.split("=")[0]!;
+    if (value === undefined || value.trim() === "" || (eq === -1 && value.startsWith("-") && !NEGATIVE_NUMBER.test(value))) {
+      throw new UsageError(`${flag} needs a value (${flag} VALUE or ${flag}=VALUE).`);
+    }
   }
 }
 
+const NEGATIVE_NUMBER = /^-\d+(\.\d+)?$/;
+
+/**
+ * A port from a flag or a variable. An empty variable counts as not set; an empty flag
+ * (`--port ''`, `--port=`) is a usage error, never the default port.
+ */
 export function parsePort(value: string | undefined, what = "--port"): number | undefined {
-  if (value === undefined || value === "") return undefined;
+  if (value === undefined) return undefined;
+  if (value.trim() === "") {
+    if (what.startsWith("-")) throw new UsageError(`${what} needs a value: a port number between 1 and 65535.`);
+    return undefined;
+  }
   const port = Number(value);
   if (!/^\d+$/.test(String(value)) || !Number.isInteger(port) || port < 1 || port > 65535) {
     throw new UsageError(`${what} must be a port number between 1 and 65535, not "${value}".`);

@@ -2,10 +2,13 @@
 // the old deployment (never two runtimes on one port), apply the wiring (write-ahead in
 // the manifest), install the supervisor, start, and wait until /readyz answers and
 // /health names this profile. A failure puts the previous deployment back, running.
+import { existsSync } from "node:fs";
+import { sep } from "node:path";
 import { HeadroomError, errorMessage } from "../errors.ts";
 import { isPortOpen, waitFor } from "../host/net.ts";
 import { type OsName, hostOs } from "../host/platform.ts";
-import { profileDir } from "../paths.ts";
+import { checkWritableFile, removeEmptyDirs } from "../host/path-check.ts";
+import { manifestPath, profileDir } from "../paths.ts";
 import { ensureRuntime } from "./agent.ts";
 import { makeContext } from "./context.ts";
 import { type Bound, bind, failFastFor, supervisorPid } from "./deploy.ts";
@@ -29,6 +32,10 @@ export interface Prepared {
   wiring: WiringPlan;
   warnings: string[];
   env: Env;
+  /** Folders writing the profile and its supervisor files creates (absent now), deepest first. */
+  newDirs: string[];
+  /** What the saved manifest records as created by headroom (newDirs and those it inherits). */
+  createdDirs: string[];
 }
 
 export function wiringRequest(m: Manifest, ctx: SupervisorContext, env: Env): WiringRequest {
@@ -90,7 +97,31 @@ export async function prepareApply(draft: Manifest, env: Env, opts: { force?: bo
     targets: wiring.targets,
     createdAt: old?.createdAt ?? draft.createdAt,
   };
-  return { manifest, old, sup, ctx: { ...ctx, manifest }, wiringReq, wiring, warnings, env };
+  const dirs = draft.os === hostOs() ? checkWritePaths(manifest, sup, { ...ctx, manifest }, wiring, old, env) : { newDirs: [], createdDirs: [] };
+  return { manifest, old, sup, ctx: { ...ctx, manifest }, wiringReq, wiring, warnings, env, ...dirs };
+}
+
+/** `dir` is `path` or one of its folders. */
+const within = (path: string, dir: string) => path === dir || path.startsWith(dir.endsWith(sep) ? dir : dir + sep);
+
+/**
+ * Before anything is written: every file apply writes (the manifest, the supervisor's
+ * files, the tools' configs) can be written where it goes; a file in the way of a
+ * folder, a folder in the place of a file or a read-only folder is refused now
+ * (path-check.ts). Returns the folders the profile and its supervisor files would
+ * create, and those the manifest records as headroom's: these, the ones this profile
+ * recorded before, and those another profile recorded that this one's files are in
+ * (the last profile removed takes them out).
+ */
+function checkWritePaths(m: Manifest, sup: Supervisor, ctx: SupervisorContext, wiring: WiringPlan, old: Manifest | null, env: Env): { newDirs: string[]; createdDirs: string[] } {
+  const own = [manifestPath(m.profile, { ...env, HEADROOM_WORKSPACE_DIR: m.workspaceDir }), ...sup.render(ctx).files.map((f) => f.path)];
+  const created = new Set<string>();
+  for (const path of own) for (const d of checkWritableFile(path, env)) created.add(d);
+  for (const f of wiring.files) checkWritableFile(f.path, env);
+  const newDirs = [...created].sort((a, b) => b.length - a.length);
+  const recorded = [old, ...listManifests(env)].flatMap((o) => o?.createdDirs ?? []);
+  for (const d of recorded) if (existsSync(d) && own.some((p) => within(p, d))) created.add(d);
+  return { newDirs, createdDirs: [...created].sort((a, b) => b.length - a.length) };
 }
 
 /**
@@ -153,7 +184,7 @@ export async function executeApply(p: Prepared, timeoutMs = 30_000): Promise<App
   const oldBound = p.old ? await bind(p.old, env) : null;
   const keepWiring = p.old !== null && sameWiring(p.old, p.manifest);
   let records: ChangeRecord[] = keepWiring ? p.old!.changes : [];
-  let m: Manifest = { ...p.manifest, changes: records, supervisorState: {} };
+  let m: Manifest = { ...p.manifest, changes: records, supervisorState: {}, ...(p.createdDirs.length ? { createdDirs: p.createdDirs } : {}) };
 
   // 1. Never two runtimes on one port: the old one goes down first.
   if (oldBound) await takeDown(oldBound, p.old!.scope === p.manifest.scope);
@@ -217,8 +248,10 @@ async function rollback(p: Prepared, m: Manifest, keptWiring: boolean): Promise<
     }
   }
   if (!p.old) {
-    if (restoreNotes.length === 0) deleteProfileDir(m.profile, env);
-    else saveManifest({ ...m, supervisorState: {} }, env);
+    if (restoreNotes.length === 0) {
+      deleteProfileDir(m.profile, env);
+      removeEmptyDirs(p.newDirs);
+    } else saveManifest({ ...m, supervisorState: {} }, env);
     return restoreNotes;
   }
   const old = { ...p.old, changes };

@@ -3,6 +3,7 @@
 // the platform.
 import { HeadroomError, errorMessage } from "../errors.ts";
 import { isPortOpen, waitFor } from "../host/net.ts";
+import { removeEmptyDirs } from "../host/path-check.ts";
 import { type Bound, bind } from "./bound.ts";
 import type { ContextOptions } from "./context.ts";
 import { isProfileServing, waitHealthy } from "./health.ts";
@@ -211,6 +212,8 @@ export async function removeDeployment(m: Manifest, env: Env = process.env, opts
   for (const f of failed) problems.push(`${f.record.path}: ${f.error}`);
   if (failed.length === 0 && uninstalled) {
     deleteProfileDir(m.profile, b.env);
+    // The folders apply created for the profile and its units, when nothing else lives there.
+    removeEmptyDirs(m.createdDirs ?? []);
     return { removed: true, problems };
   }
   const remaining = { ...m, changes: failed.map((f) => f.record), updatedAt: new Date().toISOString() };

@@ -2,10 +2,14 @@
 // profile that does not exist, a file that is not a valid manifest. No schema here, so
 // a missing profile is reported without loading the validator.
 import { HeadroomError, UsageError } from "../errors.ts";
-import { isValidProfileName } from "../paths.ts";
+import { PROFILE_NAME_MAX, isValidProfileName } from "../paths.ts";
 
-/** Throws a usage error for a profile name that SPEC 2 does not allow. */
+/** Throws a usage error for a profile name that SPEC 2 does not allow, or one too long to be a file name. */
 export function checkProfileName(profile: string): string {
+  if (profile === "") throw new UsageError("The profile name is empty; give one with --profile NAME (letters, digits, \".\", \"_\" or \"-\").");
+  if (profile.length > PROFILE_NAME_MAX) {
+    throw new UsageError(`The profile name "${profile.slice(0, 20)}..." is ${profile.length} characters long; use at most ${PROFILE_NAME_MAX}.`);
+  }
   if (!isValidProfileName(profile)) {
     throw new UsageError(
       `"${profile}" is not a valid profile name; use letters, digits, ".", "_" or "-" (not "." or "..").`,

@@ -77,6 +77,13 @@ export const ManifestSchema = v.object({
   supervisorState: v.optional(v.record(v.string(), v.unknown()), {}),
   /** Every reversible change to users' files, in the order applied. */
   changes: v.array(ChangeRecordSchema),
+  /**
+   * Folders that did not exist before headroom wrote this profile's files and units
+   * (the workspace, deploy/, ~/.config/systemd/user...): remove takes out the ones that
+   * are empty then, so it leaves nothing headroom created. Tool config folders are kept
+   * with their change records instead.
+   */
+  createdDirs: v.optional(v.array(v.string())),
   createdAt: v.string(),
   updatedAt: v.string(),
 });

@@ -5,6 +5,7 @@
 import { chmodSync, existsSync, readdirSync, rmSync } from "node:fs";
 import * as v from "valibot";
 import { PRIVATE_DIR, PRIVATE_FILE, atomicWrite, ensureDir, readIfExists } from "../host/fs.ts";
+import { explainPathError } from "../host/path-check.ts";
 import { deployRoot, isValidProfileName, manifestPath, profileDir } from "../paths.ts";
 import { type Manifest, ManifestSchema } from "./manifest.ts";
 import { checkProfileName, missingProfileError } from "./manifest-errors.ts";
@@ -19,7 +20,13 @@ type Env = Record<string, string | undefined>;
 export function tryLoadManifest(profile: string, env: Env = process.env): Manifest | null {
   checkProfileName(profile);
   const path = manifestPath(profile, env);
-  const bytes = readIfExists(path);
+  let bytes: Buffer | null;
+  try {
+    bytes = readIfExists(path);
+  } catch (err) {
+    // A folder where the manifest must be, a workspace that is a file, an unreadable file.
+    throw explainPathError(err, path, env) ?? err;
+  }
   if (bytes === null) return null;
   return parseManifest(bytes.toString("utf8"), path);
 }

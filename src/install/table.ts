@@ -27,7 +27,11 @@ export function linuxTaskBackend(scope: Scope, env: Env): "systemd" | "cron" {
   const forced = env.HEADROOM_TASK_BACKEND;
   if (forced === "cron" || forced === "systemd") return forced;
   if (!existsSync("/run/systemd/system")) return "cron";
-  const r = Bun.spawnSync(scope === "system" ? ["systemctl", "is-system-running"] : ["systemctl", "--user", "is-system-running"], {
+  // Without systemctl on PATH there is no timer to install (cron's preflight then says
+  // what is missing), and spawning it would throw.
+  const systemctl = Bun.which("systemctl", { PATH: env.PATH ?? "" });
+  if (!systemctl) return "cron";
+  const r = Bun.spawnSync(scope === "system" ? [systemctl, "is-system-running"] : [systemctl, "--user", "is-system-running"], {
     env: env as Record<string, string>,
     stdout: "pipe",
     stderr: "pipe",

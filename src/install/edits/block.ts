@@ -41,7 +41,8 @@ export function blockEdit(adapter: string, path: string, lines: string[], marker
       const ends = text.split(markers.end).length - 1;
       if (starts > 1 || ends > 1 || starts !== ends) {
         throw new HeadroomError(
-          `${path} has ${starts} "${markers.start}" and ${ends} "${markers.end}" lines; leave exactly one pair (or none) and try again. Headroom changed nothing.`,
+          `${path} has ${starts} "${markers.start}" and ${ends} "${markers.end}" lines; headroom changed nothing.`,
+          "Leave exactly one pair of those lines (or none) and try again.",
         );
       }
       const found = findBlock(text, markers.start, markers.end);
@@ -68,7 +69,14 @@ export const blockUndo: UndoAdapter = {
     if (!found) return text;
     let from = found.from;
     const atEnd = found.to >= text.length;
-    if (atEnd && data.separator && text.slice(0, from).endsWith(data.separator)) from -= data.separator.length;
+    const head = text.slice(0, from);
+    if (atEnd && data.separator && head.endsWith(data.separator)) from -= data.separator.length;
+    else if (!atEnd && data.separator) {
+      // The user wrote more after the block since: the blank line headroom put before it
+      // goes, and the line before it keeps its line ending.
+      const eol = data.separator.endsWith("\r\n") ? "\r\n" : "\n";
+      if (head.endsWith(eol + eol)) from -= eol.length;
+    }
     return text.slice(0, from) + text.slice(found.to);
   },
   drift(text, raw, path) {

@@ -9,6 +9,7 @@ import { existsSync, rmdirSync, rmSync } from "node:fs";
 import type { ChangeRecord } from "../manifest.ts";
 import { atomicWrite, ensureDir, PRIVATE_FILE, readIfExists, resolveSymlinkTarget } from "../../host/fs.ts";
 import { errorMessage, HeadroomError } from "../../errors.ts";
+import { explainPathError } from "../../host/path-check.ts";
 import { runCommand, type CommandRunner } from "../../host/exec.ts";
 import { blockUndo } from "./block.ts";
 import type { EditData, FileEdit, UndoAdapter } from "./types.ts";
@@ -78,6 +79,9 @@ export async function planFile(edit: FileEdit, stateDir: string | null): Promise
   try {
     raw = readIfExists(target);
   } catch (err) {
+    // A tool's config folder variable (CODEX_HOME...) naming a file, a folder in the file's place.
+    const why = explainPathError(err, target);
+    if (why) throw why;
     throw new HeadroomError(`Cannot read ${target}: ${errorMessage(err)}; headroom changed nothing.`);
   }
   const before = raw === null ? null : raw.toString("utf8");

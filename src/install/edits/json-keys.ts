@@ -41,10 +41,10 @@ export function parseJsonText(text: string, path: string, format: JsonFormat): R
       value = JSON5.parse(text);
     }
   } catch (err) {
-    throw new HeadroomError(`Cannot parse ${path}: ${(err as Error).message}. Fix the file and try again; headroom changed nothing.`);
+    throw new HeadroomError(`Cannot parse ${path} (${(err as Error).message.replace(/\.$/, "")}); headroom changed nothing.`, "Fix the file and try again.");
   }
   if (!isPlainObject(value)) {
-    throw new HeadroomError(`Cannot use ${path}: its top level is not an object. Fix the file and try again; headroom changed nothing.`);
+    throw new HeadroomError(`Cannot use ${path}: its top level is not an object; headroom changed nothing.`, "Fix the file and try again.");
   }
   return value;
 }
@@ -78,7 +78,7 @@ export function jsonKeysEdit(
           const prefix = w.path.slice(0, i);
           const cur = hasPath(text, prefix) ? getValue(text, prefix) : undefined;
           if (cur !== undefined && !isPlainObject(cur)) {
-            throw new HeadroomError(`Cannot use ${path}: "${dotted(prefix)}" is not an object. Fix the file and try again; headroom changed nothing.`);
+            throw new HeadroomError(`Cannot use ${path}: "${dotted(prefix)}" is not an object; headroom changed nothing.`, "Fix the file and try again.");
           }
           if (cur === undefined && !created.some((c) => dotted(c) === dotted(prefix))) created.push(prefix);
         }

@@ -157,7 +157,7 @@ export const cronSupervisor = (): Supervisor => ({
       return;
     }
     if (!which("crontab", ctx.env)) {
-      throw new HeadroomError("Neither a systemd user manager nor `crontab` is available, so the watchdog cannot be scheduled.", "Install cron (e.g. `apt-get install cron`) or use --preset persistent-service / persistent-docker.");
+      throw new HeadroomError("Neither a systemd user manager nor `crontab` is available, so the watchdog cannot be scheduled.", which("systemctl", ctx.env) ? "Install cron (e.g. `apt-get install cron`) or use --preset persistent-service / persistent-docker." : "Install cron (e.g. `apt-get install cron`) or use --preset persistent-docker.");
     }
     await readCrontab(ctx);
   },

@@ -38,9 +38,12 @@ describe("readManifest", () => {
     expect(b.err.message).toBe(a.err.message);
     expect(b.err.message).toContain('No deployment profile "nope"');
     expect(b.err.hint).toBe(a.err.hint!);
-    // A directory where the file belongs is no manifest either.
+    // A directory where the file belongs is said to be one, by both readers, not a missing profile.
     mkdirSync(join(root, "ws", "deploy", "dir", "manifest.json"), { recursive: true });
-    await expect(readManifest("dir", env)).rejects.toThrow('No deployment profile "dir"');
+    const [c, d] = (await both("dir")) as [{ err: Error & { hint?: string } }, { err: Error & { hint?: string } }];
+    expect(d.err.message).toBe(`${join(root, "ws", "deploy", "dir", "manifest.json")} is a folder, not a file.`);
+    expect(c.err.message).toBe(d.err.message);
+    expect(c.err.hint).toBe(d.err.hint!);
   });
 
   test("a corrupt file, a byte order mark and a bad name fail the same way", async () => {

@@ -92,7 +92,7 @@ describe("TOML edits", () => {
   });
 
   test("invalid TOML is refused with the parser's message", () => {
-    expect(() => codexLike().compute("a = \n")).toThrow(/Cannot parse \/x\/config.toml: .+/);
+    expect(() => codexLike().compute("a = \n")).toThrow(/Cannot parse \/x\/config.toml \(.+\)/);
   });
 });
 
@@ -103,6 +103,18 @@ describe("shell block", () => {
     const second = blockEdit("shell-block", "/x/.profile", ["export A='2'"]).compute(first.after + "b\n");
     expect(second.after).toBe("a\n\n# >>> headroom persistent env >>>\nexport A='2'\n# <<< headroom persistent env <<<\nb\n");
     expect(blockUndo.strip(second.after, second.data, "/x")).toBe("a\n\nb\n");
+  });
+
+  test("the blank line headroom put before its block goes with it, also when the user wrote lines after the block", () => {
+    const edit = blockEdit("shell-block", "/x/.bashrc", ["export A='1'"]);
+    for (const [original, eol] of [["alias ll='ls -l'\n", "\n"], ["alias ll='ls -l'", "\n"], ["a\r\nb\r\n", "\r\n"], ["a\n\n", "\n"]] as const) {
+      const { after, data } = edit.compute(original);
+      // At the end of the file: exactly the original bytes come back.
+      expect(blockUndo.strip(after, data, "/x")).toBe(original);
+      // The user appended a line since: the original, its last line ended, then theirs.
+      const ended = original.endsWith(eol) ? original : original + eol;
+      expect(blockUndo.strip(`${after}export MINE=1${eol}`, data, "/x")).toBe(`${ended}export MINE=1${eol}`);
+    }
   });
 
   test("a broken fence (start marker without end) is refused, not guessed at", () => {

@@ -374,7 +374,7 @@ describe("symlinks and drift", () => {
   test("a config path that cannot be read is a clear error", async () => {
     const { home, req } = sandbox();
     mkdirSync(join(home, ".claude", "settings.json"), { recursive: true });
-    await expect(planWiring(req({ targets: ["claude"] }))).rejects.toThrow(`Cannot read ${join(home, ".claude", "settings.json")}`);
+    await expect(planWiring(req({ targets: ["claude"] }))).rejects.toThrow(`${join(home, ".claude", "settings.json")} is a folder, not a file.`);
   });
 
   test("backups are private (0600)", async () => {
