@@ -22,7 +22,7 @@ export function parseTomlText(text: string, path: string): Record<string, unknow
   try {
     return parseToml(text) as Record<string, unknown>;
   } catch (err) {
-    const msg = (err as Error).message.split("\n")[0];
+    const msg = (err as Error).message.split("\n")[0] ?? "";
     throw new HeadroomError(`Cannot parse ${path} (${msg.replace(/\.$/, "")}); headroom changed nothing.`, "Fix the file and try again.");
   }
 }
