@@ -1,19 +1,10 @@
 // The exit codes of every headroom command, documented in `--help` and docs/install.md.
 // Scripts can tell "not installed" from "stopped" from "unhealthy" without parsing text.
+// The codes themselves live in src/errors.ts (the start-up path needs them without this table).
 
-export const EXIT = {
-  ok: 0,
-  /** Anything that went wrong and is none of the below (a failed apply, Docker not running...). */
-  failure: 1,
-  /** Bad flags or arguments. */
-  usage: 2,
-  /** No such deployment profile (no manifest). */
-  notInstalled: 3,
-  /** The deployment is installed, but its runtime is not running and nothing is starting it. */
-  stopped: 4,
-  /** The deployment runs but is not healthy: not ready, crash-looping, or another process holds its port. */
-  unhealthy: 5,
-} as const;
+import { EXIT } from "../errors.ts";
+
+export { EXIT };
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 

@@ -3,9 +3,8 @@
 // stopped, 5 when it runs but is not healthy (src/cli/exit-codes.ts). Free of citty, so
 // that the executable can answer the most frequent command without loading the CLI
 // library (see parseStatusArgv).
-import { HeadroomError, UsageError } from "../errors.ts";
+import { EXIT, HeadroomError, UsageError } from "../errors.ts";
 import type { StatusReport } from "../install/status.ts";
-import { EXIT } from "./exit-codes.ts";
 
 export interface StatusOptions {
   profile?: string;

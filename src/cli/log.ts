@@ -10,6 +10,7 @@
 // it on stdout themselves, so --quiet never hides what a script asked for.
 import { type ConsolaInstance, type ConsolaReporter, createConsola, type LogObject } from "consola/core";
 import { colorEnabled, colorForcedByEnv, paint } from "./color.ts";
+import { errorLine } from "./report-error.ts";
 
 type Env = Record<string, string | undefined>;
 
@@ -65,8 +66,7 @@ export function reporter(sink: Sink): ConsolaReporter {
           // An error ends the command, often on the start-up path that must stay fast
           // (`install status` with no deployment): coloured only when the environment
           // asks for colour outright, never at the cost of asking the stream.
-          const p = paint(sink.forced() ?? false);
-          sink.err(`${p.bold(p.red("headroom:"))} ${msg}`);
+          sink.err(errorLine(msg, sink.forced() ?? false));
           break;
         }
         case "warn": {

@@ -3,9 +3,24 @@
 // and a stack trace only when debugging. With --json the same error is one object on
 // stdout instead, {"ok":false,"error":"...","code":N}, so a script reads one document
 // whatever happened.
-import { HeadroomError } from "../errors.ts";
-import { EXIT } from "./exit-codes.ts";
-import { logger } from "./log.ts";
+//
+// The last line is written here, in the format of the consola reporter's error lines
+// (src/cli/log.ts uses errorLine too), without loading consola: the most frequent
+// failure, `install status` with no deployment, is on the start-up path that must stay
+// within 1.5x of a hello-world (bench/startup.ts; loading consola there cost about 0.7 ms).
+import { EXIT, HeadroomError } from "../errors.ts";
+
+/** The error line of the CLI: "headroom: <message>", red and bold when colour is forced (FORCE_COLOR). */
+export function errorLine(message: string, color: boolean): string {
+  return `${color ? "\u001b[1m\u001b[31mheadroom:\u001b[39m\u001b[22m" : "headroom:"} ${message}`;
+}
+
+/** What the environment alone says about colour (src/cli/color.ts colorForcedByEnv, repeated to load nothing). */
+function colorForced(env: Record<string, string | undefined>): boolean {
+  const force = env.FORCE_COLOR;
+  if (force === undefined || force === "") return false;
+  return force !== "0" && force.toLowerCase() !== "false";
+}
 
 export function isDebug(argv: string[]): boolean {
   return process.env.HEADROOM_DEBUG === "1" || argv.includes("--verbose");
@@ -37,9 +52,8 @@ export function jsonFailure(r: Pick<ErrorReport, "message" | "hint" | "code">): 
 
 export function reportError(err: unknown, debug: boolean, json = false): never {
   const r = describeError(err);
-  const log = logger();
   if (json) console.log(jsonFailure(r));
-  else log.error(`${r.message}${r.hint ? `\n${r.hint}` : ""}`);
+  else console.error(errorLine(`${r.message}${r.hint ? `\n${r.hint}` : ""}`, colorForced(process.env)));
   if (debug && r.stack) console.error(r.stack);
   process.exit(r.code);
 }
