@@ -9,7 +9,7 @@
 // Data (status reports, plans, JSON, completion scripts) is not a message: commands print
 // it on stdout themselves, so --quiet never hides what a script asked for.
 import { type ConsolaInstance, type ConsolaReporter, createConsola, type LogObject } from "consola/core";
-import { colorEnabled, colorForcedByEnv, paint } from "./color.ts";
+import { colorEnabled, paint } from "./color.ts";
 import { errorLine } from "./report-error.ts";
 
 type Env = Record<string, string | undefined>;
@@ -27,12 +27,13 @@ export function levelFromArgv(argv: string[], env: Env = process.env): number {
 
 export interface Sink {
   out(line: string): void;
+  /** An error line: Bun's console.error, red on a terminal (NO_COLOR and FORCE_COLOR honoured). */
   err(line: string): void;
+  /** Any other stderr line (warnings, notes, debug), as given. */
+  note(line: string): void;
   /** Asked when a line is about to be coloured (touching process.stdout costs milliseconds). */
   outColor(): boolean;
   errColor(): boolean;
-  /** Colour decided by the environment alone (FORCE_COLOR, NO_COLOR, TERM), or undefined. */
-  forced(): boolean | undefined;
 }
 
 function once(f: () => boolean): () => boolean {
@@ -46,9 +47,10 @@ function once(f: () => boolean): () => boolean {
 const consoleSink = (env: Env): Sink => ({
   out: (line) => console.log(line),
   err: (line) => console.error(line),
+  // console.warn writes to stderr as it is (console.error would make the whole line red).
+  note: (line) => console.warn(line),
   outColor: once(() => colorEnabled(process.stdout, env)),
   errColor: once(() => colorEnabled(process.stderr, env)),
-  forced: () => colorForcedByEnv(env),
 });
 
 function text(o: LogObject): string {
@@ -62,22 +64,19 @@ export function reporter(sink: Sink): ConsolaReporter {
       const msg = text(obj);
       switch (obj.type) {
         case "fatal":
-        case "error": {
-          // An error ends the command, often on the start-up path that must stay fast
-          // (`install status` with no deployment): coloured only when the environment
-          // asks for colour outright, never at the cost of asking the stream.
-          sink.err(errorLine(msg, sink.forced() ?? false));
+        case "error":
+          // Red through Bun's console.error on a terminal, without asking the stream here.
+          sink.err(errorLine(msg));
           break;
-        }
         case "warn": {
           const p = e();
-          sink.err(`${p.bold("headroom:")} ${p.yellow("warning:")} ${msg}`);
+          sink.note(`${p.bold("headroom:")} ${p.yellow("warning:")} ${msg}`);
           break;
         }
         case "debug":
         case "trace":
         case "verbose":
-          sink.err(e().dim(`headroom: debug: ${msg}`));
+          sink.note(e().dim(`headroom: debug: ${msg}`));
           break;
         case "success": {
           const o = paint(sink.outColor());
@@ -89,7 +88,7 @@ export function reporter(sink: Sink): ConsolaReporter {
           break;
         default:
           // info, start, ready, box...: notes about what is happening.
-          sink.err(`${e().bold("headroom:")} ${msg}`);
+          sink.note(`${e().bold("headroom:")} ${msg}`);
       }
     },
   };

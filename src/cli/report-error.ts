@@ -8,18 +8,13 @@
 // (src/cli/log.ts uses errorLine too), without loading consola: the most frequent
 // failure, `install status` with no deployment, is on the start-up path that must stay
 // within 1.5x of a hello-world (bench/startup.ts; loading consola there cost about 0.7 ms).
+// Its colour is Bun's: console.error prints red on a terminal, honours NO_COLOR and
+// FORCE_COLOR, and asks the terminal without building process.stderr.
 import { EXIT, HeadroomError } from "../errors.ts";
 
-/** The error line of the CLI: "headroom: <message>", red and bold when colour is forced (FORCE_COLOR). */
-export function errorLine(message: string, color: boolean): string {
-  return `${color ? "\u001b[1m\u001b[31mheadroom:\u001b[39m\u001b[22m" : "headroom:"} ${message}`;
-}
-
-/** What the environment alone says about colour (src/cli/color.ts colorForcedByEnv, repeated to load nothing). */
-function colorForced(env: Record<string, string | undefined>): boolean {
-  const force = env.FORCE_COLOR;
-  if (force === undefined || force === "") return false;
-  return force !== "0" && force.toLowerCase() !== "false";
+/** The error line of the CLI, "headroom: <message>", for console.error. */
+export function errorLine(message: string): string {
+  return `headroom: ${message}`;
 }
 
 export function isDebug(argv: string[]): boolean {
@@ -53,7 +48,7 @@ export function jsonFailure(r: Pick<ErrorReport, "message" | "hint" | "code">): 
 export function reportError(err: unknown, debug: boolean, json = false): never {
   const r = describeError(err);
   if (json) console.log(jsonFailure(r));
-  else console.error(errorLine(`${r.message}${r.hint ? `\n${r.hint}` : ""}`, colorForced(process.env)));
+  else console.error(errorLine(`${r.message}${r.hint ? `\n${r.hint}` : ""}`));
   if (debug && r.stack) console.error(r.stack);
   process.exit(r.code);
 }

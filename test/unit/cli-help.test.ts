@@ -130,6 +130,16 @@ describe("the compiled binary's help", () => {
     const off = await onTty({ NO_COLOR: "true" });
     expect(off).toContain("USAGE");
     expect(off).not.toContain("\u001b[");
+    // An error line too: red on the terminal, plain with NO_COLOR, plain in a pipe.
+    const err = async (env: Record<string, string | undefined>) => {
+      const full = Object.fromEntries(Object.entries({ ...process.env, ...env, FORCE_COLOR: undefined, TERM: "xterm", HEADROOM_WORKSPACE_DIR: "/nonexistent/hr" }).filter(([, v]) => v !== undefined)) as Record<string, string>;
+      const p = Bun.spawn(["script", "-qec", `${binPath} install status --profile zz`, "/dev/null"], { env: full, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+      const [out] = await Promise.all([new Response(p.stdout).text(), p.exited]);
+      return out;
+    };
+    expect(await err({ NO_COLOR: undefined })).toContain('\u001b[31mheadroom: No deployment profile "zz"');
+    expect(await err({ NO_COLOR: "true" })).not.toContain("\u001b[");
+    expect((await runBin(["install", "status", "--profile", "zz"], { env: { HEADROOM_WORKSPACE_DIR: "/nonexistent/hr", FORCE_COLOR: undefined } })).stderr).not.toContain("\u001b[");
   });
 
   test("an unknown command and a bad option are usage errors (exit 2) whether or not --json is given", async () => {

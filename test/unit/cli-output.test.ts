@@ -5,6 +5,7 @@ import { describe, expect, test } from "bun:test";
 import { colorEnabled, colorForcedByEnv, stripAnsi } from "../../src/cli/color.ts";
 import { LEVEL, createLogger, levelFromArgv, type Sink } from "../../src/cli/log.ts";
 import { progressEnabled, startProgress, withProgress } from "../../src/cli/progress.ts";
+import { errorLine } from "../../src/cli/report-error.ts";
 
 const tty = { isTTY: true };
 const pipe = { isTTY: false };
@@ -31,15 +32,16 @@ describe("colour", () => {
   });
 });
 
-function recorder(opts: { out?: boolean; err?: boolean; forced?: boolean } = {}) {
-  const lines: { to: "out" | "err"; line: string }[] = [];
+function recorder(opts: { out?: boolean; err?: boolean } = {}) {
+  const lines: { to: "out" | "err"; line: string; red?: boolean }[] = [];
   let asked = 0;
   const sink: Sink = {
     out: (line) => lines.push({ to: "out", line }),
-    err: (line) => lines.push({ to: "err", line }),
+    // The error stream proper (console.error, which Bun prints red on a terminal).
+    err: (line) => lines.push({ to: "err", line, red: true }),
+    note: (line) => lines.push({ to: "err", line }),
     outColor: () => (asked++, opts.out ?? false),
     errColor: () => (asked++, opts.err ?? false),
-    forced: () => opts.forced,
   };
   return { sink, lines, asked: () => asked };
 }
@@ -70,15 +72,20 @@ describe("messages through consola", () => {
     expect(r.lines.length).toBe(8);
   });
 
-  test("an error never asks the stream whether it is a terminal (that costs start-up); colour only when forced", () => {
+  test("an error goes to console.error (Bun colours it on a terminal) and never asks the stream itself (that costs start-up)", () => {
     const r = recorder({ err: true });
-    createLogger(LEVEL.normal, r.sink).error("plain");
-    expect(r.asked()).toBe(0);
-    expect(r.lines[0]!.line).toBe("headroom: plain");
-    const f = recorder({ forced: true });
-    createLogger(LEVEL.normal, f.sink).error("red");
-    expect(f.lines[0]!.line).toContain("\u001b[31m");
-    expect(stripAnsi(f.lines[0]!.line)).toBe("headroom: red");
+    const log = createLogger(LEVEL.normal, r.sink);
+    log.error("plain");
+    log.warn("not red");
+    expect(r.asked()).toBe(1); // only the warning asked
+    expect(r.lines[0]).toEqual({ to: "err", line: "headroom: plain", red: true });
+    expect(r.lines[1]!.red).toBeUndefined();
+  });
+
+  test("the last line of a failed command (written without consola) reads exactly like the logger's error line", () => {
+    const r = recorder();
+    createLogger(LEVEL.normal, r.sink).error("No deployment profile");
+    expect(r.lines[0]!.line).toBe(errorLine("No deployment profile"));
   });
 
   test("warnings and results are coloured when their stream is a terminal", () => {
