@@ -38,6 +38,16 @@ class Headroom < Formula
     error_log_path var/"log/headroom.log"
   end
 
+  # A post_install hook cannot restart them: it runs in Homebrew's sandbox, not in the
+  # user's session that systemd --user or launchd serve.
+  def caveats
+    <<~EOS
+      A deployment made with `headroom install apply` keeps running the previous
+      version after `brew upgrade`. Switch every such deployment to this one with:
+        headroom install upgrade-restart
+    EOS
+  end
+
   test do
     assert_match version.to_s, shell_output("#{bin}/headroom --version")
   end

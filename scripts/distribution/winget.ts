@@ -61,6 +61,8 @@ export function renderWingetManifests(input: WingetInput): Record<string, string
       `License: ${scalar(input.license ?? "Proprietary")}`,
       `ShortDescription: ${scalar(DESCRIPTION)}`,
       "Moniker: headroom",
+      // winget replaces a portable package's file in place, which fails while it runs.
+      `InstallationNotes: ${scalar("Deployments made with `headroom install apply` run headroom.exe, which winget cannot replace while it runs: stop them before `winget upgrade` (`headroom install stop`, `--pause` for a persistent-task profile) and start them again after (`headroom install start`).")}`,
       "Tags:",
       "  - llm",
       "  - proxy",

@@ -22,7 +22,11 @@ export function parseLines(value: string | undefined, fallback: number): number 
   return Number(value);
 }
 
-/** Runs argv with its output on ours; resolves with its exit code. Ctrl-C reaches it too (same process group). */
+/**
+ * Runs argv with its output on ours; resolves with its exit code. An interrupt ends it:
+ * Ctrl-C reaches it with the terminal's process group anyway, and a signal sent to this
+ * process alone (`kill -INT`, a supervisor) is passed on.
+ */
 async function passThrough(argv: string[]): Promise<number> {
   let proc: ReturnType<typeof Bun.spawn>;
   try {
@@ -30,14 +34,15 @@ async function passThrough(argv: string[]): Promise<number> {
   } catch {
     throw notFound(argv[0]!);
   }
-  const onSignal = () => {};
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
+  const onInt = () => proc.kill("SIGINT");
+  const onTerm = () => proc.kill("SIGTERM");
+  process.on("SIGINT", onInt);
+  process.on("SIGTERM", onTerm);
   try {
     return await proc.exited;
   } finally {
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
+    process.off("SIGINT", onInt);
+    process.off("SIGTERM", onTerm);
   }
 }
 

@@ -232,7 +232,7 @@ export function logTailHint(m: Manifest, env: Env = process.env, n = 12): string
     const lines = tailLines(src.path, n);
     return lines.length ? `Last lines of ${src.path}:\n${lines.map((l) => `  ${l}`).join("\n")}` : `${src.path} is empty.`;
   }
-  if (src.kind === "docker") return `See the container's output with \`docker logs ${src.container}\` (or ${command}).`;
+  if (src.kind === "docker") return `See the container's output with \`docker logs ${src.container}\`.`;
   const r = Bun.spawnSync(logArgv(src, { lines: n }), { env: env as Record<string, string>, stdout: "pipe", stderr: "ignore", timeout: 5000 });
   const lines = r.exitCode === 0 ? splitLines(r.stdout.toString()).filter((l) => !/^-- No entries --$/.test(l)) : [];
   return lines.length

@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { type Journald, journaldAvailable, startJournald } from "../support/journald.ts";
 import { type UserManager, startUserManager, systemdSkipReason } from "../support/systemd.ts";
 import { binPath, freePort, health, healthyAs, hr, isOneSentence, killAll, runtimePids, until } from "./install-support.ts";
 
@@ -19,7 +20,11 @@ describe.skipIf(skip !== null)("install persistent-service on systemd", () => {
   const base = () => ["--profile", profile, "--providers", "manual", "--target", "claude", "--scope", "user"];
   const envArgs = ["--env", "HEADROOM_TEST_MARK=a b%c", "--env", "HEADROOM_PROXY_TOKEN=tok a%b$c"];
 
+  let jd: Journald | undefined;
+
   beforeAll(async () => {
+    // The unit logs to the journal, as on a real machine: a failure's message quotes it.
+    if (!journaldAvailable()) jd = await startJournald();
     sd = await startUserManager({ prefix: "headroom-svc-" });
     ws = join(sd.home, ".headroom");
     env = { ...sd.env, HEADROOM_BIN: undefined, HEADROOM_TASK_BACKEND: undefined };
@@ -32,6 +37,7 @@ describe.skipIf(skip !== null)("install persistent-service on systemd", () => {
     for (const p of left) await hr(["install", "remove", "--profile", p], env).catch(() => {});
     killAll(runtimePids(profile, ws));
     await sd.stop();
+    await jd?.stop();
   }, 60_000);
 
   test("apply installs an active unit whose runtime reports this profile; the manifest is private", async () => {

@@ -99,6 +99,9 @@ describe.skipIf(!!noRuby)("Homebrew formula", () => {
     });
     expect(f.test_commands).toEqual(["/prefix/bin/headroom --version"]);
     expect(f.test_asserts).toEqual([[VERSION, `${VERSION}\n`]]);
+    // brew prints the caveats after an upgrade: how to move running deployments to it.
+    expect(f.caveats).toContain("keeps running the previous\nversion after `brew upgrade`");
+    expect(f.caveats).toContain("\n  headroom install upgrade-restart\n");
   });
 });
 
@@ -138,6 +141,12 @@ describe("winget manifests", () => {
       expect(typeof m[key]).toBe("string");
       expect((m[key] as string).length).toBeGreaterThan(2);
     }
+  });
+
+  test("the installation notes say to stop running deployments around `winget upgrade` (it cannot replace a running exe)", () => {
+    const notes = parsed[`${WINGET_PACKAGE_ID}.locale.en-US.yaml`]!.InstallationNotes as string;
+    expect(notes).toContain("before `winget upgrade` (`headroom install stop`");
+    expect(notes).toContain("(`headroom install start`)");
   });
 
   test("versions that look like numbers or keywords stay strings", () => {
