@@ -11,7 +11,7 @@ import { isProfileServing, waitHealthy } from "./health.ts";
 import { ensureIdentityKey, heldBy, proveIdentity } from "./identity.ts";
 import type { Manifest } from "./manifest.ts";
 import { runtimeArgv } from "./runtime-command.ts";
-import { clearPidFile, consoleToFile, ensurePrivateLog, readPidFile, spawnDetached, trimLog, writePidFile } from "./runtime-process.ts";
+import { clearPidFile, consoleToFile, ensurePrivateLog, readPidFile, spawnDetached, stdoutIsJournal, trimLog, writePidFile } from "./runtime-process.ts";
 import { loadManifest } from "./store.ts";
 import { dockerRemoveArgv } from "./supervisors/docker.ts";
 
@@ -42,9 +42,9 @@ export async function agentRun(profile: string, env: Env = process.env): Promise
   if (m.runtime === "docker") {
     throw new HeadroomError(`The profile "${profile}" uses the docker runtime; its supervisor runs the container, not \`agent run\`.`);
   }
-  // Under systemd the output goes to the journal, which rotates it (JOURNAL_STREAM says so);
-  // otherwise to runner.log, which headroom keeps bounded.
-  const toJournal = !!process.env.JOURNAL_STREAM;
+  // Under systemd the output goes to the journal, which rotates it; otherwise to
+  // runner.log, which headroom keeps bounded.
+  const toJournal = stdoutIsJournal();
   Object.assign(process.env, deploymentEnv(m));
   if (!toJournal) {
     trimLog(runnerLogPath(profile, process.env));

@@ -124,6 +124,22 @@ export function trimLog(path: string, maxBytes = 5 * 1024 * 1024, keepBytes = 10
 }
 
 /**
+ * Whether this process's stdout is a journal stream: systemd sets JOURNAL_STREAM to the
+ * stream's "device:inode", which a child that inherited the variable but not the stream
+ * does not match.
+ */
+export function stdoutIsJournal(env: Env = process.env, fd = 1): boolean {
+  const m = /^(\d+):(\d+)$/.exec(env.JOURNAL_STREAM ?? "");
+  if (!m) return false;
+  try {
+    const st = fstatSync(fd, { bigint: true });
+    return st.dev === BigInt(m[1]!) && st.ino === BigInt(m[2]!);
+  } catch {
+    return false;
+  }
+}
+
+/**
  * Sends console.log/info/warn/error/debug of this process to `path` (appended, 0600), for
  * a supervisor that gives the runtime no output to write to (a Task Scheduler task runs
  * it with a hidden console). Returns the function that puts the console back.

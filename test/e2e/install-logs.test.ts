@@ -7,7 +7,7 @@
 // shown to work on this machine; the identifier is what both the test and the product
 // match.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type Journald, journalLines, journaldAvailable, startJournald } from "../support/journald.ts";
 import { type UserManager, startUserManager, systemdSkipReason } from "../support/systemd.ts";
@@ -65,6 +65,17 @@ describe.skipIf(skip !== null)("install logs: the journal for a systemd service,
     // Nothing appends to runner.log any more (apply leaves it empty, and the runtime does not trim it).
     const log = join(ws, "deploy", profile, "runner.log");
     expect(existsSync(log) ? statSync(log).size : 0).toBe(0);
+  }, 60_000);
+
+  test("headroom leaves rotation to the journal: a runner.log past the trim size is not trimmed by the service's runtime", async () => {
+    const log = join(ws, "deploy", profile, "runner.log");
+    writeFileSync(log, "x".repeat(6 * 1024 * 1024));
+    const before = (await health(port))!.pid;
+    expect((await hr(["install", "restart", "--profile", profile], env)).code).toBe(0);
+    expect((await health(port))!.pid).not.toBe(before);
+    // A runtime started from runner.log's supervisors trims past 5 MiB at start; this one did not.
+    expect(statSync(log).size).toBe(6 * 1024 * 1024);
+    writeFileSync(log, "");
   }, 60_000);
 
   test("install logs shows those lines; -n bounds them; --json says where they come from", async () => {

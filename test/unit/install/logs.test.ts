@@ -10,7 +10,8 @@ import { join } from "node:path";
 import { parse as parsePlist } from "plist";
 import { parseLines } from "../../../src/cli/install-logs.ts";
 import { DEFAULT_LINES, describeSource, followFile, logArgv, logSource, logTailHint, tailLines } from "../../../src/install/logs.ts";
-import { consoleToFile, trimLog } from "../../../src/install/runtime-process.ts";
+import { openSync, closeSync, fstatSync } from "node:fs";
+import { consoleToFile, stdoutIsJournal, trimLog } from "../../../src/install/runtime-process.ts";
 import { launchdSupervisor } from "../../../src/install/supervisors/launchd.ts";
 import { renderServiceUnit } from "../../../src/install/supervisors/systemd.ts";
 import { describeOutcome, upgradeOne } from "../../../src/install/upgrade.ts";
@@ -170,6 +171,21 @@ test("the runtime's console to a file (a Task Scheduler task gives it no output)
   }
   console.log("not in the file");
   expect(readFileSync(path, "utf8")).toBe("before\na b\nerr 42\n{ k: 1 }\n");
+});
+
+test("JOURNAL_STREAM counts only when it names this very stream (device:inode), not when merely inherited", () => {
+  const path = join(dir, "stream");
+  writeFileSync(path, "");
+  const fd = openSync(path, "a");
+  try {
+    const st = fstatSync(fd, { bigint: true });
+    expect(stdoutIsJournal({ JOURNAL_STREAM: `${st.dev}:${st.ino}` }, fd)).toBe(true);
+    expect(stdoutIsJournal({ JOURNAL_STREAM: `${st.dev}:${st.ino + 1n}` }, fd)).toBe(false);
+    expect(stdoutIsJournal({ JOURNAL_STREAM: "garbage" }, fd)).toBe(false);
+    expect(stdoutIsJournal({}, fd)).toBe(false);
+  } finally {
+    closeSync(fd);
+  }
 });
 
 describe("version skew", () => {
