@@ -52,8 +52,12 @@ function notFound(cmd: string): HeadroomError {
     : new HeadroomError("journalctl was not found, so the journal cannot be read.", "Install systemd's journalctl, or read the journal where systemd runs.");
 }
 
-/** Runs argv and returns its output, stdout and stderr in the order written (one file for both). */
-async function capture(argv: string[]): Promise<{ code: number; text: string }> {
+/**
+ * Runs argv and returns its output: stdout and stderr in the order written (one file for
+ * both: `docker logs` replays the container's stderr on its own), or stdout alone
+ * (journalctl's notes, "No journal files were found.", go to stderr).
+ */
+async function capture(argv: string[], withStderr: boolean): Promise<{ code: number; text: string; err: string }> {
   const { mkdtempSync, openSync, closeSync, readFileSync, rmSync } = await import("node:fs");
   const { tmpdir } = await import("node:os");
   const { join } = await import("node:path");
@@ -63,12 +67,13 @@ async function capture(argv: string[]): Promise<{ code: number; text: string }> 
   try {
     let proc: ReturnType<typeof Bun.spawn>;
     try {
-      proc = Bun.spawn(argv, { stdin: "ignore", stdout: fd, stderr: fd });
+      proc = Bun.spawn(argv, { stdin: "ignore", stdout: fd, stderr: withStderr ? fd : "pipe" });
     } catch {
       throw notFound(argv[0]!);
     }
-    const code = await proc.exited;
-    return { code, text: readFileSync(file, "utf8") };
+    const [code, err] = await Promise.all([proc.exited, withStderr ? "" : new Response(proc.stderr as ReadableStream).text()]);
+    const text = readFileSync(file, "utf8");
+    return { code, text, err: withStderr ? text : err };
   } finally {
     closeSync(fd);
     rmSync(dir, { recursive: true, force: true });
@@ -114,8 +119,8 @@ const logs = defineCommand({
     const argv = logArgv(src, opts);
     log.debug(`running ${argv.join(" ")}`);
     if (args.json) {
-      const r = await capture(argv);
-      if (r.code !== 0) throw new HeadroomError(`\`${argv.join(" ")}\` failed (exit code ${r.code}): ${r.text.trim().split("\n").pop() ?? ""}`);
+      const r = await capture(argv, src.kind === "docker");
+      if (r.code !== 0) throw new HeadroomError(`\`${argv.join(" ")}\` failed (exit code ${r.code}): ${r.err.trim().split("\n").pop() ?? ""}`);
       const out = r.text.split("\n").filter((l, i, a) => !(i === a.length - 1 && l === "") && l !== "-- No entries --");
       console.log(JSON.stringify({ ok: true, profile: m.profile, source: sourceJson(src, opts), lines: out }));
       return;
