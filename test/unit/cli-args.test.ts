@@ -1,7 +1,7 @@
 // repeatedValues: every value of a repeatable flag, in order, read from the raw argument
 // vector the way citty reads the rest of the command line.
 import { describe, expect, test } from "bun:test";
-import { rejectUnknownFlags, repeatedValues } from "../../src/cli/args.ts";
+import { parsePort, rejectUnknownFlags, repeatedValues } from "../../src/cli/args.ts";
 import { UsageError } from "../../src/errors.ts";
 
 const def = {
@@ -47,5 +47,32 @@ describe("repeatedValues", () => {
   test("rejectUnknownFlags still knows the repeatable flags", () => {
     expect(() => rejectUnknownFlags(["--target", "a", "--env=B=1"], def)).not.toThrow();
     expect(() => rejectUnknownFlags(["--targets", "a"], def)).toThrow("Unknown option --targets");
+  });
+});
+
+describe("rejectUnknownFlags: values", () => {
+  const def2 = { port: { type: "string", description: "" }, interval: { type: "string", description: "" }, json: { type: "boolean", description: "" } } as const;
+
+  test("a negative number after a string flag is its value, not an unknown option", () => {
+    expect(() => rejectUnknownFlags(["--port", "-1"], def2)).not.toThrow();
+    expect(() => rejectUnknownFlags(["--interval", "-5", "--json"], def2)).not.toThrow();
+    expect(() => rejectUnknownFlags(["--port=-1"], def2)).not.toThrow();
+    // A boolean flag takes no value: a word like -1 after it is still checked as an option.
+    expect(() => rejectUnknownFlags(["--json", "-1"], def2)).toThrow("Unknown option -1");
+  });
+
+  test("a string flag without a value is a usage error, never its default", () => {
+    for (const argv of [["--port"], ["--port="], ["--port", ""], ["--port", "  "], ["--port", "--json"], ["--port", "-x"]]) {
+      expect(() => rejectUnknownFlags(argv, def2)).toThrow(UsageError);
+      expect(() => rejectUnknownFlags(argv, def2)).toThrow("--port needs a value");
+    }
+  });
+
+  test("parsePort: an empty flag is an error, an empty variable is not set", () => {
+    expect(() => parsePort("", "--port")).toThrow("--port needs a value");
+    expect(parsePort("", "HEADROOM_PORT")).toBeUndefined();
+    expect(parsePort(undefined)).toBeUndefined();
+    expect(() => parsePort("-1")).toThrow('not "-1"');
+    expect(parsePort("8787")).toBe(8787);
   });
 });
