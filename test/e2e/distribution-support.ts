@@ -98,10 +98,14 @@ export async function writeFakeRelease(base: string, version: string, targets: s
 export function pathWithout(root: string, missing: string[]): string {
   const dir = join(root, `path-without-${missing.join("-")}`);
   mkdirSync(dir, { recursive: true });
+  // Names already linked, by name: existsSync follows a link, so a dangling one (a
+  // package's link to a compiler that is not installed) would be linked twice.
+  const linked = new Set<string>();
   for (const src of ["/usr/local/bin", "/usr/bin", "/bin"]) {
     if (!existsSync(src)) continue;
     for (const name of readdirSync(src)) {
-      if (missing.includes(name) || existsSync(join(dir, name))) continue;
+      if (missing.includes(name) || linked.has(name)) continue;
+      linked.add(name);
       symlinkSync(join(src, name), join(dir, name));
     }
   }
