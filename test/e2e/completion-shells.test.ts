@@ -40,7 +40,7 @@ beforeAll(async () => {
     expect(r.code).toBe(0);
     writeFileSync(script(shell), r.stdout);
   }
-});
+}, 60_000);
 
 afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });

@@ -83,14 +83,14 @@ beforeAll(async () => {
   // The default mode (auto) is token mode for these requests, which carry no cache_control;
   // the threshold is raised so that the 100-row fixture counts as a result of ordinary size.
   [token, cache] = await Promise.all([startProxy(["--fresh-threshold", "50000"]), startProxy(["--mode", "cache"])]);
-});
+}, 60_000);
 
 afterAll(async () => {
   for (const p of procs) p.kill();
   await Promise.all(procs.map((p) => p.exited));
   await stub?.stop();
   for (const h of homes) rmSync(h, { recursive: true, force: true });
-});
+}, 30_000);
 
 beforeEach(() => stub.reset());
 

@@ -43,12 +43,12 @@ beforeAll(async () => {
   const noEntry = await writeFakeRelease(base, NO_ENTRY, [hostTarget]);
   writeFileSync(join(noEntry, "SHA256SUMS"), "0".repeat(64) + "  headroom-other.tar.gz\n");
   server = serveFolder(base);
-});
+}, 300_000);
 
 afterAll(() => {
   server?.stop();
   if (root) rmSync(root, { recursive: true, force: true });
-});
+}, 30_000);
 
 function sandbox(name: string): string {
   const home = join(root, "homes", name);

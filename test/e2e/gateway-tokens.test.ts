@@ -91,7 +91,7 @@ beforeAll(async () => {
     HEADROOM_UPSTREAM_TOKEN_ENV: "TEAM_GATEWAY_TOKEN",
     TEAM_GATEWAY_TOKEN: ALICE,
   });
-});
+}, 60_000);
 
 afterAll(async () => {
   for (const p of running) p.kill("SIGKILL");
@@ -99,7 +99,7 @@ afterAll(async () => {
   await stub?.stop();
   await wsUp?.stop();
   if (home) rmSync(home, { recursive: true, force: true });
-});
+}, 30_000);
 
 const messages = (base: string, headers: Record<string, string>, body: J = {}) =>
   fetch(`${base}/v1/messages`, {

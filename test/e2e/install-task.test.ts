@@ -134,7 +134,7 @@ describe.skipIf(cronSkipReason() !== null)("install persistent-task in the user'
     const cur = await crontab(["-l"]);
     original = cur.code === 0 ? cur.stdout : null;
     expect((await crontab(["-"], userLines)).code).toBe(0);
-  });
+  }, 30_000);
 
   afterAll(async () => {
     await hr(["install", "remove", "--profile", profile], env).catch(() => {});

@@ -75,13 +75,13 @@ beforeAll(async () => {
   if (!existsSync(binPath)) throw new Error(`the compiled binary is missing at ${binPath}; run bun scripts/build.ts first`);
   home = mkdtempSync(join(tmpdir(), "headroom-proxy-bin-"));
   stub = await startUpstreamStub();
-});
+}, 30_000);
 
 afterAll(async () => {
   for (const p of running) p.kill("SIGKILL");
   await stub?.stop();
   rmSync(home, { recursive: true, force: true });
-});
+}, 30_000);
 
 describe("headroom proxy (compiled)", () => {
   test("SIGTERM with a request in flight: the request completes, readyz stops answering ready, exit 0", async () => {

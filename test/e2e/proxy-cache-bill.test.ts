@@ -48,14 +48,14 @@ beforeAll(async () => {
     if (proc.exitCode !== null || Date.now() > deadline) throw new Error("the proxy did not become ready");
     await Bun.sleep(25);
   }
-});
+}, 60_000);
 
 afterAll(async () => {
   proc?.kill("SIGTERM");
   await proc?.exited;
   await upstream?.stop();
   rmSync(ws, { recursive: true, force: true });
-});
+}, 30_000);
 
 const CC = { type: "ephemeral" };
 type Block = Record<string, unknown>;

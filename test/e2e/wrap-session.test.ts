@@ -43,7 +43,7 @@ afterAll(async () => {
     } catch {}
   }
   await sb.cleanup();
-});
+}, 30_000);
 
 function resetConfigs(): void {
   writeFileSync(codexConfig, CODEX_CONFIG);

@@ -23,7 +23,7 @@ afterAll(async () => {
     } catch {}
   }
   await sb.cleanup();
-});
+}, 30_000);
 
 /** A fresh records folder and the env that points the fake tools at it. */
 function freshOut(name: string, extra: Record<string, string> = {}): { out: string; env: Record<string, string> } {

@@ -36,7 +36,7 @@ beforeAll(() => {
   }
   run(["git", "add", "-A"], repo);
   out.diff = run(["git", "diff", "--cached"], repo);
-});
+}, 60_000);
 afterAll(() => done());
 
 function check(text: string, res: { text: string } | null) {

@@ -13,7 +13,7 @@ let corpus: CorpusItem[] = [];
 beforeAll(() => {
   resetMemo();
   corpus = buildCorpus();
-});
+}, 60_000);
 
 const MIN_SAVED: Record<string, number> = { json: 0.8, log: 0.85, search: 0.5, table: 0.8 };
 

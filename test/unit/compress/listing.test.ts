@@ -25,7 +25,7 @@ beforeAll(() => {
   out.find = run(["find", "."], root);
   out.findLs = run(["find", ".", "-ls"], root);
   out.tree = treeOutput(root);
-});
+}, 60_000);
 afterAll(() => done());
 
 function squeeze(text: string, question: string) {

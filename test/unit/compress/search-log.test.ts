@@ -28,7 +28,7 @@ beforeAll(() => {
   }
   out.grep = run(["grep", "-rn", "retry", "src"], dir);
   out.context = run(["grep", "-rn", "-C2", "retry", "src"], dir);
-});
+}, 60_000);
 afterAll(() => done());
 
 function squeeze(text: string, question: string) {

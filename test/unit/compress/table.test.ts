@@ -33,7 +33,7 @@ describe("ls -l of a real directory", () => {
     for (let i = 0; i < 90; i++) writeFileSync(join(t.dir, `${pick(r, WORDS)}_${String(i).padStart(3, "0")}.log`), "x".repeat(1 + Math.floor(r() * 9000)));
     writeFileSync(join(t.dir, "zeppelin-manifest.yaml"), "z".repeat(7777));
     listing = run(["ls", "-l"], t.dir);
-  });
+  }, 60_000);
   afterAll(() => done());
 
   test("detected as a table; the asked-for row, the total line, first and last rows survive", () => {
@@ -133,7 +133,7 @@ describe("git log --oneline of a real repository", () => {
     done = t.done;
     makeRepo(t.dir, 40, 23);
     text = run(["git", "log", "--oneline"], t.dir);
-  });
+  }, 60_000);
   afterAll(() => done());
 
   test("a list of rows; the asked-for commit survives", () => {

@@ -60,7 +60,7 @@ beforeAll(() => {
     `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n  - ${relative(own, join(K8S, "base"))}\ncomponents:\n  - ${relative(own, join(K8S, "components/servicemonitor"))}\n`,
   );
   renders.component = kustomize(own);
-});
+}, 60_000);
 
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
