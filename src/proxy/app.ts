@@ -96,7 +96,8 @@ export function createHandler(ctx: ProxyContext) {
       case "/healthz":
         return health(ctx, isLoopbackAddress(remoteOf(server, req)));
       case "/stats":
-        return Response.json(statsBody(ctx));
+        // HEADROOM_REDIS_URL: with the team's totals from Redis beside this replica's.
+        return ctx.teamStats ? ctx.teamStats.withTeam(statsBody(ctx)).then((body) => Response.json(body)) : Response.json(statsBody(ctx));
       case "/metrics":
         return new Response(metricsText(ctx), { headers: { "content-type": "text/plain; version=0.0.4; charset=utf-8" } });
       default:

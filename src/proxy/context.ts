@@ -34,6 +34,8 @@ export interface ProxyContext {
   compression: CompressionSeam;
   /** HEADROOM_TOKENS_FILE's per-user tokens, when set (guard.ts). */
   tokens?: TokenTable;
+  /** HEADROOM_REDIS_URL: the team's counters in Redis, added to /stats (shared-stats.ts). */
+  teamStats?: { withTeam(body: Record<string, unknown>): Promise<Record<string, unknown>>; close(): Promise<void> };
   /** Resolves when inFlight drops to 0 (set while draining). */
   onIdle?: () => void;
 }

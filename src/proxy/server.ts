@@ -9,6 +9,7 @@ import { MAX_BODY_BYTES } from "./body.ts";
 import type { ProxyConfig } from "./config.ts";
 import { compressRequest, handleRetrievals } from "./compress/index.ts";
 import { detachShared, enableSharedState } from "./compress/shared.ts";
+import type { RedisState } from "./compress/redis-state.ts";
 import type { CompressionSeam, ProxyContext } from "./context.ts";
 import { Ledger } from "./ledger.ts";
 import { createLogger, type Logger } from "./log.ts";
@@ -99,8 +100,11 @@ export async function startProxy(config: ProxyConfig, opts: StartOptions = {}): 
   };
   // HEADROOM_REDIS_URL: the compression state shared with the other replicas (Redis code loads only then).
   const shared = config.redisUrl ? await enableSharedState({ url: config.redisUrl, prefix: config.redisPrefix ?? "headroom:", log }) : undefined;
+  // ...and the stats and ledger totals, over the same connection.
+  if (shared) ctx.teamStats = (await import("./shared-stats.ts")).enableSharedStats(ctx.stats, { state: shared as RedisState, prefix: config.redisPrefix ?? "headroom:", log });
   const unshare = async () => {
     if (!shared) return;
+    await ctx.teamStats?.close();
     detachShared(shared);
     await shared.close();
   };

@@ -235,11 +235,11 @@ export class RedisState implements SharedBackend {
   }
 
   /** A read the request waits for, at most readTimeoutMs. */
-  private async read<T>(command: Promise<T>): Promise<T> {
+  private async read<T>(command: Promise<T>, timeoutMs = this.readTimeoutMs): Promise<T> {
     command.catch(() => {}); // a late failure after the timeout is not unhandled
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer within ${this.readTimeoutMs} ms`)), this.readTimeoutMs);
+      timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
     });
     try {
       const value = await Promise.race([command, timeout]);
@@ -247,6 +247,21 @@ export class RedisState implements SharedBackend {
       return value;
     } finally {
       clearTimeout(timer);
+    }
+  }
+
+  /**
+   * A command of another shared-state user (the team stats, ../shared-stats.ts) on this
+   * connection, so it shares its reconnection and its degraded state: fails at once while
+   * Redis is unusable; an error or no answer within timeoutMs counts as Redis failing.
+   */
+  async command<T>(issue: (client: RedisClient) => Promise<T>, timeoutMs = this.readTimeoutMs): Promise<T> {
+    if (!this.usable()) throw new Error(this.problem?.reason ?? "Redis is not connected");
+    try {
+      return await this.read(issue(this.client), timeoutMs);
+    } catch (err) {
+      this.failed(err);
+      throw err;
     }
   }
 
@@ -392,7 +407,7 @@ export class RedisState implements SharedBackend {
       connected: this.connected,
       unshared: this.pendingOriginals.size + this.pendingConversations.size,
     };
-    if (this.problem) out.degraded = `${this.problem.reason} (since ${new Date(this.problem.since).toISOString()}); new originals and cache-mode memory are kept on this replica only until it returns`;
+    if (this.problem) out.degraded = `${this.problem.reason} (since ${new Date(this.problem.since).toISOString()}); new originals, cache-mode memory and counts are kept on this replica only until it returns`;
     return out;
   }
 
