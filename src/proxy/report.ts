@@ -1,7 +1,8 @@
 // /stats (JSON) and /metrics (Prometheus text exposition) from the same counters.
+import { readdirSync, readFileSync } from "node:fs";
 import { VERSION } from "../version.ts";
 import type { ProxyContext } from "./context.ts";
-import { netSavingsPercent, savingsPercent } from "./stats.ts";
+import { type Histogram, type Labels, netSavingsPercent, savingsPercent, type TokenSeries } from "./stats.ts";
 
 const cents = (n: number) => Math.round(n * 100) / 100;
 
@@ -66,62 +67,101 @@ export function statsBody(ctx: ProxyContext): Record<string, unknown> {
   };
 }
 
+// Label values: backslash, double quote and line feed escaped; HELP text: backslash and line feed.
 const esc = (v: string) => v.replace(/\\/g, "\\\\").replace(/\n/g, "\\n").replace(/"/g, '\\"');
+const escHelp = (v: string) => v.replace(/\\/g, "\\\\").replace(/\n/g, "\\n");
+const num = (n: number) => (Number.isFinite(n) ? String(n) : n > 0 ? "+Inf" : n < 0 ? "-Inf" : "NaN");
+const labelText = (labels: Labels) => {
+  const l = Object.entries(labels).map(([k, v]) => `${k}="${esc(v)}"`).join(",");
+  return l ? `{${l}}` : "";
+};
 
+/** The usual process_* figures: memory from the runtime, the rest from Linux /proc where there is one. */
+export function processMetrics(): { start: number; cpu: number; rss: number; vsize?: number; fds?: number; maxFds?: number } {
+  const cpu = process.cpuUsage();
+  const out: ReturnType<typeof processMetrics> = { start: performance.timeOrigin / 1000, cpu: (cpu.user + cpu.system) / 1e6, rss: process.memoryUsage().rss };
+  if (process.platform !== "linux") return out;
+  try {
+    // Fields after the parenthesised command name: state is field 3, vsize field 23.
+    const stat = readFileSync("/proc/self/stat", "utf8");
+    const vsize = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[20]);
+    if (Number.isFinite(vsize)) out.vsize = vsize;
+  } catch {}
+  try {
+    // One entry is the directory being listed.
+    out.fds = Math.max(0, readdirSync("/proc/self/fd").length - 1);
+  } catch {}
+  try {
+    const m = /^Max open files\s+(\d+)/m.exec(readFileSync("/proc/self/limits", "utf8"));
+    if (m) out.maxFds = Number(m[1]);
+  } catch {}
+  return out;
+}
+
+type Family = { name: string; type: "counter" | "gauge" | "histogram"; help: string };
+
+/**
+ * /metrics in the Prometheus text format (0.0.4): every family with HELP and TYPE,
+ * counters named *_total that start at 0 with the process, durations as histograms in
+ * seconds, ratios left to PromQL. Ledger (lifetime) totals are gauges.
+ */
 export function metricsText(ctx: ProxyContext): string {
   const s = ctx.stats;
   const life = ctx.ledger.lifetime();
   const lines: string[] = [];
-  const metric = (name: string, type: "counter" | "gauge", help: string, samples: Array<[Record<string, string>, number]>) => {
-    lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
-    for (const [labels, value] of samples) {
-      const l = Object.entries(labels).map(([k, v]) => `${k}="${esc(v)}"`).join(",");
-      lines.push(`${name}${l ? `{${l}}` : ""} ${Number.isFinite(value) ? value : 0}`);
+  const head = (f: Family) => lines.push(`# HELP ${f.name} ${escHelp(f.help)}`, `# TYPE ${f.name} ${f.type}`);
+  const metric = (name: string, type: "counter" | "gauge", help: string, samples: Iterable<[Labels, number]>) => {
+    head({ name, type, help });
+    for (const [labels, value] of samples) lines.push(`${name}${labelText(labels)} ${num(value)}`);
+  };
+  const histogram = (name: string, help: string, series: Iterable<{ labels: Labels; value: Histogram }>) => {
+    head({ name, type: "histogram", help });
+    for (const { labels, value: h } of series) {
+      const cum = h.cumulative();
+      h.bounds.forEach((le, i) => lines.push(`${name}_bucket${labelText({ ...labels, le: String(le) })} ${cum[i]}`));
+      lines.push(`${name}_bucket${labelText({ ...labels, le: "+Inf" })} ${h.count}`);
+      lines.push(`${name}_sum${labelText(labels)} ${num(h.sum)}`, `${name}_count${labelText(labels)} ${h.count}`);
     }
   };
-  metric("headroom_info", "gauge", "Build information.", [[{ version: VERSION }, 1]]);
-  metric("headroom_uptime_seconds", "gauge", "Seconds since the proxy started.", [[{}, (Date.now() - s.startedAt) / 1000]]);
-  metric("headroom_requests_total", "counter", "Forwarded requests by provider.",
-    (Object.entries(s.byProvider) as Array<[string, number]>).map(([p, n]) => [{ provider: p }, n]));
-  metric("headroom_requests_by_model_total", "counter", "Forwarded requests by model.",
-    [...s.byModel].map(([model, m]) => [{ provider: m.provider, model }, m.requests]));
-  metric("headroom_responses_total", "counter", "Responses by status class.", [...s.byStatus].map(([c, n]) => [{ class: c }, n]));
-  metric("headroom_request_errors_total", "counter", "Responses with status 400 or above.", [[{}, s.errors]]);
+  const tokens = [...s.tokenSeries.entries()];
+  const pick = (f: (t: TokenSeries) => number, extra: Labels) =>
+    tokens.map(({ labels, value }) => [{ ...extra, ...labels }, f(value)] as [Labels, number]);
+
+  metric("headroom_info", "gauge", "Build information; always 1.", [[{ version: VERSION }, 1]]);
+  metric("headroom_requests_total", "counter", "Forwarded requests by provider, model (empty when unknown), response status (499: the client left first; 502: no answer from the upstream) and gateway user.",
+    [...s.requestSeries.entries()].map(({ labels, value }) => [labels, value.n]));
   metric("headroom_requests_in_flight", "gauge", "Requests being forwarded now.", [[{}, ctx.life.inFlight]]);
-  metric("headroom_tokens_total", "counter", "Tokens reported by the upstream, by kind.", [
-    [{ kind: "input" }, s.tokens.input], [{ kind: "output" }, s.tokens.output],
-    [{ kind: "cache_read" }, s.tokens.cacheRead], [{ kind: "cache_write" }, s.tokens.cacheWrite],
+  histogram("headroom_request_duration_seconds", "Time from a request's arrival to the last byte relayed, by provider and response status.", s.durations.entries());
+  histogram("headroom_proxy_overhead_seconds", "Time spent in the proxy itself (before the upstream call, and between its answer and handing it on), by provider.", s.overheads.entries());
+  metric("headroom_tokens_total", "counter", "Tokens by direction: in and out as the upstream reported them (in excludes cache reads and writes), saved as estimated request tokens removed by compression.", [
+    ...pick((t) => t.input, { direction: "in" }), ...pick((t) => t.output, { direction: "out" }), ...pick((t) => t.saved, { direction: "saved" }),
   ]);
-  metric("headroom_tokens_before_compression_total", "counter", "Estimated request tokens the compressor examined.", [[{}, s.tokens.before]]);
-  metric("headroom_tokens_after_compression_total", "counter", "Estimated request tokens after compression.", [[{}, s.tokens.after]]);
-  metric("headroom_tokens_saved_total", "counter", "Estimated request tokens removed by compression.", [[{}, s.tokens.saved]]);
-  metric("headroom_savings_percent", "gauge", "Share of examined request tokens removed.", [[{}, savingsPercent(s.tokens)]]);
-  metric("headroom_billed_input_tokens_total", "counter", "Emulated prompt-cache bill (input + 1.25 x cache write + 0.1 x cache read) of the requests as sent and as forwarded.", [
-    [{ as: "sent" }, cents(s.tokens.billedPassthrough)], [{ as: "forwarded" }, cents(s.tokens.billed)],
+  metric("headroom_cache_tokens_total", "counter", "Prompt-cache input tokens the upstream reported, by operation (read, write).", [
+    ...pick((t) => t.cacheRead, { op: "read" }), ...pick((t) => t.cacheWrite, { op: "write" }),
   ]);
-  metric("headroom_tokens_net_saved", "gauge", "Emulated bill as sent minus as forwarded, in base-input tokens (negative when compression cost more).", [[{}, cents(s.tokens.netSaved)]]);
-  metric("headroom_compressions_total", "counter", "Requests compressed, by compressor kind.", [...s.byKind].map(([k, v]) => [{ kind: k }, v.count]));
-  metric("headroom_compression_tokens_saved_total", "counter", "Tokens saved, by compressor kind.", [...s.byKind].map(([k, v]) => [{ kind: k }, v.tokensSaved]));
+  metric("headroom_compression_examined_tokens_total", "counter", "Estimated request tokens the compressor examined (the denominator of the savings ratio).", pick((t) => t.examined, {}));
+  metric("headroom_billed_input_tokens_total", "counter", "Emulated prompt-cache bill (input + 1.25 x cache write + 0.1 x cache read, base-input tokens) of the requests as sent and as forwarded; the net saving is sent minus forwarded.", [
+    ...pick((t) => cents(t.billedPassthrough), { as: "sent" }), ...pick((t) => cents(t.billed), { as: "forwarded" }),
+  ]);
+  metric("headroom_compressions_total", "counter", "Requests a compressor changed, by compressor.", [...s.byKind].map(([k, v]) => [{ compressor: k }, v.count]));
+  metric("headroom_compression_tokens_saved_total", "counter", "Estimated request tokens removed, by compressor.", [...s.byKind].map(([k, v]) => [{ compressor: k }, v.tokensSaved]));
+  metric("headroom_compressed_requests_total", "counter", "Requests whose body compression changed.", [[{}, s.compressedRequests]]);
   metric("headroom_compression_failures_total", "counter", "Compressions that failed; the original was forwarded.", [[{}, s.compressionFailures]]);
-  const lat = s.latency.summary();
-  const ovh = s.overhead.summary();
-  metric("headroom_latency_ms", "gauge", "Request latency over recent requests.", [
-    [{ stat: "avg" }, lat.avg], [{ stat: "p50" }, lat.p50], [{ stat: "p99" }, lat.p99],
+  // The savings ledger survives restarts and is shared by proxies on one workspace: gauges.
+  metric("headroom_lifetime_requests", "gauge", "Requests recorded in the savings ledger (all runs).", [[{}, life.requests]]);
+  metric("headroom_lifetime_tokens", "gauge", "Tokens recorded in the savings ledger (all runs), by direction (in, out, saved, examined).", [
+    [{ direction: "in" }, life.tokens_input], [{ direction: "out" }, life.tokens_output],
+    [{ direction: "saved" }, life.tokens_saved], [{ direction: "examined" }, life.tokens_before],
   ]);
-  metric("headroom_overhead_ms", "gauge", "Time spent in the proxy itself over recent requests.", [
-    [{ stat: "avg" }, ovh.avg], [{ stat: "p50" }, ovh.p50], [{ stat: "p99" }, ovh.p99],
+  metric("headroom_lifetime_billed_input_tokens", "gauge", "Emulated prompt-cache bill recorded in the savings ledger (all runs), as sent and as forwarded.", [
+    [{ as: "sent" }, cents(life.tokens_billed_passthrough)], [{ as: "forwarded" }, cents(life.tokens_billed)],
   ]);
-  const users = [...s.byUser.users];
-  metric("headroom_user_requests_total", "counter", "Forwarded requests by gateway user (HEADROOM_TOKENS_FILE).", users.map(([user, u]) => [{ user }, u.requests]));
-  metric("headroom_user_request_errors_total", "counter", "Responses with status 400 or above, by gateway user.", users.map(([user, u]) => [{ user }, u.errors]));
-  metric("headroom_user_tokens_total", "counter", "Tokens reported by the upstream, by gateway user and kind.", users.flatMap(([user, u]) => [
-    [{ user, kind: "input" }, u.input], [{ user, kind: "output" }, u.output],
-    [{ user, kind: "cache_read" }, u.cacheRead], [{ user, kind: "cache_write" }, u.cacheWrite],
-  ] as Array<[Record<string, string>, number]>));
-  metric("headroom_user_tokens_saved_total", "counter", "Estimated request tokens removed by compression, by gateway user.", users.map(([user, u]) => [{ user }, u.saved]));
-  metric("headroom_user_tokens_net_saved", "gauge", "Emulated prompt-cache bill as sent minus as forwarded, by gateway user.", users.map(([user, u]) => [{ user }, cents(u.netSaved)]));
-  metric("headroom_lifetime_requests_total", "counter", "Requests recorded in the savings ledger.", [[{}, life.requests]]);
-  metric("headroom_lifetime_tokens_saved_total", "counter", "Tokens saved recorded in the savings ledger.", [[{}, life.tokens_saved]]);
-  metric("headroom_lifetime_tokens_net_saved", "gauge", "Net saving on the emulated prompt-cache bill recorded in the savings ledger.", [[{}, cents(life.tokens_net_saved)]]);
+  const p = processMetrics();
+  metric("process_start_time_seconds", "gauge", "Start time of the process since the Unix epoch in seconds.", [[{}, Math.round(p.start * 1000) / 1000]]);
+  metric("process_cpu_seconds_total", "counter", "Total user and system CPU time spent in seconds.", [[{}, p.cpu]]);
+  metric("process_resident_memory_bytes", "gauge", "Resident memory size in bytes.", [[{}, p.rss]]);
+  if (p.vsize !== undefined) metric("process_virtual_memory_bytes", "gauge", "Virtual memory size in bytes.", [[{}, p.vsize]]);
+  if (p.fds !== undefined) metric("process_open_fds", "gauge", "Number of open file descriptors.", [[{}, p.fds]]);
+  if (p.maxFds !== undefined) metric("process_max_fds", "gauge", "Maximum number of open file descriptors.", [[{}, p.maxFds]]);
   return `${lines.join("\n")}\n`;
 }

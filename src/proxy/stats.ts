@@ -1,5 +1,7 @@
 // In-memory counters for /stats and /metrics, fed once per forwarded request from the
-// usage the upstream reported. Percentiles come from a bounded window of recent samples.
+// usage the upstream reported. Percentiles (/stats) come from a bounded window of recent
+// samples; /metrics gets labelled counters and histograms in seconds (Series, Histogram),
+// all of which start at 0 with the process.
 import { type CacheNet, CacheAccount } from "./cache-account.ts";
 import type { Provider } from "./routing.ts";
 import { ByUser } from "./user-stats.ts";
@@ -98,6 +100,84 @@ export interface ModelCounters {
   netSaved: number;
 }
 
+/**
+ * Upper bounds, in seconds, of the duration histograms: a local proxy's own overhead is
+ * well under a millisecond, a long streamed answer takes a minute.
+ */
+export const DURATION_BUCKETS: readonly number[] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+
+/** A Prometheus histogram: per-bucket counts (the last one above every bound), sum and count. */
+export class Histogram {
+  readonly counts: number[];
+  sum = 0;
+  count = 0;
+
+  constructor(readonly bounds: readonly number[] = DURATION_BUCKETS) {
+    this.counts = new Array<number>(bounds.length + 1).fill(0);
+  }
+
+  observe(value: number): void {
+    let i = 0;
+    while (i < this.bounds.length && value > this.bounds[i]!) i++;
+    this.counts[i]!++;
+    this.sum += value;
+    this.count++;
+  }
+
+  /** Cumulative counts per bound, then +Inf (equal to count). */
+  cumulative(): number[] {
+    let run = 0;
+    return this.counts.map((n) => (run += n));
+  }
+}
+
+export type Labels = Record<string, string>;
+
+/** Values keyed by a label set (the label names in a fixed order per use). */
+export class Series<T> {
+  private readonly map = new Map<string, { labels: Labels; value: T }>();
+
+  constructor(private readonly make: () => T) {}
+
+  get(labels: Labels): T {
+    const key = JSON.stringify(labels);
+    let e = this.map.get(key);
+    if (!e) {
+      e = { labels, value: this.make() };
+      this.map.set(key, e);
+    }
+    return e.value;
+  }
+
+  entries(): IterableIterator<{ labels: Labels; value: T }> {
+    return this.map.values();
+  }
+}
+
+/** Token counters of one provider, model and (gateway) user, for /metrics. */
+export interface TokenSeries {
+  input: number;
+  output: number;
+  cacheRead: number;
+  cacheWrite: number;
+  /** Estimated tokens of the request bodies the compressor examined, and those it removed. */
+  examined: number;
+  saved: number;
+  /** Emulated prompt-cache bill as sent and as forwarded (base-input tokens). */
+  billedPassthrough: number;
+  billed: number;
+}
+
+const emptyTokenSeries = (): TokenSeries => ({ input: 0, output: 0, cacheRead: 0, cacheWrite: 0, examined: 0, saved: 0, billedPassthrough: 0, billed: 0 });
+
+/** provider, model ("" when unknown), then status when given, then user (only for a gateway user). */
+const seriesLabels = (r: RequestRecord, model: string | undefined, status?: string): Labels => {
+  const l: Labels = { provider: r.provider, model: model ?? "" };
+  if (status !== undefined) l.status = status;
+  if (r.user !== undefined) l.user = r.user;
+  return l;
+};
+
 const STATUS_CLASSES = ["0xx", "1xx", "2xx", "3xx", "4xx", "5xx"];
 
 export class Stats {
@@ -118,6 +198,12 @@ export class Stats {
   readonly overhead = new SampleWindow();
   /** The emulated prompt caches behind tokens.billed*: fed by the forward path, read here. */
   readonly cacheAccount = new CacheAccount();
+  /** /metrics: requests by provider, model, status (and user); tokens by provider, model (and user). */
+  readonly requestSeries = new Series<{ n: number }>(() => ({ n: 0 }));
+  readonly tokenSeries = new Series<TokenSeries>(emptyTokenSeries);
+  /** /metrics: latency in seconds by provider and status; proxy overhead by provider. */
+  readonly durations = new Series<Histogram>(() => new Histogram());
+  readonly overheads = new Series<Histogram>(() => new Histogram());
 
   record(r: RequestRecord): void {
     this.requests++;
@@ -163,6 +249,7 @@ export class Stats {
       }
     }
     const model = r.model ?? u?.model;
+    this.recordSeries(r, model, saved);
     if (model) {
       let m = this.byModel.get(model);
       if (!m) {
@@ -177,6 +264,30 @@ export class Stats {
         m.output += u.output;
         m.cacheRead += u.cacheRead;
         m.cacheWrite += u.cacheWrite;
+      }
+    }
+  }
+
+  private recordSeries(r: RequestRecord, model: string | undefined, saved: number): void {
+    this.requestSeries.get(seriesLabels(r, model, String(r.status))).n++;
+    this.durations.get({ provider: r.provider, status: String(r.status) }).observe(r.latencyMs / 1000);
+    this.overheads.get({ provider: r.provider }).observe(r.overheadMs / 1000);
+    const u = r.usage;
+    const c = r.compression;
+    if (!u && !c) return;
+    const t = this.tokenSeries.get(seriesLabels(r, model));
+    if (u) {
+      t.input += u.input;
+      t.output += u.output;
+      t.cacheRead += u.cacheRead;
+      t.cacheWrite += u.cacheWrite;
+    }
+    if (c) {
+      t.examined += c.tokensBefore;
+      t.saved += saved;
+      if (c.cache && r.status < 400) {
+        t.billedPassthrough += c.cache.passthrough;
+        t.billed += c.cache.billed;
       }
     }
   }

@@ -1,7 +1,8 @@
 // Per-user counters of a gateway with HEADROOM_TOKENS_FILE (SPEC 10): the user is the
 // tokens file's name for the caller's token (RouteInfo.user -> RequestRecord.user). Fed by
-// Stats.record for every request that carries a user; read by /stats (requests.by_user)
-// and /metrics (the headroom_user_* series, label `user`). In memory, per replica, like
+// Stats.record for every request that carries a user; read by /stats (requests.by_user).
+// /metrics carries the user as a `user` label on its request and token families
+// (Stats.requestSeries / tokenSeries), not from here. In memory, per replica, like
 // the rest of the stats until they move to Redis. The number of users is bounded by the
 // tokens file.
 import type { RequestRecord } from "./stats.ts";

@@ -435,11 +435,15 @@ describe("accounting", () => {
     expect(stats.lifetime.requests).toBe(4);
 
     const metrics = await (await fetch(`${acct.url}/metrics`)).text();
-    expect(metrics).toContain('headroom_requests_total{provider="anthropic"} 2');
-    expect(metrics).toContain('headroom_tokens_total{kind="input"} 200');
-    expect(metrics).toContain('headroom_tokens_total{kind="output"} 33');
-    expect(metrics).toContain('headroom_requests_by_model_total{provider="openai",model="gpt-z"} 1');
-    expect(metrics).toMatch(/# TYPE headroom_tokens_saved_total counter/);
+    const sum = (re: RegExp) => metrics.split("\n").filter((l) => re.test(l)).reduce((n, l) => n + Number(l.split(" ").at(-1)), 0);
+    expect(sum(/^headroom_requests_total\{provider="anthropic"/)).toBe(2);
+    expect(sum(/^headroom_tokens_total\{direction="in",/)).toBe(200);
+    expect(sum(/^headroom_tokens_total\{direction="out",/)).toBe(33);
+    expect(sum(/^headroom_cache_tokens_total\{op="read",/)).toBe(38);
+    expect(metrics).toContain('headroom_requests_total{provider="openai",model="gpt-z",status="200"} 1');
+    expect(metrics).toContain('headroom_tokens_total{direction="in",provider="anthropic",model="claude-x"} 110');
+    expect(metrics).toMatch(/# TYPE headroom_tokens_total counter/);
+    expect(metrics).toContain('headroom_request_duration_seconds_count{provider="openai",status="200"} 2');
 
     // The ledger is written within about a second.
     let ledger: { lifetime: { requests: number; tokens_input: number }; history: Array<{ requests: number }> } | null = null;

@@ -12,8 +12,9 @@ import { health, readyz } from "../../../src/proxy/health.ts";
 import { HISTORY_LIMIT, Ledger, parseLedger } from "../../../src/proxy/ledger.ts";
 import { createLogger } from "../../../src/proxy/log.ts";
 import { metricsText, statsBody } from "../../../src/proxy/report.ts";
-import { SampleWindow, savingsPercent, Stats, type RequestRecord } from "../../../src/proxy/stats.ts";
+import { Histogram, SampleWindow, savingsPercent, Stats, type RequestRecord } from "../../../src/proxy/stats.ts";
 import { DEFAULT_RETRY } from "../../../src/proxy/upstream.ts";
+import { promtool, promtoolCheck } from "../../support/promtool.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "headroom-proxy-unit-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -136,15 +137,29 @@ describe("health and reports", () => {
     expect(((await health(ctx, false).json()) as Record<string, unknown>).config).toBeUndefined();
   });
 
-  test("metrics text is valid exposition format with labels escaped", () => {
+  test.skipIf(promtool === null)("metrics text is valid exposition format with labels escaped", async () => {
     const ctx = context();
     ctx.stats.record(rec({ usage: { model: 'we"ird\\model', input: 1, output: 2, cacheRead: 0, cacheWrite: 0 } }));
+    ctx.stats.record(rec({ user: "line\nbreak", usage: { model: "m", input: 1, output: 2, cacheRead: 0, cacheWrite: 0 } }));
     const text = metricsText(ctx);
+    // The official parser and linter accept it without a finding.
+    expect(await promtoolCheck(text)).toEqual({ code: 0, findings: "" });
     for (const line of text.trim().split("\n")) {
-      expect(line).toMatch(/^(# (HELP|TYPE) headroom_[a-z_]+ .+|headroom_[a-z_]+(\{[^}]*\})? -?[0-9.e+-]+)$/);
+      expect(line).toMatch(/^(# (HELP|TYPE) (headroom|process)_[a-z_]+ .+|(headroom|process)_[a-z_]+(\{[^}]*\})? (-?[0-9.e+-]+|\+Inf))$/);
     }
     expect(text).toContain('model="we\\"ird\\\\model"');
-    expect(statsBody(ctx).requests).toMatchObject({ total: 1 });
+    expect(text).toContain('user="line\\nbreak"');
+    expect(statsBody(ctx).requests).toMatchObject({ total: 2 });
+  });
+});
+
+describe("histogram", () => {
+  test("a value on a bound counts in that bucket (le is inclusive); cumulative counts end at count", () => {
+    const h = new Histogram([0.001, 0.01, 1]);
+    for (const v of [0.0004, 0.001, 0.0011, 0.5, 1, 7]) h.observe(v);
+    expect(h.cumulative()).toEqual([2, 3, 5, 6]);
+    expect(h.count).toBe(6);
+    expect(h.sum).toBeCloseTo(8.5025, 6);
   });
 });
 

@@ -230,12 +230,16 @@ describe("per-user counters", () => {
       bob: { requests: 1, errors: 0, tokens_input: 100, tokens_output: 10, tokens_cache_read: 40, tokens_cache_write: 4, tokens_saved: 0, tokens_net_saved: 0 },
     });
     const text = metricsText(ctx);
-    expect(text).toContain('headroom_user_requests_total{user="alice"} 2');
-    expect(text).toContain('headroom_user_requests_total{user="bob"} 1');
-    expect(text).toContain('headroom_user_request_errors_total{user="alice"} 1');
-    expect(text).toContain('headroom_user_tokens_total{user="bob",kind="cache_read"} 40');
-    expect(text).toContain('headroom_user_tokens_saved_total{user="alice"} 1400');
-    expect(text).toContain('headroom_user_tokens_net_saved{user="alice"} 500');
-    expect(text).toContain("# TYPE headroom_user_requests_total counter");
+    // Per user: the user label on the request and token families (absent without a user).
+    const sum = (re: RegExp) => text.split("\n").filter((l) => re.test(l)).reduce((n, l) => n + Number(l.split(" ").at(-1)), 0);
+    expect(sum(/^headroom_requests_total\{.*user="alice"/)).toBe(2);
+    expect(sum(/^headroom_requests_total\{.*user="bob"/)).toBe(1);
+    expect(sum(/^headroom_requests_total\{.*status="4\d\d".*user="alice"/)).toBe(1);
+    expect(sum(/^headroom_requests_total\{(?!.*user=)/)).toBe(1);
+    expect(text).toContain('headroom_cache_tokens_total{op="read",provider="anthropic",model="claude-x",user="bob"} 40');
+    expect(sum(/^headroom_tokens_total\{direction="saved".*user="alice"/)).toBe(1400);
+    // Net saving: the emulated bill as sent minus as forwarded (the 429 is not billed).
+    expect(sum(/^headroom_billed_input_tokens_total\{as="sent".*user="alice"/) - sum(/^headroom_billed_input_tokens_total\{as="forwarded".*user="alice"/)).toBe(500);
+    expect(text).toContain("# TYPE headroom_requests_total counter");
   });
 });
