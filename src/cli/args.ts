@@ -14,14 +14,33 @@ export function rejectUnknownFlags(rawArgs: string[], def: ArgsDef, extraAllowed
   // --verbose and --quiet are global: every command accepts them (src/cli/log.ts), and
   // with --verbose a failure also shows its stack.
   const known = new Set<string>(["help", "h", "verbose", "quiet", "q", ...extraAllowed]);
-  const takesValue = new Set<string>();
-  for (const [name, arg] of Object.entries(def)) {
-    const type = (arg as { type?: string }).type;
-    for (const n of flagNames(name, arg)) {
-      known.add(n);
-      if (type === "string" || type === "enum") takesValue.add(n);
+  for (const [name, arg] of Object.entries(def)) for (const n of flagNames(name, arg)) known.add(n);
+  const takesValue = valueFlags(def);
+  for (const { flag, name, value, inline } of flagWords(rawArgs, takesValue)) {
+    const bare = name.startsWith("no-") ? name.slice(3) : name;
+    if (!known.has(name) && !known.has(bare)) throw new UsageError(`Unknown option ${flag}.`);
+    if (!takesValue.has(name)) continue;
+    if (value === undefined || value.trim() === "" || (!inline && value.startsWith("-") && !NEGATIVE_NUMBER.test(value))) {
+      throw new UsageError(`${flag} needs a value (${flag} VALUE or ${flag}=VALUE).`);
     }
   }
+}
+
+/** One option of a raw argument vector: as typed (without "=value"), its name, its value. */
+interface FlagWord {
+  flag: string;
+  name: string;
+  value: string | undefined;
+  /** Given as `--name=value`. */
+  inline: boolean;
+}
+
+/**
+ * The options of a raw argument vector as citty reads them: a flag that takes a value
+ * takes the next word (or what follows "="); `--` ends the options.
+ */
+function flagWords(rawArgs: string[], takesValue: Set<string>): FlagWord[] {
+  const words: FlagWord[] = [];
   for (let i = 0; i < rawArgs.length; i++) {
     const raw = rawArgs[i]!;
     if (raw === "--") break;
@@ -29,15 +48,20 @@ export function rejectUnknownFlags(rawArgs: string[], def: ArgsDef, extraAllowed
     const body = raw.replace(/^--?/, "");
     const eq = body.indexOf("=");
     const name = eq === -1 ? body : body.slice(0, eq);
-    const bare = name.startsWith("no-") ? name.slice(3) : name;
-    if (!known.has(name) && !known.has(bare)) throw new UsageError(`Unknown option ${raw.split("=")[0]}.`);
-    if (!takesValue.has(name)) continue;
-    const value = eq === -1 ? rawArgs[++i] : body.slice(eq + 1);
-    const flag = raw.split("=")[0]!;
-    if (value === undefined || value.trim() === "" || (eq === -1 && value.startsWith("-") && !NEGATIVE_NUMBER.test(value))) {
-      throw new UsageError(`${flag} needs a value (${flag} VALUE or ${flag}=VALUE).`);
-    }
+    const value = eq !== -1 ? body.slice(eq + 1) : takesValue.has(name) ? rawArgs[++i] : undefined;
+    words.push({ flag: raw.split("=")[0]!, name, value, inline: eq !== -1 });
   }
+  return words;
+}
+
+/** The names (and aliases) of the definition's flags that take a value. */
+function valueFlags(def: ArgsDef): Set<string> {
+  const out = new Set<string>();
+  for (const [name, arg] of Object.entries(def)) {
+    const type = (arg as { type?: string }).type;
+    if (type === "string" || type === "enum") for (const n of flagNames(name, arg)) out.add(n);
+  }
+  return out;
 }
 
 const NEGATIVE_NUMBER = /^-\d+(\.\d+)?$/;
@@ -86,28 +110,15 @@ function flagNames(name: string, arg: unknown): string[] {
 export function repeatedValues<D extends ArgsDef>(rawArgs: string[], def: D): Record<string, string[]> {
   const out: Record<string, string[]> = {};
   const repeatableBy = new Map<string, string>();
-  const takesValue = new Set<string>();
   for (const [name, arg] of Object.entries(def)) {
-    const type = (arg as { type?: string }).type;
-    for (const n of flagNames(name, arg)) {
-      if (type === "string" || type === "enum") takesValue.add(n);
-      if (isRepeatable(arg)) repeatableBy.set(n, name);
-    }
-    if (isRepeatable(arg)) out[name] = [];
+    if (!isRepeatable(arg)) continue;
+    for (const n of flagNames(name, arg)) repeatableBy.set(n, name);
+    out[name] = [];
   }
-  for (let i = 0; i < rawArgs.length; i++) {
-    const raw = rawArgs[i]!;
-    if (raw === "--") break;
-    if (!raw.startsWith("-") || raw === "-") continue;
-    const body = raw.replace(/^--?/, "");
-    const eq = body.indexOf("=");
-    const name = eq === -1 ? body : body.slice(0, eq);
-    let value: string | undefined;
-    if (eq !== -1) value = body.slice(eq + 1);
-    else if (takesValue.has(name)) value = rawArgs[++i];
+  for (const { name, value, inline } of flagWords(rawArgs, valueFlags(def))) {
     const main = repeatableBy.get(name);
     if (main === undefined) continue;
-    if (value === undefined || value === "" || (eq === -1 && value.startsWith("-"))) {
+    if (value === undefined || value === "" || (!inline && value.startsWith("-"))) {
       throw new UsageError(`--${name} needs a value (--${name} VALUE or --${name}=VALUE).`);
     }
     const list = out[main]!;
