@@ -310,6 +310,7 @@ describe("accounting", () => {
     expect(JSON.stringify(stats)).toContain('"json"');
     expect(JSON.stringify(stats)).toContain('"log"');
     const metrics = await (await fetch(`${token}/metrics`)).text();
-    expect(metrics).toMatch(/kind="json"\} [1-9]/);
+    expect(metrics).toMatch(/^headroom_compression_tokens_saved_total\{compressor="json"\} [1-9]/m);
+    expect(metrics).toMatch(/^headroom_compressions_total\{compressor="log"\} [1-9]/m);
   });
 });
