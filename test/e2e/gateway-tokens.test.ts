@@ -15,6 +15,7 @@ import type { Subprocess } from "bun";
 import { binPath, runBin } from "../support/bin.ts";
 import { startResponsesWsUpstream, type ResponsesWsUpstream } from "../support/responses-ws-upstream.ts";
 import { startUpstreamStub, type UpstreamStub } from "../support/upstream-stub.ts";
+import { freePort } from "../support/free-port.ts";
 
 type J = Record<string, any>;
 
@@ -31,12 +32,6 @@ let home: string;
 let tokensPath: string;
 const running = new Set<Subprocess>();
 
-function freePort(): number {
-  const s = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response() });
-  const port = s.port!;
-  s.stop(true);
-  return port;
-}
 
 function baseEnv(extra: Record<string, string> = {}): Record<string, string> {
   const env: Record<string, string> = {};

@@ -9,17 +9,12 @@ import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { binPath, runBin } from "../support/bin.ts";
 import { startUpstreamStub, type UpstreamStub } from "../support/upstream-stub.ts";
+import { freePort } from "../support/free-port.ts";
 
 let stub: UpstreamStub;
 let home: string;
 const running = new Set<Subprocess>();
 
-function freePort(): number {
-  const s = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response() });
-  const port = s.port!;
-  s.stop(true);
-  return port;
-}
 
 function baseEnv(extra: Record<string, string> = {}): Record<string, string> {
   const env: Record<string, string> = {};

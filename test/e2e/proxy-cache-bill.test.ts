@@ -12,18 +12,13 @@ import type { Subprocess } from "bun";
 import { type CacheUpstream, startCacheUpstream } from "../../bench/cache-bill/upstream.ts";
 import { PromptCache } from "../../src/proxy/prompt-cache.ts";
 import { binPath } from "../support/bin.ts";
+import { freePort } from "../support/free-port.ts";
 
 let upstream: CacheUpstream;
 let ws: string;
 let proc: Subprocess;
 let base: string;
 
-function freePort(): number {
-  const s = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response() });
-  const port = s.port!;
-  s.stop(true);
-  return port;
-}
 
 beforeAll(async () => {
   upstream = await startCacheUpstream({ keepBodies: true });

@@ -13,6 +13,7 @@ import type { Subprocess } from "bun";
 import { binPath } from "../support/bin.ts";
 import { promtool, promtoolCheck } from "../support/promtool.ts";
 import { startUpstreamStub, type UpstreamStub } from "../support/upstream-stub.ts";
+import { freePort } from "../support/free-port.ts";
 
 const prometheusBin = Bun.which("prometheus");
 const haveTools = promtool !== null && prometheusBin !== null;
@@ -26,12 +27,6 @@ let proxyPort: number;
 let base: string;
 let promBase: string;
 
-function freePort(): number {
-  const s = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response() });
-  const port = s.port!;
-  s.stop(true);
-  return port;
-}
 
 async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;

@@ -6,6 +6,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Subprocess } from "bun";
 import { binPath } from "./bin.ts";
+import { freePort } from "./free-port.ts";
+
+export { freePort };
 
 const children = new Set<Subprocess>();
 process.on("exit", () => {
@@ -29,12 +32,6 @@ export function teamSkipReason(binaries: string[]): string | null {
 
 const which = (b: string) => Bun.which(b) ?? Bun.which(b, { PATH: "/usr/sbin:/usr/bin:/sbin" }) ?? b;
 
-export function freePort(): number {
-  const s = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response() });
-  const p = s.port!;
-  s.stop(true);
-  return p;
-}
 
 async function waitFor(check: () => Promise<boolean>, what: string, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
