@@ -1,4 +1,5 @@
-// Shared helpers for command definitions: strict flag checking and common parsers.
+// Shared helpers for command definitions: strict flag checking and repeated flags.
+// (The validators of option values are in src/options/.)
 import type { ArgsDef } from "citty";
 import { UsageError } from "../errors.ts";
 
@@ -65,23 +66,6 @@ function valueFlags(def: ArgsDef): Set<string> {
 }
 
 const NEGATIVE_NUMBER = /^-\d+(\.\d+)?$/;
-
-/**
- * A port from a flag or a variable. An empty variable counts as not set; an empty flag
- * (`--port ''`, `--port=`) is a usage error, never the default port.
- */
-export function parsePort(value: string | undefined, what = "--port"): number | undefined {
-  if (value === undefined) return undefined;
-  if (value.trim() === "") {
-    if (what.startsWith("-")) throw new UsageError(`${what} needs a value: a port number between 1 and 65535.`);
-    return undefined;
-  }
-  const port = Number(value);
-  if (!/^\d+$/.test(String(value)) || !Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new UsageError(`${what} must be a port number between 1 and 65535, not "${value}".`);
-  }
-  return port;
-}
 
 /** A string flag that may be given many times; see repeatedValues. `unique` drops repeats of a value. */
 export interface RepeatableArg {

@@ -1,7 +1,7 @@
 // `headroom healthcheck`: exit 0 when /readyz answers ready. Used by the container's
 // HEALTHCHECK so the image needs no curl.
 import { defineCommand } from "citty";
-import { parsePort } from "./args.ts";
+import { parsePort } from "../options/port.ts";
 
 export default defineCommand({
   meta: { name: "healthcheck", description: "Exit 0 when the proxy on --port answers /readyz." },

@@ -3,8 +3,10 @@
 import { defineCommand } from "citty";
 import { UsageError } from "../errors.ts";
 import { resolveProxyConfig } from "../proxy/config.ts";
-import { parsePort, rejectUnknownFlags } from "./args.ts";
-import { parseMode, proxyFlagsFromArgs, proxyValueArgs } from "./proxy-flags.ts";
+import { parseMode } from "../options/mode.ts";
+import { parsePort } from "../options/port.ts";
+import { rejectUnknownFlags } from "./args.ts";
+import { proxyFlagsFromArgs, proxyValueArgs } from "./proxy-flags.ts";
 
 export { proxyFlagsFromArgs };
 

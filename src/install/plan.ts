@@ -2,16 +2,17 @@
 // environment it is given). Every option is validated here, before anything is touched:
 // a bad value is a UsageError (exit 2) with one sentence.
 import * as v from "valibot";
-import { parsePort } from "../cli/args.ts";
-import { parseLogLevel, parseMode, parseUpstreamUrl } from "../cli/proxy-flags.ts";
+import { checkLogLevel } from "../options/log-level.ts";
+import { parseMode } from "../options/mode.ts";
+import { parsePort } from "../options/port.ts";
+import { parseUpstreamUrl } from "../options/upstream-url.ts";
 import { UsageError } from "../errors.ts";
+import type { Env } from "../host/env.ts";
 import { type OsName, hostOs } from "../host/platform.ts";
 import { workspaceDirFor } from "../paths.ts";
 import { type Manifest, ManifestSchema, OSES, PRESETS, PROVIDER_MODES, RUNTIMES, SCHEMA_VERSION, SCOPES, supervisorOf } from "./manifest.ts";
 import { checkProfileName } from "./store.ts";
 import { DOCKER_PASS_ENV } from "./supervisors/docker-argv.ts";
-
-type Env = Record<string, string | undefined>;
 
 export interface ApplyOptions {
   profile?: string;
@@ -83,7 +84,7 @@ export function buildManifest(opts: ApplyOptions, env: Env, binPath: string, now
   if (targets.length && providers !== "manual") throw new UsageError("--target needs --providers manual.");
   const port = parsePort(opts.port, "--port") ?? parsePort(env.HEADROOM_PORT, "HEADROOM_PORT") ?? 8787;
   const mode = parseMode(opts.mode) ?? "auto";
-  const logLevel = parseLogLevel(opts.logLevel)?.toLowerCase();
+  const logLevel = checkLogLevel(opts.logLevel)?.toLowerCase();
   let interval = 5;
   if (opts.interval !== undefined) {
     interval = Number(opts.interval);

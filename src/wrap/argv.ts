@@ -4,7 +4,7 @@
 // everything after `--`, goes to the tool in its original order. Pure.
 import { UsageError } from "../errors.ts";
 import { TOOL_NAMES, type ToolName, isToolName } from "../tools/registry.ts";
-import { parsePort } from "../cli/args.ts";
+import { parsePort } from "../options/port.ts";
 
 export interface WrapArgs {
   tool: ToolName;

@@ -2,6 +2,7 @@
 // apply the tool's session edit, run the tool (or, for cursor, print the base URLs and
 // wait), then undo the edit and release the proxy. Returns the exit code.
 import { HeadroomError } from "../errors.ts";
+import type { Env } from "../host/env.ts";
 import { which } from "../host/exec.ts";
 import { isPortOpen } from "../host/net.ts";
 import { type ToolName, TOOLS, envForTools, sessionEnvForTool } from "../tools/registry.ts";
@@ -11,9 +12,7 @@ import { type ProxyLease, acquireProxy } from "./lease.ts";
 import { SignalGuard } from "./signals.ts";
 import { applySessionEdit, forceRevertSessionEdit, needsSessionEdit, releaseSessionEdit } from "./tool-session.ts";
 import { otherLiveClientsOfTool } from "./clients.ts";
-import { parsePort } from "../cli/args.ts";
-
-type Env = Record<string, string | undefined>;
+import { parsePort } from "../options/port.ts";
 
 export const DEFAULT_WRAP_PORT = 8787;
 const HOST = "127.0.0.1";

@@ -1,8 +1,9 @@
 // repeatedValues: every value of a repeatable flag, in order, read from the raw argument
 // vector the way citty reads the rest of the command line.
 import { describe, expect, test } from "bun:test";
-import { parsePort, rejectUnknownFlags, repeatedValues } from "../../src/cli/args.ts";
+import { rejectUnknownFlags, repeatedValues } from "../../src/cli/args.ts";
 import { UsageError } from "../../src/errors.ts";
+import { parsePort } from "../../src/options/port.ts";
 
 const def = {
   target: { type: "string", repeatable: true, unique: true, description: "" },
