@@ -1,7 +1,7 @@
 // Configuration drift: which managed edits the user reverted or changed since apply.
 // Kept apart from wiring.ts so `install status` does not load the tool adapters.
-import { fileDrift } from "./edits/engine.ts";
-import type { ChangeRecord } from "./manifest.ts";
+import { fileDrift } from "../edits/engine.ts";
+import type { ChangeRecord } from "../edits/record.ts";
 import { WINDOWS_ENV_ADAPTER } from "./scopes/windows-env.ts";
 
 /** One line per managed edit the user reverted or changed since apply. */

@@ -3,13 +3,14 @@
 // them (revert), and telling what the user changed since (drift).
 import { join } from "node:path";
 import type { OsName } from "../host/platform.ts";
-import type { ChangeRecord, Scope } from "./manifest.ts";
+import type { ChangeRecord } from "../edits/record.ts";
+import type { Scope } from "./manifest.ts";
 import { type ToolName, TOOL_NAMES, TOOLS, isToolName, envForTools, envRulesForTools, PROVIDER_TOOLS, detectTools } from "../tools/registry.ts";
 import { toolContext } from "../tools/context.ts";
 import { HeadroomError, UsageError } from "../errors.ts";
 import { runCommand, type CommandRunner } from "../host/exec.ts";
-import { type PlannedFile, type RevertResult, applyPlannedFiles, planFile, revertEach, revertFileRecord } from "./edits/engine.ts";
-import type { FileEdit } from "./edits/types.ts";
+import { type PlannedFile, type RevertResult, applyPlannedFiles, planFile, revertEach, revertFileRecord } from "../edits/engine.ts";
+import type { FileEdit } from "../edits/types.ts";
 import { systemShellEdits, userShellEdits } from "./scopes/shell-env.ts";
 import {
   captureCommand, parseCaptured, restoreCommand, setCommand, windowsEnvRecord, WINDOWS_ENV_ADAPTER, type WindowsEnvScope,

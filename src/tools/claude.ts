@@ -1,7 +1,7 @@
 // Claude Code: the `env` map of settings.json in $CLAUDE_CONFIG_DIR or ~/.claude.
 import { join } from "node:path";
-import { jsonKeysEdit } from "../install/edits/json-keys.ts";
-import type { FileEdit } from "../install/edits/types.ts";
+import { jsonKeysEdit } from "../edits/json-keys.ts";
+import type { FileEdit } from "../edits/types.ts";
 import type { ToolContext } from "./context.ts";
 
 export function claudeConfigDir(ctx: Pick<ToolContext, "home" | "env">): string {

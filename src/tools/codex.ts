@@ -12,8 +12,8 @@
 import { join } from "node:path";
 import type { OsName } from "../host/platform.ts";
 import { readIfExists } from "../host/fs.ts";
-import { tomlEdit } from "../install/edits/toml-keys.ts";
-import type { FileEdit } from "../install/edits/types.ts";
+import { tomlEdit } from "../edits/toml-keys.ts";
+import type { FileEdit } from "../edits/types.ts";
 import type { ToolContext } from "./context.ts";
 
 export function codexHome(ctx: Pick<ToolContext, "home" | "env">): string {

@@ -14,9 +14,9 @@
 // User and system scopes are refused: OpenClaw's Anthropic provider ignores
 // ANTHROPIC_BASE_URL (it reads only its config's baseUrl), so a shell block cannot route it.
 import { join } from "node:path";
-import { jsonKeysEdit } from "../install/edits/json-keys.ts";
-import { isPlainObject } from "../install/edits/json-tree.ts";
-import type { FileEdit } from "../install/edits/types.ts";
+import { jsonKeysEdit } from "../edits/json-keys.ts";
+import { isPlainObject } from "../edits/json-tree.ts";
+import type { FileEdit } from "../edits/types.ts";
 import type { ToolContext } from "./context.ts";
 
 export function openclawConfigPath(ctx: Pick<ToolContext, "home" | "env">): string {

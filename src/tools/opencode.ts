@@ -4,8 +4,8 @@
 // reference; and the built-in anthropic/openai providers' baseURL at the same /v1.
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { jsonKeysEdit } from "../install/edits/json-keys.ts";
-import type { FileEdit } from "../install/edits/types.ts";
+import { jsonKeysEdit } from "../edits/json-keys.ts";
+import type { FileEdit } from "../edits/types.ts";
 import type { ToolContext } from "./context.ts";
 
 /** Models the proxy forwards to OpenAI's chat completions API (the provider speaks that). */

@@ -5,7 +5,7 @@ import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { which } from "../host/exec.ts";
 import type { OsName } from "../host/platform.ts";
-import type { FileEdit } from "../install/edits/types.ts";
+import type { FileEdit } from "../edits/types.ts";
 import type { Env, ToolContext } from "./context.ts";
 import { COPILOT_ENV_RULES, copilotEnv } from "./copilot.ts";
 

@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import type { ChangeRecord } from "../../src/install/manifest.ts";
+import type { ChangeRecord } from "../../src/edits/record.ts";
 import { applyWiring, revertWiring, type WiringRequest } from "../../src/install/wiring.ts";
 
 const FIX = resolve(import.meta.dir, "../fixtures/wiring");

@@ -11,8 +11,8 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { HeadroomError } from "../../errors.ts";
 import type { OsName } from "../../host/platform.ts";
-import { blockEdit } from "../edits/block.ts";
-import type { FileEdit } from "../edits/types.ts";
+import { blockEdit } from "../../edits/block.ts";
+import type { FileEdit } from "../../edits/types.ts";
 import type { EnvRule } from "../../tools/registry.ts";
 
 type Env = Record<string, string | undefined>;

@@ -2,7 +2,7 @@
 // PowerShell's [Environment]::SetEnvironmentVariable. The previous values are read first
 // (a JSON map, null for unset) and recorded, so remove puts them back.
 import { createHash } from "node:crypto";
-import type { ChangeRecord } from "../manifest.ts";
+import type { ChangeRecord } from "../../edits/record.ts";
 
 export type WindowsEnvScope = "User" | "Machine";
 

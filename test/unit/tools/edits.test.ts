@@ -3,10 +3,10 @@
 import { describe, expect, test } from "bun:test";
 import JSON5 from "json5";
 import { parse as parseToml } from "smol-toml";
-import { jsonKeysEdit, jsonKeysUndo } from "../../../src/install/edits/json-keys.ts";
-import { removeValue, setValue } from "../../../src/install/edits/json-tree.ts";
-import { tomlEdit, tomlUndo } from "../../../src/install/edits/toml-keys.ts";
-import { blockEdit, blockUndo } from "../../../src/install/edits/block.ts";
+import { jsonKeysEdit, jsonKeysUndo } from "../../../src/edits/json-keys.ts";
+import { removeValue, setValue } from "../../../src/edits/json-tree.ts";
+import { tomlEdit, tomlUndo } from "../../../src/edits/toml-keys.ts";
+import { blockEdit, blockUndo } from "../../../src/edits/block.ts";
 
 const claudeLike = (before: string | null) =>
   jsonKeysEdit("claude-settings", "/x/settings.json", "json", [{ path: ["env", "ANTHROPIC_BASE_URL"], value: "http://127.0.0.1:1" }]).compute(before);

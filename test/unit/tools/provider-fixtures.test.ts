@@ -9,7 +9,7 @@ import { dirname, join, resolve } from "node:path";
 import JSON5 from "json5";
 import { parse as parseToml } from "smol-toml";
 import { applyWiring, planWiring, revertWiring, wiringDrift, type WiringRequest } from "../../../src/install/wiring.ts";
-import type { ChangeRecord } from "../../../src/install/manifest.ts";
+import type { ChangeRecord } from "../../../src/edits/record.ts";
 import { HeadroomError } from "../../../src/errors.ts";
 
 const FIX = resolve(import.meta.dir, "../../fixtures/wiring");

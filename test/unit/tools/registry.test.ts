@@ -7,7 +7,7 @@ import { join, resolve } from "node:path";
 import JSON5 from "json5";
 import { UsageError } from "../../../src/errors.ts";
 import { applyWiring, planWiring, resolveTargets, revertWiring, type WiringRequest } from "../../../src/install/wiring.ts";
-import type { ChangeRecord } from "../../../src/install/manifest.ts";
+import type { ChangeRecord } from "../../../src/edits/record.ts";
 import { usesChatGptAuth } from "../../../src/tools/codex.ts";
 import { detectTools, envForTools, PROVIDER_TOOLS, TOOL_NAMES } from "../../../src/tools/registry.ts";
 

@@ -3,7 +3,7 @@
 // value replaced in place and remembered) and whole tables headroom owns. smol-toml only
 // validates, before anything is written.
 import { parse as parseToml } from "smol-toml";
-import { HeadroomError } from "../../errors.ts";
+import { HeadroomError } from "../errors.ts";
 import { findTable, rootStatements, scanToml } from "./toml-text.ts";
 import { eolOf, type ComputedEdit, type EditData, type FileEdit, type UndoAdapter } from "./types.ts";
 

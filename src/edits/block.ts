@@ -1,7 +1,7 @@
 // A marker-fenced block of lines owned by headroom inside a text file (shell profiles).
 // The file's line endings are kept, and so is a missing trailing newline: the separator
 // headroom had to add is recorded and taken out again with the block.
-import { HeadroomError } from "../../errors.ts";
+import { HeadroomError } from "../errors.ts";
 import { eolOf, type ComputedEdit, type EditData, type FileEdit, type UndoAdapter } from "./types.ts";
 
 export const BLOCK_START = "# >>> headroom persistent env >>>";

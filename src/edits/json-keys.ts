@@ -2,7 +2,7 @@
 // recorded; taken out again (previous value back) only where they still hold headroom's value.
 import JSON5 from "json5";
 import { parseTree, printParseErrorCode, type ParseError } from "jsonc-parser";
-import { HeadroomError } from "../../errors.ts";
+import { HeadroomError } from "../errors.ts";
 import { getValue, hasPath, isPlainObject, jsonEqual, readTree, removeValue, setValue, type JsonPath } from "./json-tree.ts";
 import type { ComputedEdit, EditData, FileEdit, UndoAdapter } from "./types.ts";
 

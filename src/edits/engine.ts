@@ -6,11 +6,11 @@
 import { createHash } from "node:crypto";
 import { basename, dirname, join } from "node:path";
 import { existsSync, rmdirSync, rmSync } from "node:fs";
-import type { ChangeRecord } from "../manifest.ts";
-import { atomicWrite, ensureDir, PRIVATE_FILE, readIfExists, resolveSymlinkTarget } from "../../host/fs.ts";
-import { errorMessage, HeadroomError } from "../../errors.ts";
-import { explainPathError } from "../../host/path-check.ts";
-import { runCommand, type CommandRunner } from "../../host/exec.ts";
+import type { ChangeRecord } from "./record.ts";
+import { atomicWrite, ensureDir, PRIVATE_FILE, readIfExists, resolveSymlinkTarget } from "../host/fs.ts";
+import { errorMessage, HeadroomError } from "../errors.ts";
+import { explainPathError } from "../host/path-check.ts";
+import { runCommand, type CommandRunner } from "../host/exec.ts";
 import { blockUndo } from "./block.ts";
 import type { EditData, FileEdit, UndoAdapter } from "./types.ts";
 
