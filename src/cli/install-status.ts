@@ -3,6 +3,7 @@
 // stopped, 5 when it runs but is not healthy (src/cli/exit-codes.ts). Free of citty, so
 // that the executable can answer the most frequent command without loading the CLI
 // library (see parseStatusArgv).
+import { statusExitCode } from "../doctor/status-code.ts";
 import { EXIT, HeadroomError, UsageError } from "../errors.ts";
 import type { StatusReport } from "../install/status.ts";
 
@@ -36,24 +37,6 @@ export function parseStatusArgv(argv: string[]): StatusOptions | null {
     opts.profile = value;
   }
   return opts;
-}
-
-/** Whether a supervisor's own word for its state means it is (re)starting the runtime. */
-const STARTING = /activat|restart|start|reload/i;
-
-/**
- * The exit code for one report: 0 healthy; 4 stopped (nothing on the port, and the
- * supervisor is not bringing it up); 5 otherwise (not ready, crash-looping, not ours).
- */
-export async function statusExitCode(r: StatusReport): Promise<number> {
-  if (r.healthy) return EXIT.ok;
-  if (r.ready || r.isThisDeployment) return EXIT.unhealthy;
-  // A task deployment's schedule runs whether or not its runtime does.
-  const sv = r.supervisorView;
-  if (r.preset !== "persistent-task" && !("error" in sv) && (sv.running || STARTING.test(sv.state))) return EXIT.unhealthy;
-  // Nothing of ours answers: stopped when the port is free, else something else holds it.
-  const { isPortOpen } = await import("../host/net.ts");
-  return (await isPortOpen(r.port, "127.0.0.1", 300)) ? EXIT.unhealthy : EXIT.stopped;
 }
 
 /** For --all: a broken manifest is a failure, then the worst of unhealthy and stopped. */

@@ -1,22 +1,23 @@
 // `headroom doctor`: what a support request would ask, answered from what the product
 // already knows how to check. Nothing here re-implements status: each profile's health,
 // supervisor view, linger and drift come from install status (src/install/status.ts);
-// its exit class from src/cli/install-status.ts; the wiring from the manifest's change
-// records and the drift check (src/install/drift.ts); what answers on a port from the
-// port probe (src/host/port-probe.ts); the version skew from status too
+// its exit class from src/doctor/status-code.ts (the code install status exits with);
+// the wiring from the manifest's change records and the drift check
+// (src/install/drift.ts); what answers on a port from the port probe
+// (src/host/port-probe.ts); the version skew from status too
 // (src/install/version-skew.ts). Each finding says what is wrong and how to fix it.
 //
 // Read-only: doctor never changes a file, a unit or a container.
 import { readFileSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { errorMessage } from "../errors.ts";
+import type { Env } from "../host/env.ts";
 import { probePort } from "../host/port-probe.ts";
 import type { Manifest } from "../install/manifest.ts";
 import type { StatusReport } from "../install/status.ts";
 import { deployRoot, profileDir } from "../paths.ts";
 import { VERSION } from "../version.ts";
-
-type Env = Record<string, string | undefined>;
+import { statusExitCode } from "./status-code.ts";
 
 export type FindingStatus = "ok" | "info" | "warn" | "fail";
 
@@ -122,7 +123,6 @@ async function checkProfile(m: Manifest, env: Env, opts: DoctorOptions, out: Fin
   const push = (f: Omit<Finding, "profile">) => out.push({ ...f, profile: m.profile });
   const pflag = m.profile === "default" ? "" : ` --profile ${m.profile}`;
   const { deploymentStatus } = await import("../install/status.ts");
-  const { statusExitCode } = await import("../cli/install-status.ts");
   let r: StatusReport;
   try {
     r = await deploymentStatus(m, env);
