@@ -10,6 +10,7 @@ import type { ChangeRecord } from "./record.ts";
 import { atomicWrite, ensureDir, PRIVATE_FILE, readIfExists, resolveSymlinkTarget } from "../host/fs.ts";
 import { errorMessage, HeadroomError } from "../errors.ts";
 import { explainPathError } from "../host/path-check.ts";
+import type { Env } from "../host/env.ts";
 import { runCommand, type CommandRunner } from "../host/exec.ts";
 import { blockUndo } from "./block.ts";
 import type { EditData, FileEdit, UndoAdapter } from "./types.ts";
@@ -153,7 +154,7 @@ export async function applyPlannedFiles(
   persist: (records: ChangeRecord[]) => Promise<void>,
   carried: ChangeRecord[] = [],
   runner: CommandRunner = runCommand,
-  env: Record<string, string | undefined> = process.env,
+  env: Env = process.env,
 ): Promise<ChangeRecord[]> {
   const records: ChangeRecord[] = [];
   const others = priorRecords(stateDir).filter((r) => !planned.some((p) => p.target === r.path && p.edit.adapter === r.adapter));

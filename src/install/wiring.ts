@@ -2,6 +2,7 @@
 // files and commands (plan), carrying them out with write-ahead records (apply), undoing
 // them (revert), and telling what the user changed since (drift).
 import { join } from "node:path";
+import type { Env } from "../host/env.ts";
 import type { OsName } from "../host/platform.ts";
 import type { ChangeRecord } from "../edits/record.ts";
 import type { Scope } from "./manifest.ts";
@@ -15,8 +16,6 @@ import { systemShellEdits, userShellEdits } from "./scopes/shell-env.ts";
 import {
   captureCommand, parseCaptured, restoreCommand, setCommand, windowsEnvRecord, WINDOWS_ENV_ADAPTER, type WindowsEnvScope,
 } from "./scopes/windows-env.ts";
-
-type Env = Record<string, string | undefined>;
 
 export interface WiringRequest {
   scope: Scope;

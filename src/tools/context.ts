@@ -1,5 +1,5 @@
 // What a tool adapter needs to know about the machine it configures.
-export type Env = Record<string, string | undefined>;
+import type { Env } from "../host/env.ts";
 
 export interface ToolContext {
   home: string;

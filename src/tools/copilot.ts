@@ -12,7 +12,7 @@
 // (COPILOT_DEFAULT_MODEL) and, when the user has no Copilot provider key but has
 // OPENAI_API_KEY, a copy of that variable — a reference in the shell block, a copy in the
 // wrapped process's environment, never a value written to disk.
-import type { EnvRule } from "./registry.ts";
+import type { EnvRule } from "./env-rules.ts";
 
 /** The model Copilot gets when the user names none; overridden by COPILOT_MODEL or --model. */
 export const COPILOT_DEFAULT_MODEL = "gpt-4.1";

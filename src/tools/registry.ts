@@ -6,8 +6,10 @@ import { dirname, join } from "node:path";
 import { which } from "../host/exec.ts";
 import type { OsName } from "../host/platform.ts";
 import type { FileEdit } from "../edits/types.ts";
-import type { Env, ToolContext } from "./context.ts";
+import type { Env } from "../host/env.ts";
+import type { ToolContext } from "./context.ts";
 import { COPILOT_ENV_RULES, copilotEnv } from "./copilot.ts";
+import { applyEnvRules, type EnvRule } from "./env-rules.ts";
 
 // The four adapters with a config edit (and through them the JSON5, JSONC and TOML
 // parsers) are loaded on first use: `wrap` needs only the variables below and would
@@ -23,13 +25,6 @@ export type ToolName = (typeof TOOL_NAMES)[number];
 export function isToolName(name: string): name is ToolName {
   return (TOOL_NAMES as readonly string[]).includes(name);
 }
-
-/**
- * A variable headroom sets only when the user has none of `unless` (the variable itself
- * among them): to `value`, or to the value of the user's variable `from` (only when that
- * one is set; the shell block holds a reference to it, never its value).
- */
-export type EnvRule = { name: string; unless: readonly string[] } & ({ value: string; from?: undefined } | { from: string; value?: undefined });
 
 export interface ToolDef {
   name: ToolName;
@@ -130,17 +125,6 @@ export function envForTools(tools: ToolName[], port: number, host = "127.0.0.1")
 export function envRulesForTools(tools: ToolName[]): EnvRule[] {
   const out: EnvRule[] = [];
   for (const t of tools) for (const r of TOOLS[t].envRules ?? []) if (!out.some((o) => o.name === r.name)) out.push(r);
-  return out;
-}
-
-/** What the rules add to an environment that already has `userEnv` (an empty value counts as unset). */
-export function applyEnvRules(rules: readonly EnvRule[], userEnv: Env): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const r of rules) {
-    if (r.unless.some((n) => userEnv[n])) continue;
-    const value = r.from !== undefined ? userEnv[r.from] : r.value;
-    if (value) out[r.name] = value;
-  }
   return out;
 }
 

@@ -16,7 +16,8 @@ import { acquireLock, atomicWrite, ensureDir, isPidAlive, PRIVATE_FILE, readIfEx
 import { type PlannedFile, applyPlannedFiles, planFile, revertFileRecords } from "../edits/engine.ts";
 import { ChangeRecordSchema, type ChangeRecord } from "../edits/record.ts";
 import { homeDir, workspaceDir } from "../paths.ts";
-import { toolContext, type Env } from "./context.ts";
+import type { Env } from "../host/env.ts";
+import { toolContext } from "./context.ts";
 import { TOOLS, type ToolName } from "./registry.ts";
 
 /** Tools whose wrapped session needs a config edit besides environment variables. */

@@ -13,9 +13,8 @@ import { HeadroomError } from "../../errors.ts";
 import type { OsName } from "../../host/platform.ts";
 import { blockEdit } from "../../edits/block.ts";
 import type { FileEdit } from "../../edits/types.ts";
-import type { EnvRule } from "../../tools/registry.ts";
-
-type Env = Record<string, string | undefined>;
+import type { Env } from "../../host/env.ts";
+import type { EnvRule } from "../../tools/env-rules.ts";
 
 const NOTE = "# Routes coding tools through the headroom proxy; `headroom install remove` takes this out.";
 
