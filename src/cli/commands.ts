@@ -13,7 +13,7 @@ export const main: CommandDef = {
     unwrap: () => import("./unwrap.ts").then((m) => m.default),
     install: () => import("./install.ts").then((m) => m.default),
     doctor: () => import("./doctor.ts").then((m) => m.default),
-    completion: () => import("./completion.ts").then((m) => m.default),
+    completion: () => import("./completion.ts").then((m) => m.completionCommand(main)),
     healthcheck: () => import("./healthcheck.ts").then((m) => m.default),
     version: () => import("./version.ts").then((m) => m.default),
   },

@@ -1,6 +1,6 @@
 // `headroom completion bash|zsh|fish|powershell`: a completion script generated from the
-// citty command definitions (src/main.ts and the commands it loads), so a new command or
-// option is completed as soon as it is defined. What is taken from a definition:
+// citty command definitions (the tree src/cli/commands.ts hands to completionCommand, and
+// the commands it loads), so a new command or option is completed as soon as it is defined. What is taken from a definition:
 //   - subcommands (hidden ones, like `install agent`, are left out) and their descriptions;
 //   - each option, whether it takes a value, and its values when its valueHint lists
 //     them ("a|b|c"); a valueHint of "profile" completes the profile names found in
@@ -70,16 +70,21 @@ export async function commandSpec(cmd: CommandDef, name: string, path: string[] 
   return { name, path, description: meta.description ?? "", flags, subcommands, ...(positional ? { positional } : {}) };
 }
 
-export default defineCommand({
-  meta: { name: "completion", description: "Print a shell completion script: bash, zsh, fish or powershell." },
-  args: {
-    shell: { type: "positional", valueHint: SHELLS.join("|"), description: "bash, zsh, fish or powershell", required: false },
-  },
-  async run({ args }) {
-    const shell = args.shell as string | undefined;
-    if (!shell) throw new UsageError(`Name the shell: headroom completion ${SHELLS.join("|")}.`);
-    if (!(SHELLS as readonly string[]).includes(shell)) throw new UsageError(`Unknown shell "${shell}"; headroom completes ${SHELLS.join(", ")}.`);
-    const { main } = await import("./commands.ts");
-    process.stdout.write(renderCompletion(shell as Shell, await commandSpec(main, "headroom")));
-  },
-});
+/**
+ * The `completion` command, completing the tree `root` (the executable's, which
+ * src/cli/commands.ts passes in: this module does not import the tree it is part of).
+ */
+export function completionCommand(root: CommandDef) {
+  return defineCommand({
+    meta: { name: "completion", description: "Print a shell completion script: bash, zsh, fish or powershell." },
+    args: {
+      shell: { type: "positional", valueHint: SHELLS.join("|"), description: "bash, zsh, fish or powershell", required: false },
+    },
+    async run({ args }) {
+      const shell = args.shell as string | undefined;
+      if (!shell) throw new UsageError(`Name the shell: headroom completion ${SHELLS.join("|")}.`);
+      if (!(SHELLS as readonly string[]).includes(shell)) throw new UsageError(`Unknown shell "${shell}"; headroom completes ${SHELLS.join(", ")}.`);
+      process.stdout.write(renderCompletion(shell as Shell, await commandSpec(root, "headroom")));
+    },
+  });
+}
