@@ -5,17 +5,10 @@
 // a conversation whose turns land on different replicas keeps its frozen bytes.
 import { BoundedCache } from "./bounded-cache.ts";
 import { contentHash, quickKey } from "./hash.ts";
-import type { Mirrored, SharedBackend } from "./shared.ts";
+import type { ConversationState, Mirrored, SharedBackend } from "./state-types.ts";
 import { bodyChars } from "./tokens.ts";
 
-export interface ConversationState {
-  /** Key of each message as the client sent it. */
-  originals: string[];
-  /** Each compressed message exactly as it was forwarded (null for the others). */
-  forwarded: unknown[];
-  /** Whether the forwarded message differs from the client's (compressed). */
-  changed: boolean[];
-}
+export type { ConversationState };
 
 export const CONVERSATION_LIMITS = { maxEntries: 256, maxSize: 64 * 1024 * 1024, ttlMs: 60 * 60_000 };
 

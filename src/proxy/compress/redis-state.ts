@@ -15,9 +15,8 @@
 //   <prefix>cs:<key>   the stamp (a quick hash) of that JSON, so a replica whose own copy
 //                      is current reads a few bytes instead of the whole state
 import { RedisClient } from "bun";
-import type { ConversationState } from "./conversations.ts";
 import { quickKey } from "./hash.ts";
-import type { SharedBackend, SharedHealth } from "./shared.ts";
+import type { ConversationState, SharedBackend, SharedHealth } from "./state-types.ts";
 
 export interface RedisStateOptions {
   url: string;

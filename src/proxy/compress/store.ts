@@ -3,7 +3,7 @@
 // (bounded-cache.ts). With a shared store attached (shared.ts: Redis, HEADROOM_REDIS_URL)
 // every original kept here is mirrored there, and one missing here is looked up there.
 import { BoundedCache } from "./bounded-cache.ts";
-import type { Mirrored, SharedBackend } from "./shared.ts";
+import type { Mirrored, SharedBackend } from "./state-types.ts";
 
 export interface StoreLimits {
   ttlMs: number;
