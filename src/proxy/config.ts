@@ -1,12 +1,11 @@
 // Proxy settings: flags, then HEADROOM_* variables, then defaults (SPEC 3, 9.1).
+import type { Env } from "../host/env.ts";
 import { savingsPath } from "../paths.ts";
 import { DEFAULT_FRESH_THRESHOLD } from "./compress/tokens.ts";
+import type { ProxyMode } from "./compress/types.ts";
 import { upstreamTokenFromEnv } from "./tokens.ts";
 
-type Env = Record<string, string | undefined>;
-
-/** auto: cache for requests that carry cache_control (clients using prompt caching), else token. */
-export type ProxyMode = "token" | "cache" | "auto";
+export type { ProxyMode };
 
 export interface Deployment {
   profile: string;

@@ -1,5 +1,5 @@
 // Which upstream a request goes to, and which API shape its body has (SPEC 9.1).
-import type { ApiKind } from "./compress/index.ts";
+import type { ApiKind } from "./compress/types.ts";
 
 export type Provider = "anthropic" | "openai";
 

@@ -12,7 +12,6 @@
 // - token mode keeps a fresh output of ordinary size whole while it is the newest message
 //   and compresses it once, on the next turn (the remembered result keeps those bytes);
 //   one large enough to crowd the context is compressed at first sight.
-import type { ProxyMode } from "../config.ts";
 import { anthropicAdapter } from "./apis/anthropic.ts";
 import { openaiChatAdapter } from "./apis/openai-chat.ts";
 import { openaiResponsesAdapter } from "./apis/openai-responses.ts";
@@ -20,11 +19,11 @@ import { isObj, type ApiAdapter, type Json } from "./apis/types.ts";
 import { conversationKey, conversations, itemHash, withCurrentCacheControl, type ConversationState } from "./conversations.ts";
 import { CompressionFailure, REQUEST_BUDGET_MS, compressToolText, isCandidate, type Compression, type EngineOptions } from "./engine.ts";
 import { queryTerms } from "./query.ts";
+import type { ApiKind, ProxyMode } from "./types.ts";
 import { DEFAULT_FRESH_THRESHOLD, estimateBodyTokens, estimateTokens, profileFor, type TokenProfile } from "./tokens.ts";
 
 export { DEFAULT_FRESH_THRESHOLD };
-
-export type ApiKind = "anthropic-messages" | "openai-chat" | "openai-responses" | "other";
+export type { ApiKind };
 
 export interface CompressInput {
   api: ApiKind;
@@ -208,4 +207,5 @@ function cacheModeList(key: string, state: ConversationState | undefined, list: 
   return out;
 }
 
-export { handleRetrievals, type RetrievalContext } from "./retrieval/index.ts";
+export { handleRetrievals } from "./retrieval/index.ts";
+export type { RetrievalContext } from "./retrieval/context.ts";

@@ -1,9 +1,9 @@
 // POST /v1/compress and /v1/retrieve handlers (loopback callers only; the router checks).
-import type { ProxyMode } from "../config.ts";
 import { isObj } from "./apis/types.ts";
 import { HASH_PATTERN } from "./hash.ts";
-import { compressRequest, type ApiKind } from "./index.ts";
+import { compressRequest } from "./index.ts";
 import { originals } from "./store.ts";
+import type { ApiKind, ProxyMode } from "./types.ts";
 
 function error(status: number, type: string, message: string): Response {
   return Response.json({ error: { type, message } }, { status });

@@ -2,7 +2,7 @@
 // plain JSON responses and for SSE streams (see docs/compression.md, "Streams").
 import { isObj, type Json } from "../apis/types.ts";
 import { isRetrieveName, resolveHash } from "./common.ts";
-import type { RetrievalContext } from "./index.ts";
+import type { RetrievalContext } from "./context.ts";
 import { PASS, eventJson, jsonRounds, streamRounds } from "./rounds.ts";
 import { formatEvent, readEvents } from "./sse.ts";
 

@@ -1,20 +1,8 @@
 // Answers the model's headroom_retrieve calls inside the proxy so they never reach the client.
-import type { ApiKind } from "../index.ts";
 import { anthropicJson, anthropicStream } from "./anthropic.ts";
+import type { RetrievalContext } from "./context.ts";
 import { openaiChatJson, openaiChatStream } from "./openai-chat.ts";
 import { openaiResponsesJson, openaiResponsesStream } from "./openai-responses.ts";
-
-export interface RetrievalContext {
-  api: ApiKind;
-  /** The body that was forwarded (with markers and the headroom_retrieve tool). */
-  body: unknown;
-  /** Whether the client asked for a stream. */
-  stream: boolean;
-  /** The upstream's response to `body`. */
-  response: Response;
-  /** Sends another body upstream (same headers, same route) and returns its response. */
-  resend: (body: unknown) => Promise<Response>;
-}
 
 function isEventStream(response: Response): boolean {
   return (response.headers.get("content-type") ?? "").includes("text/event-stream");

@@ -1,7 +1,7 @@
 // OpenAI Chat Completions: answering headroom_retrieve tool calls inside the proxy.
 import { isObj, type Json } from "../apis/types.ts";
 import { isRetrieveName, resolveHash } from "./common.ts";
-import type { RetrievalContext } from "./index.ts";
+import type { RetrievalContext } from "./context.ts";
 import { PASS, eventJson, jsonRounds, streamRounds } from "./rounds.ts";
 import { formatEvent, readEvents } from "./sse.ts";
 

@@ -4,7 +4,7 @@
 // and how calls are found stays with each API's file.
 import type { Json } from "../apis/types.ts";
 import { MAX_ROUNDS, addUsage, jsonResponse, rebuiltHeaders, resendSafely, textResponse } from "./common.ts";
-import type { RetrievalContext } from "./index.ts";
+import type { RetrievalContext } from "./context.ts";
 import { clientStream } from "./sse.ts";
 
 /** What one round of a JSON answer decided. */
