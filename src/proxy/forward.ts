@@ -8,8 +8,8 @@ import { chatgptTarget } from "./chatgpt.ts";
 import { providerError, upstreamUnreachable } from "./error-bodies.ts";
 import { clientResponseHeaders, upstreamRequestHeaders } from "./headers.ts";
 import { relayStream } from "./relay.ts";
+import type { CompressionRecord, RequestRecord } from "./request-record.ts";
 import type { RouteInfo } from "./routing.ts";
-import type { CompressionRecord, RequestRecord } from "./stats.ts";
 import { callUpstream } from "./upstream.ts";
 import { readJsonUsage, type Usage, usageReaderFor } from "./usage.ts";
 

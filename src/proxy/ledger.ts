@@ -6,7 +6,7 @@ import { readFileSync, renameSync } from "node:fs";
 import { chmod, mkdir, open, readFile, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { resolveSymlinkTarget } from "../host/fs.ts";
-import type { RequestRecord } from "./stats.ts";
+import type { RequestRecord } from "./request-record.ts";
 
 export const HISTORY_LIMIT = 720; // 30 days of hourly buckets
 

@@ -2,35 +2,12 @@
 // usage the upstream reported. Percentiles (/stats) come from a bounded window of recent
 // samples; /metrics gets labelled counters and histograms in seconds (Series, Histogram),
 // all of which start at 0 with the process.
-import { type CacheNet, CacheAccount } from "./cache-account.ts";
+import { CacheAccount } from "./cache-account.ts";
+import type { CompressionRecord, RequestRecord } from "./request-record.ts";
 import type { Provider } from "./routing.ts";
 import { ByUser } from "./user-stats.ts";
-import type { Usage } from "./usage.ts";
 
-export interface CompressionRecord {
-  tokensBefore: number;
-  tokensAfter: number;
-  changed: boolean;
-  failed: boolean;
-  savedByKind: Record<string, number>;
-  /** Emulated prompt-cache bill of the original and the forwarded body (Anthropic requests the compressor saw). */
-  cache?: CacheNet;
-}
-
-export interface RequestRecord {
-  provider: Provider;
-  status: number;
-  model?: string;
-  project?: string;
-  /** The gateway user (HEADROOM_TOKENS_FILE), counted in byUser. */
-  user?: string;
-  usage?: Usage;
-  /** Arrival to last byte relayed. */
-  latencyMs: number;
-  /** Time spent in the proxy itself: before the upstream call and after its headers arrived. */
-  overheadMs: number;
-  compression?: CompressionRecord;
-}
+export type { CompressionRecord, RequestRecord };
 
 export interface Summary {
   avg: number;

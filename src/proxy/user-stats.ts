@@ -5,7 +5,7 @@
 // (Stats.requestSeries / tokenSeries), not from here. In memory, per replica, like
 // the rest of the stats until they move to Redis. The number of users is bounded by the
 // tokens file.
-import type { RequestRecord } from "./stats.ts";
+import type { RequestRecord } from "./request-record.ts";
 
 export interface UserCounters {
   requests: number;

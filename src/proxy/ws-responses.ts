@@ -17,8 +17,8 @@ import { chatgptTarget } from "./chatgpt.ts";
 import type { CompressResult } from "./compress/index.ts";
 import type { ProxyContext } from "./context.ts";
 import { upstreamRequestHeaders } from "./headers.ts";
+import type { CompressionRecord, RequestRecord } from "./request-record.ts";
 import type { RouteInfo } from "./routing.ts";
-import type { CompressionRecord, RequestRecord } from "./stats.ts";
 import { readJsonUsage, type Usage } from "./usage.ts";
 
 /** How long the upstream may take to accept the WebSocket upgrade. */
