@@ -68,7 +68,7 @@ function valueFlags(def: ArgsDef): Set<string> {
 const NEGATIVE_NUMBER = /^-\d+(\.\d+)?$/;
 
 /** A string flag that may be given many times; see repeatedValues. `unique` drops repeats of a value. */
-export interface RepeatableArg {
+interface RepeatableArg {
   type: "string";
   repeatable: true;
   unique?: boolean;

@@ -1,9 +1,8 @@
 // Whether the CLI colours its output, decided once per stream: FORCE_COLOR (any value
 // but "0" or "false") turns colour on, FORCE_COLOR=0 and NO_COLOR (any non-empty value,
 // https://no-color.org) turn it off, TERM=dumb turns it off; otherwise colour only when
-// the stream is a terminal. Free of imports, so help and messages can use it cheaply.
-
-type Env = Record<string, string | undefined>;
+// the stream is a terminal. Free of runtime imports, so help and messages can use it cheaply.
+import type { Env } from "../host/env.ts";
 
 export interface StreamLike {
   isTTY?: boolean;
@@ -44,11 +43,6 @@ export function paint(enabled: boolean): Paint {
     yellow: sgr(enabled, 33, 39),
     cyan: sgr(enabled, 36, 39),
   };
-}
-
-/** Colours for stdout (help, results) and stderr (messages), decided from the environment. */
-export function paintFor(which: "stdout" | "stderr", env: Env = process.env): Paint {
-  return paint(colorEnabled(which === "stdout" ? process.stdout : process.stderr, env));
 }
 
 // biome-ignore lint: the escape character is the point

@@ -3,9 +3,9 @@
 // no failure); 1 otherwise. --json prints the report as one object.
 import { defineCommand } from "citty";
 import type { DoctorReport, Finding } from "../doctor/checks.ts";
+import { EXIT } from "../errors.ts";
 import { rejectUnknownFlags } from "./args.ts";
 import { colorEnabled, paint } from "./color.ts";
-import { EXIT } from "./exit-codes.ts";
 
 const args = {
   profile: { type: "string", valueHint: "profile", description: "Check only this deployment profile" },
@@ -13,7 +13,7 @@ const args = {
 } as const;
 
 /** The report as one screen: this machine's findings, then each profile's, each problem followed by its fix. */
-export function formatDoctor(r: DoctorReport, color = false): string {
+function formatDoctor(r: DoctorReport, color = false): string {
   const p = paint(color);
   const mark: Record<Finding["status"], string> = { ok: p.green("ok  "), info: p.dim("info"), warn: p.yellow("warn"), fail: p.red("FAIL") };
   const lines = [p.bold(`headroom doctor (headroom ${r.version}, ${r.binary})`)];

@@ -4,10 +4,6 @@
 
 import { EXIT } from "../errors.ts";
 
-export { EXIT };
-
-export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
-
 /** One line per code, for help screens and docs. */
 export const EXIT_TABLE: readonly [number, string][] = [
   [EXIT.ok, "success; for status and doctor: running and healthy"],

@@ -3,6 +3,7 @@
 // a terminal, never padded past the text), subcommands, two or three examples and, where
 // a command has them, the exit codes. Colour only where src/cli/color.ts allows it.
 import type { ArgDef, CommandDef, CommandMeta } from "citty";
+import type { Env } from "../host/env.ts";
 import { type Paint, colorEnabled, paint } from "./color.ts";
 import { HELP } from "./examples.ts";
 import { EXIT_TABLE } from "./exit-codes.ts";
@@ -20,14 +21,14 @@ export interface HelpOptions {
 }
 
 /** Options every command accepts (src/cli/args.ts rejectUnknownFlags allows them). */
-export const GLOBAL_FLAGS: [string, string][] = [
+const GLOBAL_FLAGS: [string, string][] = [
   ["-q, --quiet", "Print only errors and warnings"],
   ["--verbose", "Also print debug lines, and a stack trace on failure"],
   ["-h, --help", "Show this help"],
 ];
 
 /** Commands whose options they do not know go to another program (src/wrap/argv.ts). */
-export const PASS_THROUGH = new Set(["headroom wrap"]);
+const PASS_THROUGH = new Set(["headroom wrap"]);
 
 /**
  * The global options a command shows: all of them, less any the command defines itself
@@ -60,12 +61,12 @@ export function wrapText(text: string, width: number): string[] {
 }
 
 /** `<name>` placeholder of a string flag: its valueHint when that is one word, else the flag's name. */
-export function placeholder(name: string, arg: ArgDef): string {
+function placeholder(name: string, arg: ArgDef): string {
   const hint = (arg as { valueHint?: string }).valueHint;
   return hint && /^[A-Za-z][\w=-]*$/.test(hint) ? hint : name.replace(/^.*-/, "");
 }
 
-export function flagLabel(name: string, arg: ArgDef): string {
+function flagLabel(name: string, arg: ArgDef): string {
   const alias = (arg as { alias?: string | string[] }).alias;
   const aliases = (Array.isArray(alias) ? alias : alias ? [alias] : []).map((a) => (a.length === 1 ? `-${a}` : `--${a}`));
   const type = arg.type ?? "string";
@@ -153,7 +154,7 @@ export async function renderHelp(chain: CommandDef[], opts: HelpOptions = {}): P
 }
 
 /** The width and colour for help on this process's stdout. */
-export function stdoutHelpOptions(env: Record<string, string | undefined> = process.env): HelpOptions {
+export function stdoutHelpOptions(env: Env = process.env): HelpOptions {
   const tty = process.stdout.isTTY === true;
   const cols = tty ? process.stdout.columns : Number(env.COLUMNS) || 0;
   return { width: Math.min(100, cols > 0 ? cols : 80), color: colorEnabled(process.stdout, env) };

@@ -9,10 +9,9 @@
 // Data (status reports, plans, JSON, completion scripts) is not a message: commands print
 // it on stdout themselves, so --quiet never hides what a script asked for.
 import { type ConsolaInstance, type ConsolaReporter, createConsola, type LogObject } from "consola/core";
+import type { Env } from "../host/env.ts";
 import { colorEnabled, paint } from "./color.ts";
 import { errorLine } from "./report-error.ts";
-
-type Env = Record<string, string | undefined>;
 
 export const LEVEL = { quiet: 1, normal: 3, verbose: 4 } as const;
 
@@ -57,7 +56,7 @@ function text(o: LogObject): string {
   return o.args.map((a) => (a instanceof Error ? a.message : typeof a === "string" ? a : JSON.stringify(a))).join(" ");
 }
 
-export function reporter(sink: Sink): ConsolaReporter {
+function reporter(sink: Sink): ConsolaReporter {
   const e = () => paint(sink.errColor());
   return {
     log(obj) {

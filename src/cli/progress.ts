@@ -3,9 +3,8 @@
 // second, only when stdout and stderr are terminals (not TERM=dumb), and never with
 // --json or --quiet. The line is erased when the wait ends, so what follows reads as if
 // it had never been there. Elsewhere it is silent: pipes and logs get no control codes.
+import type { Env } from "../host/env.ts";
 import { colorEnabled } from "./color.ts";
-
-type Env = Record<string, string | undefined>;
 
 export interface ProgressStream {
   isTTY?: boolean;

@@ -10,7 +10,7 @@ import { proxyFlagsFromArgs, proxyValueArgs } from "./proxy-flags.ts";
 
 export { proxyFlagsFromArgs };
 
-export const proxyArgs = {
+const proxyArgs = {
   host: { type: "string", valueHint: "host", description: "Address to bind (default 127.0.0.1, HEADROOM_HOST)" },
   port: { type: "string", valueHint: "port", description: "Port to bind (default 8787, HEADROOM_PORT)" },
   ...proxyValueArgs,

@@ -27,21 +27,21 @@ export function wantsJson(argv: string[]): boolean {
   return (dashdash === -1 ? argv : argv.slice(0, dashdash)).includes("--json");
 }
 
-export interface ErrorReport {
+interface ErrorReport {
   message: string;
   hint?: string;
   code: number;
   stack?: string;
 }
 
-export function describeError(err: unknown): ErrorReport {
+function describeError(err: unknown): ErrorReport {
   if (err instanceof HeadroomError) return { message: err.message, ...(err.hint ? { hint: err.hint } : {}), code: err.exitCode, stack: err.stack };
   const message = `unexpected error: ${err instanceof Error ? err.message : String(err)}`;
   return { message, code: EXIT.failure, stack: err instanceof Error ? err.stack : undefined };
 }
 
 /** The one JSON object a failed `--json` command prints. */
-export function jsonFailure(r: Pick<ErrorReport, "message" | "hint" | "code">): string {
+function jsonFailure(r: Pick<ErrorReport, "message" | "hint" | "code">): string {
   return JSON.stringify({ ok: false, error: r.message, ...(r.hint ? { hint: r.hint } : {}), code: r.code });
 }
 
