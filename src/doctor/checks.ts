@@ -51,10 +51,10 @@ export interface DoctorOptions {
 }
 
 /** Provider keys and tokens headroom's tools use, reported by name only. */
-export const KEY_NAMES = ["ANTHROPIC_API_KEY", "OPENAI_API_KEY", "COPILOT_PROVIDER_API_KEY", "HEADROOM_PROXY_TOKEN"] as const;
+const KEY_NAMES = ["ANTHROPIC_API_KEY", "OPENAI_API_KEY", "COPILOT_PROVIDER_API_KEY", "HEADROOM_PROXY_TOKEN"] as const;
 
 /** Base-URL variables the wiring sets (SPEC 4.3): in this shell they should reach a healthy proxy. */
-export const BASE_URL_VARS = ["ANTHROPIC_BASE_URL", "OPENAI_BASE_URL", "OPENAI_API_BASE", "COPILOT_PROVIDER_BASE_URL"] as const;
+const BASE_URL_VARS = ["ANTHROPIC_BASE_URL", "OPENAI_BASE_URL", "OPENAI_API_BASE", "COPILOT_PROVIDER_BASE_URL"] as const;
 
 function sameFile(a: string, b: string): boolean {
   try {
@@ -70,7 +70,7 @@ function sameFile(a: string, b: string): boolean {
 const octal = (mode: number) => `0${(mode & 0o777).toString(8)}`;
 
 /** Files and folders under `dir` (the folder itself first) whose mode is not private (0600 / 0700). */
-export function loosePaths(dir: string): { path: string; mode: number; dir: boolean }[] {
+function loosePaths(dir: string): { path: string; mode: number; dir: boolean }[] {
   const out: { path: string; mode: number; dir: boolean }[] = [];
   const walk = (p: string) => {
     let st: ReturnType<typeof statSync>;
@@ -93,7 +93,7 @@ export function loosePaths(dir: string): { path: string; mode: number; dir: bool
 }
 
 /** The loopback port a base URL points at, or null when it is not a local URL. */
-export function loopbackPort(url: string): number | null {
+function loopbackPort(url: string): number | null {
   let u: URL;
   try {
     u = new URL(url);

@@ -4,7 +4,7 @@ import { UsageError } from "../errors.ts";
 import { given } from "./given.ts";
 
 /** The compression modes, as the user names them (the same union as src/proxy/config.ts's ProxyMode). */
-export const PROXY_MODES = ["auto", "token", "cache"] as const;
+const PROXY_MODES = ["auto", "token", "cache"] as const;
 export type ProxyMode = (typeof PROXY_MODES)[number];
 
 /** auto, token or cache; `what` names the flag or variable in the message. */
