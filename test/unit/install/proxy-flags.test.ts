@@ -1,7 +1,7 @@
 // `install apply` and `headroom proxy` validate the proxy's flags with the same code: the
 // same values pass, the same values fail with the same sentence.
 import { expect, test } from "bun:test";
-import { proxyFlagsFromArgs } from "../../../src/cli/proxy.ts";
+import { proxyFlagsFromArgs } from "../../../src/cli/proxy-flags.ts";
 import { buildManifest } from "../../../src/install/plan.ts";
 
 const env = { HOME: "/home/u", HEADROOM_WORKSPACE_DIR: "/home/u/.headroom" };
