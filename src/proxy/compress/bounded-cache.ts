@@ -1,7 +1,9 @@
-// A bounded in-memory map: least recently used entries go first, every entry expires
-// after its TTL, and both the entry count and the total size are capped. Serves the store
-// of originals (store.ts) and cache mode's conversation memory (conversations.ts).
+// The one bounded in-memory map of the compression side: least recently used entries go
+// first, every entry expires after its TTL, and both the entry count and the total size
+// are capped. Serves the store of originals (store.ts), cache mode's conversation memory
+// (conversations.ts) and the engine's memory of results (engine.ts).
 export interface CacheLimits {
+  /** Lifetime of an entry from its last write; Infinity: entries never expire. */
   ttlMs: number;
   /** Cap on the sum of the sizes the caller gives each entry. */
   maxSize: number;

@@ -1,6 +1,7 @@
 // Compresses one tool output: picks the compressor by the content's shape, adds the marker,
 // keeps the original retrievable, and remembers the result by the original's hash so the
 // same tool output is forwarded with the same bytes on every later turn.
+import { BoundedCache } from "./bounded-cache.ts";
 import { commitLogCompressor } from "./compressors/commit-log.ts";
 import { diffCompressor } from "./compressors/diff.ts";
 import { jsonArrayCompressor } from "./compressors/json-array.ts";
@@ -62,48 +63,17 @@ export class CompressionFailure extends Error {
   }
 }
 
-/** Results by a quick key of the original (null: looked at, not worth compressing). Bounded, oldest first out. */
-class Memo {
-  private map = new Map<string, Omit<Compression, "tokensBefore" | "tokensAfter"> | null>();
-  private chars = 0;
-  constructor(
-    private maxEntries = 8192,
-    private maxChars = 32 * 1024 * 1024,
-  ) {}
-  get(key: string) {
-    const value = this.map.get(key);
-    if (value !== undefined) {
-      this.map.delete(key);
-      this.map.set(key, value);
-    }
-    return value;
-  }
-  has(key: string) {
-    return this.map.has(key);
-  }
-  set(key: string, value: Omit<Compression, "tokensBefore" | "tokensAfter"> | null) {
-    const old = this.map.get(key);
-    if (old) this.chars -= old.text.length;
-    this.map.delete(key);
-    this.map.set(key, value);
-    if (value) this.chars += value.text.length;
-    for (const [k, v] of this.map) {
-      if (this.map.size <= this.maxEntries && this.chars <= this.maxChars) break;
-      this.map.delete(k);
-      if (v) this.chars -= v.text.length;
-    }
-  }
-  clear() {
-    this.map.clear();
-    this.chars = 0;
-  }
-}
+/** A remembered result: the compressed text and what made it (null: looked at, not worth compressing). */
+type Remembered = Omit<Compression, "tokensBefore" | "tokensAfter"> | null;
 
-const memos = new WeakMap<readonly Compressor[], Memo>();
+/** Results by a quick key of the original: bounded, least recently used out, never expiring; a result's size is its text's length. */
+const MEMO_LIMITS = { ttlMs: Number.POSITIVE_INFINITY, maxSize: 32 * 1024 * 1024, maxEntries: 8192 };
 
-function memoFor(compressors: readonly Compressor[]): Memo {
+const memos = new WeakMap<readonly Compressor[], BoundedCache<Remembered>>();
+
+function memoFor(compressors: readonly Compressor[]): BoundedCache<Remembered> {
   let memo = memos.get(compressors);
-  if (!memo) memos.set(compressors, (memo = new Memo()));
+  if (!memo) memos.set(compressors, (memo = new BoundedCache<Remembered>(MEMO_LIMITS)));
   return memo;
 }
 
@@ -133,9 +103,9 @@ export function compressToolText(text: string, ctx: CompressorContext, opts: Eng
   const memo = memoFor(compressors);
   // Seen before: the same bytes again (and the original kept retrievable).
   const key = quickKey(text);
-  if (memo.has(key)) {
-    const hit = memo.get(key);
-    if (!hit) return null;
+  const hit = memo.get(key);
+  if (hit !== undefined) {
+    if (hit === null) return null;
     store.put(hit.hash, text); // refreshes the TTL while the conversation goes on
     return { ...hit, tokensBefore, tokensAfter: estimateTokens(hit.text, profile) };
   }
@@ -158,10 +128,10 @@ export function compressToolText(text: string, ctx: CompressorContext, opts: Eng
     const tokensAfter = estimateTokens(compressed, profile);
     if (tokensAfter >= tokensBefore) continue;
     const result = { text: compressed, kind: compressor.kind, hash };
-    memo.set(key, result);
+    memo.set(key, result, compressed.length);
     store.put(hash, text);
     return { ...result, tokensBefore, tokensAfter };
   }
-  memo.set(key, null);
+  memo.set(key, null, 0);
   return null;
 }
