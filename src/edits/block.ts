@@ -2,19 +2,11 @@
 // The file's line endings are kept, and so is a missing trailing newline: the separator
 // headroom had to add is recorded and taken out again with the block.
 import { HeadroomError } from "../errors.ts";
-import { eolOf, type ComputedEdit, type EditData, type FileEdit, type UndoAdapter } from "./types.ts";
+import type { ShellBlockPayload } from "./record.ts";
+import { eolOf, type ComputedEdit, type FileEdit, type UndoAdapter } from "./types.ts";
 
 export const BLOCK_START = "# >>> headroom persistent env >>>";
 export const BLOCK_END = "# <<< headroom persistent env <<<";
-
-interface BlockData {
-  start: string;
-  end: string;
-  /** The block's lines (without line endings), to tell drift. */
-  lines: string[];
-  /** What headroom added before the block when it appended it. */
-  separator: string;
-}
 
 function findBlock(text: string, start: string, end: string): { from: number; to: number } | null {
   const s = text.indexOf(start);
@@ -27,12 +19,11 @@ function findBlock(text: string, start: string, end: string): { from: number; to
 }
 
 /** `lines` are the block's inner lines; the markers are added around them. */
-export function blockEdit(adapter: string, path: string, lines: string[], markers = { start: BLOCK_START, end: BLOCK_END }): FileEdit {
+export function blockEdit(adapter: string, path: string, lines: string[], markers = { start: BLOCK_START, end: BLOCK_END }): FileEdit<ShellBlockPayload> {
   return {
     adapter,
-    kind: "shell-block",
     path,
-    compute(before): ComputedEdit {
+    compute(before): ComputedEdit<ShellBlockPayload> {
       const text = before ?? "";
       const eol = eolOf(before);
       const all = [markers.start, ...lines, markers.end];
@@ -55,16 +46,14 @@ export function blockEdit(adapter: string, path: string, lines: string[], marker
         if (text.trim().length > 0) separator += eol;
         after = text + separator + block;
       }
-      const data: BlockData = { start: markers.start, end: markers.end, lines: all, separator };
-      return { after, data: data as unknown as EditData };
+      return { after, data: { start: markers.start, end: markers.end, lines: all, separator, kind: "shell-block" } };
     },
   };
 }
 
-export const blockUndo: UndoAdapter = {
+export const blockUndo: UndoAdapter<ShellBlockPayload> = {
   name: "shell-block",
-  strip(text, raw) {
-    const data = raw as unknown as BlockData;
+  strip(text, data) {
     const found = findBlock(text, data.start, data.end);
     if (!found) return text;
     let from = found.from;
@@ -79,8 +68,7 @@ export const blockUndo: UndoAdapter = {
     }
     return text.slice(0, from) + text.slice(found.to);
   },
-  drift(text, raw, path) {
-    const data = raw as unknown as BlockData;
+  drift(text, data, path) {
     const found = findBlock(text, data.start, data.end);
     if (!found) return [`${path}: the headroom block was removed since headroom added it.`];
     const current = text.slice(found.from, found.to).split(/\r?\n/).filter((l, i, a) => i < a.length - 1 || l !== "");

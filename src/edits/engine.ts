@@ -6,31 +6,41 @@
 import { createHash } from "node:crypto";
 import { basename, dirname, join } from "node:path";
 import { existsSync, rmdirSync, rmSync } from "node:fs";
-import type { ChangeRecord } from "./record.ts";
+import { type ChangeData, type ChangeRecord, type EditPayload, type FileChangeData, fileChangeData } from "./record.ts";
 import { atomicWrite, ensureDir, PRIVATE_FILE, readIfExists, resolveSymlinkTarget } from "../host/fs.ts";
 import { errorMessage, HeadroomError } from "../errors.ts";
 import { explainPathError } from "../host/path-check.ts";
 import type { Env } from "../host/env.ts";
 import { runCommand, type CommandRunner } from "../host/exec.ts";
 import { blockUndo } from "./block.ts";
-import type { EditData, FileEdit, UndoAdapter } from "./types.ts";
+import type { FileEdit, UndoAdapter } from "./types.ts";
 
-// Undo adapters by the name their records carry. The JSON and TOML ones (and their
-// parsers) are loaded only when a record actually needs stripping or a drift check.
-const UNDO: Record<string, () => Promise<UndoAdapter>> = {
-  "json-keys": () => import("./json-keys.ts").then((m) => m.jsonKeysUndo),
-  "toml-keys": () => import("./toml-keys.ts").then((m) => m.tomlUndo),
-  "shell-block": async () => blockUndo,
-};
-
-/** Registers the undo side of an adapter under the name its records carry. */
-export function registerUndo(name: string, undo: UndoAdapter): void {
-  UNDO[name] = async () => undo;
+/** An undo adapter bound to one record's data. */
+interface BoundUndo {
+  strip(text: string, path: string): string;
+  drift(text: string, path: string): string[];
 }
 
-export async function undoFor(record: ChangeRecord): Promise<UndoAdapter | undefined> {
-  const kind = (record.data?.kind as string | undefined) ?? record.adapter;
-  return Object.hasOwn(UNDO, kind) ? UNDO[kind]!() : undefined;
+function bind<P extends EditPayload>(undo: UndoAdapter<P>, data: P): BoundUndo {
+  return { strip: (text, path) => undo.strip(text, data, path), drift: (text, path) => undo.drift(text, data, path) };
+}
+
+/**
+ * The undo adapter of the record's kind, or undefined for a kind that is not a file edit.
+ * The JSON and TOML ones (and their parsers) are loaded only when a record actually needs
+ * stripping or a drift check.
+ */
+async function undoFor(data: ChangeData | undefined): Promise<BoundUndo | undefined> {
+  switch (data?.kind) {
+    case "json-keys":
+      return bind((await import("./json-keys.ts")).jsonKeysUndo, data);
+    case "toml-keys":
+      return bind((await import("./toml-keys.ts")).tomlUndo, data);
+    case "shell-block":
+      return bind(blockUndo, data);
+    default:
+      return undefined;
+  }
 }
 
 export function sha256(data: string | Uint8Array): string {
@@ -44,7 +54,7 @@ export interface PlannedFile {
   /** Current content, null when absent. */
   before: string | null;
   after: string;
-  data: EditData;
+  data: FileChangeData;
   /** The content to restore on undo (the original, or the original minus an earlier headroom edit). */
   original: Uint8Array | null;
   existed: boolean;
@@ -69,10 +79,6 @@ function writePriorRecords(stateDir: string, records: ChangeRecord[]): void {
   atomicWrite(join(stateDir, "records.json"), JSON.stringify(records, null, 2) + "\n", { mode: PRIVATE_FILE, forceMode: true });
 }
 
-function kindOf(edit: FileEdit): string {
-  return edit.kind;
-}
-
 /** Reads and computes one edit. Throws (naming the path) when the file cannot be used. */
 export async function planFile(edit: FileEdit, stateDir: string | null): Promise<PlannedFile> {
   const target = resolveSymlinkTarget(edit.path);
@@ -90,10 +96,10 @@ export async function planFile(edit: FileEdit, stateDir: string | null): Promise
   let original: Uint8Array | null = raw;
   let existed = raw !== null;
   let base = before;
-  let carriedDirs: unknown;
+  let carriedDirs: string[] | undefined;
   if (prior && before !== null) {
     if (sha256(raw!) === prior.appliedSha256) {
-      carriedDirs = prior.data?.createdDirs;
+      carriedDirs = fileChangeData(prior)?.createdDirs;
       original = prior.backup ? readIfExists(prior.backup) : null;
       existed = prior.existed;
       if (prior.existed && original === null) {
@@ -101,21 +107,21 @@ export async function planFile(edit: FileEdit, stateDir: string | null): Promise
       }
       base = original === null ? null : Buffer.from(original).toString("utf8");
     } else {
-      const undo = await undoFor(prior);
+      const undo = await undoFor(prior.data);
       if (undo) {
-        base = undo.strip(before, prior.data ?? {}, target);
+        base = undo.strip(before, target);
         original = Buffer.from(base, "utf8");
       }
     }
   }
   const { after, data } = edit.compute(base);
-  const full: EditData = { ...data, kind: kindOf(edit), configuredPath: edit.path };
+  const full: FileChangeData = { ...data, configuredPath: edit.path };
   if (raw === null) {
     // Folders the write will create, so that undoing a created file leaves no empty folder behind.
     const created: string[] = [];
     for (let d = dirname(target); !existsSync(d) && dirname(d) !== d; d = dirname(d)) created.push(d);
     if (created.length > 0) full.createdDirs = created;
-  } else if (!existed && Array.isArray(carriedDirs)) {
+  } else if (!existed && carriedDirs) {
     full.createdDirs = carriedDirs;
   }
   const planned: PlannedFile = { edit, target, before, after, data: full, original, existed };
@@ -178,7 +184,7 @@ export async function applyPlannedFiles(
     await persist(all);
     if (p.commands) {
       for (const argv of p.commands) {
-        const r = await runner(argv, { timeoutMs: 60_000, env: { ...env, ...(p.data.commandEnv as Record<string, string> | undefined) } });
+        const r = await runner(argv, { timeoutMs: 60_000, env: { ...env, ...p.data.commandEnv } });
         if (r.code !== 0) {
           throw new HeadroomError(`\`${argv.join(" ")}\` failed (exit ${r.code}): ${(r.stderr || r.stdout).trim().split("\n")[0] ?? ""}`);
         }
@@ -200,8 +206,8 @@ export async function applyPlannedFiles(
 }
 
 function dropPrior(record: ChangeRecord): void {
-  const stateDir = record.data?.stateDir;
-  if (typeof stateDir !== "string") return;
+  const stateDir = fileChangeData(record)?.stateDir;
+  if (stateDir === undefined) return;
   const rest = priorRecords(stateDir).filter((r) => !(r.path === record.path && r.adapter === record.adapter));
   try {
     writePriorRecords(stateDir, rest);
@@ -213,7 +219,7 @@ function dropPrior(record: ChangeRecord): void {
 /** Deletes a file headroom created, and the folders it created for it when they are empty. */
 function removeCreated(record: ChangeRecord): void {
   rmSync(record.path, { force: true });
-  const dirs = (record.data?.createdDirs as string[] | undefined) ?? [];
+  const dirs = fileChangeData(record)?.createdDirs ?? [];
   for (const d of dirs) {
     try {
       rmdirSync(d);
@@ -244,21 +250,22 @@ export async function revertFileRecord(record: ChangeRecord, runner: CommandRunn
     if (backup !== null && Buffer.compare(Buffer.from(backup), raw) === 0) {
       // Never written (a crash before the write) or already put back by the user.
     } else {
-      const cmds = record.data?.revertCommands as string[][] | undefined;
+      const data = fileChangeData(record);
+      const cmds = data?.revertCommands;
       if (cmds && cmds.length > 0 && cmds[0]![0] && (await cliAvailable(cmds[0]![0], runner))) {
         for (const argv of cmds) {
-          const r = await runner(argv, { timeoutMs: 60_000, env: { ...process.env, ...(record.data?.commandEnv as Record<string, string> | undefined) } });
+          const r = await runner(argv, { timeoutMs: 60_000, env: { ...process.env, ...data?.commandEnv } });
           if (r.code !== 0) throw new HeadroomError(`Cannot revert ${record.path}: \`${argv.join(" ")}\` failed (exit ${r.code}).`);
         }
         dropPrior(record);
         return "stripped";
       }
-      const undo = await undoFor(record);
+      const undo = await undoFor(data);
       if (!undo) throw new HeadroomError(`Cannot revert ${record.path}: unknown change kind "${record.adapter}".`);
       const text = raw.toString("utf8");
       let stripped: string;
       try {
-        stripped = undo.strip(text, record.data ?? {}, record.path);
+        stripped = undo.strip(text, record.path);
       } catch (err) {
         throw new HeadroomError(`Cannot revert ${record.path}: ${errorMessage(err)}`);
       }
@@ -284,9 +291,9 @@ export async function fileDrift(record: ChangeRecord): Promise<string[]> {
   const raw = readIfExists(record.path);
   if (raw === null) return [`${record.path}: the file was deleted since headroom changed it.`];
   if (sha256(raw) === record.appliedSha256) return [];
-  const undo = await undoFor(record);
+  const undo = await undoFor(record.data);
   if (!undo) return [];
-  return undo.drift(raw.toString("utf8"), record.data ?? {}, record.path);
+  return undo.drift(raw.toString("utf8"), record.path);
 }
 
 export interface RevertResult {

@@ -2,25 +2,14 @@
 // recorded; taken out again (previous value back) only where they still hold headroom's value.
 import JSON5 from "json5";
 import { parseTree, printParseErrorCode, type ParseError } from "jsonc-parser";
-import { HeadroomError } from "../errors.ts";
+import { errorMessage, HeadroomError } from "../errors.ts";
 import { getValue, hasPath, isPlainObject, jsonEqual, readTree, removeValue, setValue, type JsonPath } from "./json-tree.ts";
-import type { ComputedEdit, EditData, FileEdit, UndoAdapter } from "./types.ts";
+import type { JsonKeysPayload } from "./record.ts";
+import type { ComputedEdit, FileEdit, UndoAdapter } from "./types.ts";
 
-export type JsonFormat = "json" | "jsonc" | "json5";
+export type JsonFormat = JsonKeysPayload["format"];
 
-export interface KeyEntry {
-  path: JsonPath;
-  value: unknown;
-  hadPrevious: boolean;
-  previous?: unknown;
-}
-
-interface KeysData {
-  format: JsonFormat;
-  entries: KeyEntry[];
-  /** Parent objects headroom created, taken out again when they end up empty. */
-  created: JsonPath[];
-}
+export type KeyEntry = JsonKeysPayload["entries"][number];
 
 function position(text: string, offset: number): string {
   const before = text.slice(0, offset);
@@ -41,7 +30,7 @@ export function parseJsonText(text: string, path: string, format: JsonFormat): R
       value = JSON5.parse(text);
     }
   } catch (err) {
-    throw new HeadroomError(`Cannot parse ${path} (${(err as Error).message.replace(/\.$/, "")}); headroom changed nothing.`, "Fix the file and try again.");
+    throw new HeadroomError(`Cannot parse ${path} (${errorMessage(err).replace(/\.$/, "")}); headroom changed nothing.`, "Fix the file and try again.");
   }
   if (!isPlainObject(value)) {
     throw new HeadroomError(`Cannot use ${path}: its top level is not an object; headroom changed nothing.`, "Fix the file and try again.");
@@ -61,12 +50,11 @@ export function jsonKeysEdit(
   path: string,
   format: JsonFormat,
   wantedOrFn: Wanted | ((doc: Record<string, unknown> | null) => Wanted),
-): FileEdit {
+): FileEdit<JsonKeysPayload> {
   return {
     adapter,
-    kind: "json-keys",
     path,
-    compute(before): ComputedEdit {
+    compute(before): ComputedEdit<JsonKeysPayload> {
       let text = before ?? "";
       const doc = parseJsonText(text, path, format);
       if (doc === null) text = "{}\n";
@@ -93,8 +81,7 @@ export function jsonKeysEdit(
       for (const e of entries) {
         if (!jsonEqual(lookup(check, e.path), e.value)) throw new HeadroomError(`Internal error: editing ${path} did not set ${dotted(e.path)}; nothing was written.`);
       }
-      const data: KeysData = { format, entries, created };
-      return { after: text, data: data as unknown as EditData };
+      return { after: text, data: { format, entries, created, kind: "json-keys" } };
     },
   };
 }
@@ -108,10 +95,9 @@ function lookup(doc: unknown, path: JsonPath): unknown {
   return cur;
 }
 
-export const jsonKeysUndo: UndoAdapter = {
+export const jsonKeysUndo: UndoAdapter<JsonKeysPayload> = {
   name: "json-keys",
-  strip(text, raw, path) {
-    const data = raw as unknown as KeysData;
+  strip(text, data, path) {
     parseJsonText(text, path, data.format);
     let out = text;
     for (const e of [...data.entries].reverse()) {
@@ -125,13 +111,12 @@ export const jsonKeysUndo: UndoAdapter = {
     if (readTree(out) !== null) parseJsonText(out, path, data.format);
     return out;
   },
-  drift(text, raw, path) {
-    const data = raw as unknown as KeysData;
+  drift(text, data, path) {
     let doc: unknown;
     try {
       doc = parseJsonText(text, path, data.format);
     } catch (err) {
-      return [`${path}: ${(err as Error).message}`];
+      return [`${path}: ${errorMessage(err)}`];
     }
     const lines: string[] = [];
     for (const e of data.entries) {

@@ -3,9 +3,10 @@
 // value replaced in place and remembered) and whole tables headroom owns. smol-toml only
 // validates, before anything is written.
 import { parse as parseToml } from "smol-toml";
-import { HeadroomError } from "../errors.ts";
+import { errorMessage, HeadroomError } from "../errors.ts";
 import { findTable, rootStatements, scanToml } from "./toml-text.ts";
-import { eolOf, type ComputedEdit, type EditData, type FileEdit, type UndoAdapter } from "./types.ts";
+import type { TomlKeysPayload } from "./record.ts";
+import { eolOf, type ComputedEdit, type FileEdit, type UndoAdapter } from "./types.ts";
 
 export interface TomlRootKey {
   key: string;
@@ -13,16 +14,11 @@ export interface TomlRootKey {
   literal: string;
 }
 
-interface TomlData {
-  rootKeys: { key: string; literal: string; previous?: string }[];
-  tables: { name: string; text: string; separator: string }[];
-}
-
 export function parseTomlText(text: string, path: string): Record<string, unknown> {
   try {
-    return parseToml(text) as Record<string, unknown>;
+    return parseToml(text);
   } catch (err) {
-    const msg = (err as Error).message.split("\n")[0] ?? "";
+    const msg = errorMessage(err).split("\n")[0] ?? "";
     throw new HeadroomError(`Cannot parse ${path} (${msg.replace(/\.$/, "")}); headroom changed nothing.`, "Fix the file and try again.");
   }
 }
@@ -81,16 +77,15 @@ function removeTable(text: string, name: string, separator: string): string {
   return text.slice(0, start) + text.slice(atEnd ? text.length : t.end);
 }
 
-export function tomlEdit(adapter: string, path: string, rootKeys: TomlRootKey[], tables: { name: string; body: string[] }[]): FileEdit {
+export function tomlEdit(adapter: string, path: string, rootKeys: TomlRootKey[], tables: { name: string; body: string[] }[]): FileEdit<TomlKeysPayload> {
   return {
     adapter,
-    kind: "toml-keys",
     path,
-    compute(before): ComputedEdit {
+    compute(before): ComputedEdit<TomlKeysPayload> {
       let text = before ?? "";
       if (before !== null) parseTomlText(before, path);
       const eol = eolOf(before);
-      const data: TomlData = { rootKeys: [], tables: [] };
+      const data: TomlKeysPayload = { rootKeys: [], tables: [], kind: "toml-keys" };
       for (const rk of rootKeys) {
         const r = setRootKey(text, rk.key, rk.literal, eol);
         text = r.text;
@@ -113,15 +108,14 @@ export function tomlEdit(adapter: string, path: string, rootKeys: TomlRootKey[],
       for (const rk of rootKeys) {
         if (parsed[rk.key] !== literalValue(rk.literal)) throw new HeadroomError(`Internal error: editing ${path} did not set ${rk.key}; nothing was written.`);
       }
-      return { after: text, data: data as unknown as EditData };
+      return { after: text, data };
     },
   };
 }
 
-export const tomlUndo: UndoAdapter = {
+export const tomlUndo: UndoAdapter<TomlKeysPayload> = {
   name: "toml-keys",
-  strip(text, raw, path) {
-    const data = raw as unknown as TomlData;
+  strip(text, data, path) {
     parseTomlText(text, path);
     let out = text;
     for (const tb of [...data.tables].reverse()) out = removeTable(out, tb.name, tb.separator);
@@ -136,13 +130,12 @@ export const tomlUndo: UndoAdapter = {
     parseTomlText(out, path);
     return out;
   },
-  drift(text, raw, path) {
-    const data = raw as unknown as TomlData;
+  drift(text, data, path) {
     let doc: Record<string, unknown>;
     try {
       doc = parseTomlText(text, path);
     } catch (err) {
-      return [`${path}: ${(err as Error).message}`];
+      return [`${path}: ${errorMessage(err)}`];
     }
     const lines: string[] = [];
     for (const rk of data.rootKeys) {

@@ -185,10 +185,10 @@ export function revertWiring(records: ChangeRecord[], opts: { runner?: CommandRu
   const runner = opts.runner ?? runCommand;
   return revertEach(records, async (record) => {
     if (record.adapter !== WINDOWS_ENV_ADAPTER) return revertFileRecord(record, runner);
-    const data = record.data ?? {};
-    const argv = restoreCommand(data.previous as Record<string, string | null>, data.scope as WindowsEnvScope);
-    const r = await runner(argv);
-    if (r.code !== 0) throw new HeadroomError(`Could not restore the ${String(data.scope)} environment variables (exit ${r.code}).`);
+    const data = record.data;
+    if (data?.kind !== "windows-env") throw new HeadroomError(`Cannot restore the environment variables of ${record.path}: the record holds no previous values.`);
+    const r = await runner(restoreCommand(data.previous, data.scope));
+    if (r.code !== 0) throw new HeadroomError(`Could not restore the ${data.scope} environment variables (exit ${r.code}).`);
   });
 }
 

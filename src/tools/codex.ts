@@ -12,6 +12,7 @@
 import { join } from "node:path";
 import type { OsName } from "../host/platform.ts";
 import { readIfExists } from "../host/fs.ts";
+import { isPlainObject } from "../edits/json-tree.ts";
 import { tomlEdit } from "../edits/toml-keys.ts";
 import type { FileEdit } from "../edits/types.ts";
 import type { ToolContext } from "./context.ts";
@@ -47,12 +48,12 @@ export function usesChatGptAuth(authJson: string | null): boolean {
   }
   if (typeof auth !== "object" || auth === null) return false;
   if (typeof auth.auth_mode === "string" && auth.auth_mode.toLowerCase() === "chatgpt") return true;
-  const tokens = auth.tokens as Record<string, unknown> | undefined;
-  if (!tokens || typeof tokens !== "object") return false;
+  const tokens = auth.tokens;
+  if (!isPlainObject(tokens)) return false;
   if (typeof tokens.account_id === "string" && tokens.account_id) return true;
   if (typeof tokens.id_token === "string") {
-    const claims = jwtPayload(tokens.id_token)?.["https://api.openai.com/auth"] as Record<string, unknown> | undefined;
-    if (claims && typeof claims.chatgpt_account_id === "string" && claims.chatgpt_account_id) return true;
+    const claims = jwtPayload(tokens.id_token)?.["https://api.openai.com/auth"];
+    if (isPlainObject(claims) && typeof claims.chatgpt_account_id === "string" && claims.chatgpt_account_id) return true;
   }
   return false;
 }

@@ -2,10 +2,11 @@
 // PowerShell's [Environment]::SetEnvironmentVariable. The previous values are read first
 // (a JSON map, null for unset) and recorded, so remove puts them back.
 import { createHash } from "node:crypto";
-import type { ChangeRecord } from "../../edits/record.ts";
+import type { ChangeRecord, WindowsEnvData } from "../../edits/record.ts";
 
-export type WindowsEnvScope = "User" | "Machine";
+export type WindowsEnvScope = WindowsEnvData["scope"];
 
+/** The record's adapter, and its data's kind. */
 export const WINDOWS_ENV_ADAPTER = "windows-env";
 
 export function registryPath(scope: WindowsEnvScope): string {
@@ -55,7 +56,10 @@ export function parseCaptured(stdout: string, names: string[]): Record<string, s
     // fall through: unset
   }
   const out: Record<string, string | null> = {};
-  for (const n of names) out[n] = typeof parsed[n] === "string" ? (parsed[n] as string) : null;
+  for (const n of names) {
+    const value = parsed[n];
+    out[n] = typeof value === "string" ? value : null;
+  }
   return out;
 }
 
@@ -65,6 +69,6 @@ export function windowsEnvRecord(scope: WindowsEnvScope, values: Record<string, 
     path: registryPath(scope),
     existed: true,
     appliedSha256: createHash("sha256").update(JSON.stringify(values)).digest("hex"),
-    data: { kind: WINDOWS_ENV_ADAPTER, scope, values, previous, restore: restoreCommand(previous, scope) },
+    data: { kind: "windows-env", scope, values, previous, restore: restoreCommand(previous, scope) },
   };
 }
