@@ -3,6 +3,7 @@ import {
   chmodSync, closeSync, existsSync, fsyncSync, lstatSync, mkdirSync, openSync, readFileSync,
   readlinkSync, realpathSync, renameSync, rmSync, statSync, unlinkSync, writeSync,
 } from "node:fs";
+import { chmod, open, rename, rm } from "node:fs/promises";
 import { basename, dirname, join, resolve, win32 } from "node:path";
 
 export const PRIVATE_FILE = 0o600;
@@ -57,20 +58,7 @@ export interface AtomicWriteOptions {
  * its mode.
  */
 export function atomicWrite(path: string, data: string | Uint8Array, opts: AtomicWriteOptions = {}): void {
-  const target = resolveSymlinkTarget(path);
-  const dir = dirname(target);
-  if (opts.dirMode === undefined) mkdirSync(dir, { recursive: true, mode: PRIVATE_DIR });
-  else {
-    const missing: string[] = [];
-    for (let d = dir; !existsSync(d) && dirname(d) !== d; d = dirname(d)) missing.unshift(d);
-    for (const d of missing) {
-      mkdirSync(d, { mode: opts.dirMode });
-      chmodSync(d, opts.dirMode);
-    }
-  }
-  let mode = opts.mode ?? 0o644;
-  if (!opts.forceMode && existsSync(target)) mode = statSync(target).mode & 0o7777;
-  const tmp = join(dir, `.${basename(target)}.headroom-${process.pid}-${Date.now()}.tmp`);
+  const { target, dir, mode, tmp } = prepareAtomicWrite(path, opts);
   const fd = openSync(tmp, "w", mode);
   try {
     const bytes = typeof data === "string" ? Buffer.from(data, "utf8") : data;
@@ -94,6 +82,54 @@ export function atomicWrite(path: string, data: string | Uint8Array, opts: Atomi
   } catch {
     // Some platforms cannot fsync a folder; the rename is still atomic.
   }
+}
+
+/**
+ * atomicWrite for a writer that must not hold up the event loop (the proxy's savings
+ * ledger, written while requests are served): the same steps, with the write, the fsyncs
+ * and the rename asynchronous.
+ */
+export async function atomicWriteAsync(path: string, data: string | Uint8Array, opts: AtomicWriteOptions = {}): Promise<void> {
+  const { target, dir, mode, tmp } = prepareAtomicWrite(path, opts);
+  const fh = await open(tmp, "w", mode);
+  try {
+    await fh.writeFile(data);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  try {
+    await chmod(tmp, mode);
+    await rename(tmp, target);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
+  try {
+    const dh = await open(dir, "r");
+    try { await dh.sync(); } finally { await dh.close(); }
+  } catch {
+    // Some platforms cannot fsync a folder; the rename is still atomic.
+  }
+}
+
+/** The target (symlinks followed), its folder (created), the file's mode and the temporary file's name. */
+function prepareAtomicWrite(path: string, opts: AtomicWriteOptions): { target: string; dir: string; mode: number; tmp: string } {
+  const target = resolveSymlinkTarget(path);
+  const dir = dirname(target);
+  if (opts.dirMode === undefined) mkdirSync(dir, { recursive: true, mode: PRIVATE_DIR });
+  else {
+    const missing: string[] = [];
+    for (let d = dir; !existsSync(d) && dirname(d) !== d; d = dirname(d)) missing.unshift(d);
+    for (const d of missing) {
+      mkdirSync(d, { mode: opts.dirMode });
+      chmodSync(d, opts.dirMode);
+    }
+  }
+  let mode = opts.mode ?? 0o644;
+  if (!opts.forceMode && existsSync(target)) mode = statSync(target).mode & 0o7777;
+  const tmp = join(dir, `.${basename(target)}.headroom-${process.pid}-${Date.now()}.tmp`);
+  return { target, dir, mode, tmp };
 }
 
 export function isPidAlive(pid: number): boolean {
