@@ -3,46 +3,77 @@
 // adds what this process counted since its last write, so two proxies sharing a
 // workspace both add up. A file that cannot be read is moved aside, never overwritten.
 import { readFileSync, renameSync } from "node:fs";
-import { chmod, mkdir, open, readFile, rename, rm } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
-import { resolveSymlinkTarget } from "../host/fs.ts";
+import { readFile } from "node:fs/promises";
+import * as v from "valibot";
+import { errorMessage } from "../errors.ts";
+import { PRIVATE_FILE, atomicWriteAsync } from "../host/fs.ts";
 import type { RequestRecord } from "./request-record.ts";
 
 export const HISTORY_LIMIT = 720; // 30 days of hourly buckets
 
-export interface LedgerTotals {
-  requests: number;
-  tokens_input: number;
-  tokens_output: number;
-  tokens_cache_read: number;
-  tokens_cache_write: number;
-  tokens_before: number;
-  tokens_after: number;
-  tokens_saved: number;
-  compressed_requests: number;
+// How the file is read. A file that is not JSON, not an object, or has no `lifetime`
+// object is unreadable (moved aside); inside a readable one, a count that is not a finite
+// number counts 0, a saved_by_kind entry that is not one is dropped, a history bucket
+// without a string `hour` is dropped, and missing timestamps are now.
+
+/** A count: anything but a finite number reads as 0. */
+const Count = v.fallback(v.pipe(v.number(), v.finite()), 0);
+const isCount = (n: unknown): n is number => typeof n === "number" && Number.isFinite(n);
+/** Tokens saved per compressor kind; entries that are not counts are dropped. */
+const ByKind = v.fallback(
+  v.pipe(
+    v.record(v.string(), v.unknown()),
+    v.transform((byKind): Record<string, number> => Object.fromEntries(Object.entries(byKind).filter((e): e is [string, number] => isCount(e[1])))),
+  ),
+  () => ({}),
+);
+const Stamp = v.fallback(v.string(), () => new Date().toISOString());
+
+const LedgerTotalsSchema = v.object({
+  requests: Count,
+  tokens_input: Count,
+  tokens_output: Count,
+  tokens_cache_read: Count,
+  tokens_cache_write: Count,
+  tokens_before: Count,
+  tokens_after: Count,
+  tokens_saved: Count,
+  compressed_requests: Count,
   /** Emulated prompt-cache bills (base-input tokens) as sent by the clients and as forwarded, and their difference. */
-  tokens_billed_passthrough: number;
-  tokens_billed: number;
-  tokens_net_saved: number;
-  saved_by_kind: Record<string, number>;
-}
+  tokens_billed_passthrough: Count,
+  tokens_billed: Count,
+  tokens_net_saved: Count,
+  saved_by_kind: ByKind,
+});
 
-export interface HistoryBucket {
-  hour: string;
-  requests: number;
-  tokens_input: number;
-  tokens_output: number;
-  tokens_before: number;
-  tokens_saved: number;
-}
+const HistoryBucketSchema = v.object({
+  hour: v.string(),
+  requests: Count,
+  tokens_input: Count,
+  tokens_output: Count,
+  tokens_before: Count,
+  tokens_saved: Count,
+});
 
-export interface LedgerFile {
-  version: 1;
-  created_at: string;
-  updated_at: string;
-  lifetime: LedgerTotals;
-  history: HistoryBucket[];
-}
+const History = v.fallback(
+  v.pipe(
+    v.array(v.unknown()),
+    v.transform((buckets) => buckets.flatMap((b) => {
+      const parsed = v.safeParse(HistoryBucketSchema, b);
+      return parsed.success ? [parsed.output] : [];
+    })),
+  ),
+  () => [],
+);
+
+const LedgerFileSchema = v.pipe(
+  v.object({ created_at: Stamp, updated_at: Stamp, lifetime: LedgerTotalsSchema, history: History }),
+  v.transform((file) => ({ version: 1 as const, ...file })),
+);
+
+export type LedgerTotals = v.InferOutput<typeof LedgerTotalsSchema>;
+export type HistoryBucket = v.InferOutput<typeof HistoryBucketSchema>;
+export type LedgerFile = v.InferOutput<typeof LedgerFileSchema>;
 
 export const emptyTotals = (): LedgerTotals => ({
   requests: 0, tokens_input: 0, tokens_output: 0, tokens_cache_read: 0, tokens_cache_write: 0,
@@ -71,11 +102,7 @@ export function hourOf(ms: number): string {
   return hourCache.key;
 }
 
-function isNum(v: unknown): v is number {
-  return typeof v === "number" && Number.isFinite(v);
-}
-
-/** Validates a parsed ledger; null when it is not one. */
+/** The ledger in a file's text; null when it is unreadable (then it is moved aside). */
 export function parseLedger(text: string): LedgerFile | null {
   let raw: unknown;
   try {
@@ -83,26 +110,8 @@ export function parseLedger(text: string): LedgerFile | null {
   } catch {
     return null;
   }
-  if (!raw || typeof raw !== "object") return null;
-  const r = raw as Partial<LedgerFile>;
-  const life = r.lifetime as Partial<LedgerTotals> | undefined;
-  if (!life || typeof life !== "object") return null;
-  const lifetime = emptyTotals();
-  for (const k of NUMERIC_KEYS) lifetime[k] = isNum(life[k]) ? life[k] : 0;
-  if (life.saved_by_kind && typeof life.saved_by_kind === "object") {
-    for (const [kind, n] of Object.entries(life.saved_by_kind)) if (isNum(n)) lifetime.saved_by_kind[kind] = n;
-  }
-  const history = Array.isArray(r.history)
-    ? r.history.filter((b): b is HistoryBucket => !!b && typeof b === "object" && typeof (b as HistoryBucket).hour === "string")
-    : [];
-  const now = new Date().toISOString();
-  return {
-    version: 1,
-    created_at: typeof r.created_at === "string" ? r.created_at : now,
-    updated_at: typeof r.updated_at === "string" ? r.updated_at : now,
-    lifetime,
-    history,
-  };
+  const parsed = v.safeParse(LedgerFileSchema, raw);
+  return parsed.success ? parsed.output : null;
 }
 
 export interface LedgerOptions {
@@ -272,7 +281,7 @@ export class Ledger {
     current.history = [...byHour.values()].sort((a, b) => a.hour.localeCompare(b.hour)).slice(-HISTORY_LIMIT);
     current.updated_at = new Date().toISOString();
     try {
-      await writeAtomically(this.opts.path, `${JSON.stringify(current, null, 2)}\n`);
+      await atomicWriteAsync(this.opts.path, `${JSON.stringify(current, null, 2)}\n`, { mode: PRIVATE_FILE, forceMode: true });
       this.base = current;
       this.warned = false;
     } catch (err) {
@@ -290,7 +299,7 @@ export class Ledger {
         }
       }
       this.dirty = true;
-      if (!this.warned) this.opts.onWarn?.(`Could not write the savings ledger ${this.opts.path}: ${(err as Error).message}`);
+      if (!this.warned) this.opts.onWarn?.(`Could not write the savings ledger ${this.opts.path}: ${errorMessage(err)}`);
       this.warned = true;
     }
   }
@@ -298,27 +307,5 @@ export class Ledger {
   /** Writes what is pending and waits for it (on shutdown). */
   close(): Promise<void> {
     return this.flush();
-  }
-}
-
-/** Temporary file in the same folder, fsync, rename; async so that the event loop never waits for the disk. */
-async function writeAtomically(path: string, text: string): Promise<void> {
-  const target = resolveSymlinkTarget(path);
-  const dir = dirname(target);
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  const tmp = join(dir, `.${basename(target)}.headroom-${process.pid}-${Date.now()}.tmp`);
-  const fh = await open(tmp, "w", 0o600);
-  try {
-    await fh.writeFile(text, "utf8");
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  try {
-    await chmod(tmp, 0o600);
-    await rename(tmp, target);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
   }
 }

@@ -100,6 +100,32 @@ describe("ledger", () => {
     expect(parseLedger(readFileSync(path, "utf8"))!.lifetime.requests).toBe(1);
   });
 
+  test("parsing: bad counts read 0 and bad entries are dropped; a file without lifetime totals is unreadable", () => {
+    const file = parseLedger(JSON.stringify({
+      version: 9, created_at: 5, extra: true,
+      lifetime: { requests: "7", tokens_input: 12, tokens_saved: 1e999, saved_by_kind: { json: 40, log: "x", diff: null } },
+      history: [null, 3, { hour: 1 }, { hour: "2024-01-01T00:00:00.000Z", requests: 2, tokens_input: 1, tokens_output: 0, tokens_before: 9, tokens_saved: 4 }],
+    }))!;
+    expect(file.version).toBe(1);
+    expect(typeof file.created_at).toBe("string");
+    expect("extra" in file).toBe(false);
+    expect(file.lifetime).toMatchObject({ requests: 0, tokens_input: 12, tokens_saved: 0, tokens_output: 0, saved_by_kind: { json: 40 } });
+    expect(Object.keys(file.lifetime.saved_by_kind)).toEqual(["json"]);
+    expect(file.history).toEqual([{ hour: "2024-01-01T00:00:00.000Z", requests: 2, tokens_input: 1, tokens_output: 0, tokens_before: 9, tokens_saved: 4 }]);
+    for (const text of ["{ not json", "null", "[]", "{}", '{"lifetime":null}', '{"lifetime":"x"}', '{"history":[]}']) expect(parseLedger(text)).toBeNull();
+  });
+
+  test("a file without lifetime totals is moved aside too", () => {
+    const path = join(dir, "no-lifetime.json");
+    writeFileSync(path, '{"version":1,"history":[]}');
+    const warnings: string[] = [];
+    const l = new Ledger({ path, intervalMs: 0, onWarn: (m) => warnings.push(m) });
+    expect(warnings.length).toBe(1);
+    expect(existsSync(path)).toBe(false);
+    expect(readdirSync(dir).filter((f) => f.startsWith("no-lifetime.json.corrupt-")).length).toBe(1);
+    expect(l.lifetime().requests).toBe(0);
+  });
+
   test("the ledger file is private (0600)", async () => {
     const path = join(dir, "private", "p.json");
     const l = new Ledger({ path, intervalMs: 0 });
