@@ -1,6 +1,8 @@
 // Forwarding one API request (SPEC 9.1): read and decode the body, hand JSON bodies of
 // the known APIs to the compressor, call the upstream with retries, and relay the answer
 // chunk by chunk while a side reader picks up the usage for the stats.
+import { errorMessage } from "../errors.ts";
+import { isObj } from "./compress/apis/types.ts";
 import type { CompressResult } from "./compress/index.ts";
 import type { ProxyContext } from "./context.ts";
 import { BodyError, decodeBody, isEncoded, readRequestBody } from "./body.ts";
@@ -32,7 +34,8 @@ function isBypass(req: Request): boolean {
   return v !== null && /^(true|1|yes)$/i.test(v.trim());
 }
 
-interface Prepared {
+/** The request as it goes upstream (its body, compressed or not) and what reading it told. */
+interface PreparedForward {
   body: Uint8Array | string | null;
   decoded: boolean;
   /** The body as forwarded, parsed (for retrievals), when the compressor saw it. */
@@ -46,17 +49,20 @@ interface Prepared {
 }
 
 /** The body as received, decoded when it carries a Content-Encoding. */
-function passthrough(req: Request, raw: Uint8Array | null): Prepared {
-  if (raw) {
-    const encoding = req.headers.get("content-encoding");
-    if (isEncoded(encoding)) return { body: decodeBody(raw, encoding!), decoded: true, stream: false };
-  }
-  return { body: raw, decoded: false, stream: false };
+function received(req: Request, raw: Uint8Array | null): { body: Uint8Array | null; decoded: boolean } {
+  const encoding = raw ? req.headers.get("content-encoding") : null;
+  if (raw && encoding !== null && isEncoded(encoding)) return { body: decodeBody(raw, encoding), decoded: true };
+  return { body: raw, decoded: false };
 }
 
-async function prepareBody(req: Request, info: RouteInfo, ctx: ProxyContext): Promise<Prepared> {
-  const out = passthrough(req, await readRequestBody(req));
-  const body = out.body as Uint8Array | null;
+function passthrough(req: Request, raw: Uint8Array | null): PreparedForward {
+  const { body, decoded } = received(req, raw);
+  return { body, decoded, stream: false };
+}
+
+async function prepareBody(req: Request, info: RouteInfo, ctx: ProxyContext): Promise<PreparedForward> {
+  const { body, decoded } = received(req, await readRequestBody(req));
+  const out: PreparedForward = { body, decoded, stream: false };
   if (!body || info.api === "other" || !ctx.config.optimize || isBypass(req)) return out;
 
   let parsed: unknown;
@@ -65,17 +71,16 @@ async function prepareBody(req: Request, info: RouteInfo, ctx: ProxyContext): Pr
   } catch {
     return out; // not JSON: the upstream answers it
   }
-  if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) return out;
-  const obj = parsed as Record<string, unknown>;
-  out.stream = obj.stream === true;
-  if (typeof obj.model === "string") out.model = obj.model;
+  if (!isObj(parsed)) return out;
+  out.stream = parsed.stream === true;
+  if (typeof parsed.model === "string") out.model = parsed.model;
   out.parsed = parsed;
   if (info.api === "anthropic-messages") out.original = parsed;
   let result: CompressResult;
   try {
     result = await ctx.compression.compressRequest({ api: info.api, body: parsed, mode: ctx.config.mode, freshThreshold: ctx.config.freshThreshold, headers: req.headers });
   } catch (err) {
-    ctx.log.warn(`compression failed, forwarding the original: ${(err as Error).message}`);
+    ctx.log.warn(`compression failed, forwarding the original: ${errorMessage(err)}`);
     out.compression = { tokensBefore: 0, tokensAfter: 0, changed: false, failed: true, savedByKind: {} };
     return out;
   }
@@ -133,7 +138,7 @@ export async function forward(req: Request, search: string, info: RouteInfo, ctx
   let released = false;
 
   try {
-    let prep: Prepared;
+    let prep: PreparedForward;
     try {
       // Pure passthrough (--no-optimize, or an API the compressor does not read) skips
       // the body inspection entirely.
@@ -200,8 +205,8 @@ export async function forward(req: Request, search: string, info: RouteInfo, ctx
         release(ctx);
         account(ctx, req, info, t0, signal.aborted ? 499 : 502, prep.model, undefined, prep.compression, before);
         if (signal.aborted) return new Response(null, { status: 499 });
-        ctx.log.warn(`retrieval round trip failed: ${(err as Error).message}`);
-        return providerError(info.provider, 502, "api_error", `headroom could not complete a retrieval round trip with ${base}: ${(err as Error).message}`);
+        ctx.log.warn(`retrieval round trip failed: ${errorMessage(err)}`);
+        return providerError(info.provider, 502, "api_error", `headroom could not complete a retrieval round trip with ${base}: ${errorMessage(err)}`);
       }
       tHeaders = performance.now();
     }
@@ -241,7 +246,7 @@ export async function forward(req: Request, search: string, info: RouteInfo, ctx
         released = true;
         release(ctx);
         if (signal.aborted) return new Response(null, { status: 499 });
-        return upstreamUnreachable(info.provider, base, (err as Error).message);
+        return upstreamUnreachable(info.provider, base, errorMessage(err));
       }
       const tBody = performance.now();
       const out = new Response(bytes, init);

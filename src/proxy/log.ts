@@ -13,14 +13,17 @@ export interface Logger {
   error(message: string): void;
 }
 
-export function parseLogLevel(value: string | undefined): LogLevel {
+const isLevel = (v: string): v is LogLevel => Object.hasOwn(RANK, v);
+
+/** The level a --log-level or HEADROOM_LOG_LEVEL value names ("warning" is warn); anything else is info. */
+export function logLevelOf(value: string | undefined): LogLevel {
   const v = (value ?? "info").toLowerCase();
   if (v === "warning") return "warn";
-  return v in RANK ? (v as LogLevel) : "info";
+  return isLevel(v) ? v : "info";
 }
 
 export function createLogger(levelName: string | undefined, sink: (line: string, isError: boolean) => void = defaultSink): Logger {
-  const level = parseLogLevel(levelName);
+  const level = logLevelOf(levelName);
   const min = RANK[level];
   const emit = (lvl: LogLevel, message: string) => {
     if (RANK[lvl] < min) return;
