@@ -6,7 +6,8 @@
 import { createHash } from "node:crypto";
 import { basename, dirname, join } from "node:path";
 import { existsSync, rmdirSync, rmSync } from "node:fs";
-import { type ChangeData, type ChangeRecord, type EditPayload, type FileChangeData, fileChangeData } from "./record.ts";
+import * as v from "valibot";
+import { type ChangeData, type ChangeRecord, ChangeRecordSchema, type EditPayload, type FileChangeData, fileChangeData } from "./record.ts";
 import { atomicWrite, ensureDir, PRIVATE_FILE, readIfExists, resolveSymlinkTarget } from "../host/fs.ts";
 import { errorMessage, HeadroomError } from "../errors.ts";
 import { explainPathError } from "../host/path-check.ts";
@@ -62,16 +63,24 @@ export interface PlannedFile {
   commands?: string[][];
 }
 
-/** Records of earlier runs kept next to the backups, so re-applying starts from the original. */
+/** records.json in a state folder: the change records of earlier runs, as a JSON array. */
+const RecordsFileSchema = v.array(ChangeRecordSchema);
+
+/**
+ * Records of earlier runs kept next to the backups, so re-applying starts from the original.
+ * A missing file, or one that is not a JSON array of change records, holds none.
+ */
 function priorRecords(stateDir: string): ChangeRecord[] {
   const raw = readIfExists(join(stateDir, "records.json"));
   if (!raw) return [];
+  let json: unknown;
   try {
-    const parsed = JSON.parse(raw.toString("utf8"));
-    return Array.isArray(parsed) ? (parsed as ChangeRecord[]) : [];
+    json = JSON.parse(raw.toString("utf8"));
   } catch {
     return [];
   }
+  const parsed = v.safeParse(RecordsFileSchema, json);
+  return parsed.success ? parsed.output : [];
 }
 
 function writePriorRecords(stateDir: string, records: ChangeRecord[]): void {
