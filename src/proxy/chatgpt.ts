@@ -3,11 +3,12 @@
 // that Codex's built-in provider calls (https://chatgpt.com/backend-api/codex, paths
 // without /v1), not to api.openai.com, which refuses the token. The token and the header
 // are forwarded untouched, like every other credential.
+import type { Env } from "../host/env.ts";
 
 export const DEFAULT_CHATGPT_API_URL = "https://chatgpt.com/backend-api/codex";
 
 /** The ChatGPT backend: HEADROOM_CHATGPT_API_URL (tests, gateways), else the public one. */
-export function chatgptApiUrl(env: Record<string, string | undefined> = process.env): string {
+export function chatgptApiUrl(env: Env = process.env): string {
   const v = env.HEADROOM_CHATGPT_API_URL?.trim();
   return (v || DEFAULT_CHATGPT_API_URL).replace(/\/+$/, "");
 }

@@ -14,9 +14,8 @@
 import { createHmac } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import type { Env } from "../host/env.ts";
 import { profileDir } from "../paths.ts";
-
-type Env = Record<string, string | undefined>;
 
 export const IDENTITY_ROUTE = "/headroom/identity";
 export const IDENTITY_FILE = "identity.key";

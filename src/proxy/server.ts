@@ -3,6 +3,7 @@
 // `proxy` command both come through here.
 import type { Server } from "bun";
 import { HeadroomError } from "../errors.ts";
+import type { Env } from "../host/env.ts";
 import { createHandler } from "./app.ts";
 import { SHARED_TOKEN_USER } from "./guard.ts";
 import { MAX_BODY_BYTES } from "./body.ts";
@@ -43,7 +44,7 @@ function isAddrInUse(err: unknown): boolean {
   return !!e && (e.code === "EADDRINUSE" || /EADDRINUSE|address already in use|in use/i.test(e.message ?? ""));
 }
 
-function retryFromEnv(env: Record<string, string | undefined>): Partial<RetryPolicy> {
+function retryFromEnv(env: Env): Partial<RetryPolicy> {
   const out: Partial<RetryPolicy> = {};
   const n = (v: string | undefined) => (v !== undefined && v !== "" && Number.isFinite(Number(v)) ? Number(v) : undefined);
   const attempts = n(env.HEADROOM_RETRY_ATTEMPTS);

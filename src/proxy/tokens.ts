@@ -14,6 +14,7 @@
 // token from the environment to what it forwards (upstreamTokenFromEnv, headers.ts).
 import { createHash } from "node:crypto";
 import { readFileSync, statSync } from "node:fs";
+import type { Env } from "../host/env.ts";
 
 export const TOKEN_HEADER = "x-headroom-proxy-token";
 export const DEFAULT_CHECK_MS = 1000;
@@ -149,7 +150,6 @@ export class TokenTable {
   }
 }
 
-type Env = Record<string, string | undefined>;
 const HEADER_SAFE = /^[\x21-\x7e]+$/;
 
 /**
