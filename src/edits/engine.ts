@@ -147,18 +147,6 @@ function backupPath(stateDir: string, p: PlannedFile): string {
 }
 
 /**
- * Test hook for crash tests: HEADROOM_TEST_PAUSE_AFTER_WRITE_MS pauses after each file is
- * written (only after the Nth one when HEADROOM_TEST_PAUSE_AFTER_WRITE_NTH=N is set).
- */
-async function testPause(written: number): Promise<void> {
-  const ms = Number(process.env.HEADROOM_TEST_PAUSE_AFTER_WRITE_MS ?? "");
-  if (!Number.isFinite(ms) || ms <= 0) return;
-  const nth = Number(process.env.HEADROOM_TEST_PAUSE_AFTER_WRITE_NTH ?? "");
-  if (Number.isInteger(nth) && nth > 0 && nth !== written) return;
-  await Bun.sleep(ms);
-}
-
-/**
  * Writes the planned files one by one. `persist` gets the records so far before each file
  * is replaced (including the record of the file about to be written, its backup saved)
  * and once more at the end.
@@ -208,7 +196,6 @@ export async function applyPlannedFiles(
       }
     }
     records.push(record);
-    await testPause(records.length);
   }
   await persist([...carried, ...records]);
   return records;

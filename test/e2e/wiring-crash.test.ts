@@ -1,7 +1,9 @@
 // Crash safety of applyWiring: a real child process applies the provider wiring of four
-// tools, pausing after the Nth file (HEADROOM_TEST_PAUSE_AFTER_WRITE_MS/_NTH), and is
-// SIGKILLed there, between writes. Every file is then either the original or fully applied, and
-// revertWiring with the records the child persisted restores all of them byte for byte.
+// tools and is SIGKILLed after the Nth file, between writes: its persist callback (the
+// manifest write of test/support/wiring-child.ts) stops before it saves the record of file
+// N+1, the test sees file N written and kills it. Every file is then either the original or
+// fully applied, and revertWiring with the records the child persisted restores all of them
+// byte for byte.
 import { afterAll, describe, expect, test } from "bun:test";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -67,6 +69,17 @@ function readRecords(path: string): ChangeRecord[] {
   }
 }
 
+/** The first line a stream prints ("" when it ends first). */
+async function firstLine(stream: ReadableStream<Uint8Array>): Promise<string> {
+  const decoder = new TextDecoder();
+  let text = "";
+  for await (const chunk of stream) {
+    text += decoder.decode(chunk, { stream: true });
+    if (text.includes("\n")) break;
+  }
+  return text.split("\n")[0]!;
+}
+
 async function waitFor(cond: () => boolean, what: string, limitMs = 30_000): Promise<void> {
   const end = Date.now() + limitMs;
   while (!cond()) {
@@ -80,13 +93,14 @@ describe("applyWiring crash safety", () => {
     test(`SIGKILL after file ${killAfter} of 4: every file original or applied; revert restores all`, async () => {
       const { home, req, paths, originals } = setup();
       const recordsFile = join(home, "records.json");
-      const child = Bun.spawn([process.execPath, CHILD, JSON.stringify(req), recordsFile], {
-        env: { ...process.env, HEADROOM_TEST_PAUSE_AFTER_WRITE_MS: "120000", HEADROOM_TEST_PAUSE_AFTER_WRITE_NTH: String(killAfter) },
+      const child = Bun.spawn([process.execPath, CHILD, JSON.stringify(req), recordsFile, String(killAfter)], {
         stdout: "pipe",
         stderr: "pipe",
       });
       children.push(child);
-      // Wait until file number `killAfter` carries what its record says was written.
+      // The child says it stopped in the persist callback that follows file `killAfter`...
+      expect(await firstLine(child.stdout)).toBe("paused");
+      // ...and file number `killAfter` carries what its record says was written.
       await waitFor(() => {
         const recs = readRecords(recordsFile);
         const r = recs[killAfter - 1];
