@@ -91,7 +91,7 @@ const apply = defineCommand({
       bin,
     );
     if (!args.json) for (const n of built.notes) log.info(n);
-    const { prepareApply, applyProfile } = await import("../install/apply.ts");
+    const { prepareApply, executeApply } = await import("../install/apply.ts");
     const prepared = await prepareApply(built.manifest, env, { force: !!args.force, dryRun });
     log.debug(`supervisor ${prepared.sup.kind}, workspace ${prepared.manifest.workspaceDir}`);
     if (dryRun) {
@@ -103,7 +103,7 @@ const apply = defineCommand({
     }
     if (!args.json) for (const w of prepared.warnings) log.info(w);
     const m0 = prepared.manifest;
-    const result = await progress(args.json, `Applying profile "${m0.profile}": installing the ${prepared.sup.kind} supervisor and waiting until port ${m0.port} is healthy`, () => applyProfile(prepared));
+    const result = await progress(args.json, `Applying profile "${m0.profile}": installing the ${prepared.sup.kind} supervisor and waiting until port ${m0.port} is healthy`, () => executeApply(prepared));
     if (args.json) {
       const { maskManifest } = await import("../install/secrets.ts");
       printJson({ manifest: args["show-secrets"] ? result.manifest : maskManifest(result.manifest), pid: result.health.pid, warnings: [...built.notes, ...result.warnings], replaced: result.replaced });
@@ -111,7 +111,7 @@ const apply = defineCommand({
     }
     for (const w of result.warnings) log.warn(w);
     const m = result.manifest;
-    log.success(`${result.replaced ? "Updated" : "Installed"} profile "${m.profile}" (${m.preset}, ${m.runtime}, scope ${m.scope}): healthy on http://127.0.0.1:${m.port}${m.runtime === "docker" ? "" : ` (pid ${result.health.pid ?? "?"})`}.`);
+    log.success(`${result.replaced ? "Updated" : "Installed"} profile "${m.profile}" (${m.preset}, ${m.runtime}, scope ${m.scope}): healthy on http://127.0.0.1:${m.port}${prepared.ctx.runtime.hostPid ? ` (pid ${result.health.pid ?? "?"})` : ""}.`);
   },
 });
 

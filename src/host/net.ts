@@ -69,3 +69,8 @@ export async function waitFor<T>(check: () => Promise<T | null | undefined | fal
     await Bun.sleep(intervalMs);
   }
 }
+
+/** Waits until nothing listens on 127.0.0.1:`port`; false when it is still taken after `timeoutMs`. */
+export async function waitPortFree(port: number, timeoutMs = 15_000): Promise<boolean> {
+  return (await waitFor(async () => !(await isPortOpen(port, "127.0.0.1", 300)), timeoutMs, 25)) !== null;
+}

@@ -10,10 +10,8 @@ import { makeContext } from "./context.ts";
 import { isProfileServing, waitHealthy } from "./health.ts";
 import { ensureIdentityKey, heldBy, proveIdentity } from "./identity.ts";
 import type { Manifest } from "./manifest.ts";
-import { runtimeArgv } from "./runtime-command.ts";
 import { clearPidFile, consoleToFile, ensurePrivateLog, readPidFile, spawnDetached, stdoutIsJournal, trimLog, writePidFile } from "./runtime-process.ts";
 import { loadManifest } from "./store.ts";
-import { dockerRemoveArgv } from "./supervisors/docker.ts";
 
 type Env = Record<string, string | undefined>;
 
@@ -112,11 +110,11 @@ export async function ensureRuntime(m: Manifest, env: Env = process.env, timeout
     const ctx = makeContext(m, { env: runEnv });
     // A container whose `docker run` client was killed lives on and keeps the name, so
     // the new one would fail with "name already in use": remove it first (none is fine).
-    if (m.runtime === "docker") await ctx.run(dockerRemoveArgv(ctx), { env: runEnv, timeoutMs: 30_000 }).catch(() => null);
-    const argv = runtimeArgv(ctx);
-    const pid = spawnDetached(argv, m.profile, runEnv);
-    // `agent run` records its own pid; a foreground `docker run` client is recorded here.
-    if (m.runtime === "docker") writePidFile(m.profile, pid, runEnv);
+    const before = ctx.runtime.beforeStart?.(ctx);
+    if (before) await ctx.run(before, { env: runEnv, timeoutMs: 30_000 }).catch(() => null);
+    const pid = spawnDetached(ctx.runtime.argv(ctx), m.profile, runEnv);
+    // The native runner records its own pid; any other runtime's process is recorded here.
+    if (!ctx.runtime.hostPid) writePidFile(m.profile, pid, runEnv);
     await waitHealthy(m, { env, timeoutMs, pid });
     return "started";
   } finally {

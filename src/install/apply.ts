@@ -4,27 +4,30 @@
 // /health names this profile. A failure puts the previous deployment back, running.
 import { existsSync } from "node:fs";
 import { sep } from "node:path";
+import type { ChangeRecord } from "../edits/record.ts";
 import { HeadroomError, errorMessage } from "../errors.ts";
-import { isPortOpen, waitFor } from "../host/net.ts";
+import type { Env } from "../host/env.ts";
+import type { CommandRunner } from "../host/exec.ts";
+import { waitPortFree } from "../host/net.ts";
 import { type OsName, hostOs } from "../host/platform.ts";
 import { checkWritableFile, removeEmptyDirs } from "../host/path-check.ts";
 import { manifestPath, profileDir } from "../paths.ts";
-import { ensureRuntime } from "./agent.ts";
 import { makeContext } from "./context.ts";
-import { type Bound, bind, failFastFor, supervisorPid } from "./deploy.ts";
+import { type Bound, bind, hooksFor, supervisorPid } from "./deploy.ts";
+import { execute } from "./executor.ts";
 import { type PortProbe, waitHealthy } from "./health.ts";
 import { ensureIdentityKey, heldBy, proveIdentity } from "./identity.ts";
-import type { ChangeRecord } from "../edits/record.ts";
 import type { Manifest } from "./manifest.ts";
 import { ensurePrivateLog, stopRuntimeProcess } from "./runtime-process.ts";
+import { writesOf } from "./steps.ts";
 import { CorruptManifestError, deleteProfileDir, listManifests, saveManifest, tryLoadManifest } from "./store.ts";
+import { type SupervisorState, keepingLinger, lingerIsOurs, mergeState } from "./supervisors/state.ts";
 import type { Supervisor, SupervisorContext } from "./supervisors/types.ts";
-import { supervisorFor } from "./table.ts";
+import { adapterFor } from "./table.ts";
 import { type WiringPlan, type WiringRequest, applyWiring, planWiring, revertWiring } from "./wiring.ts";
 
-type Env = Record<string, string | undefined>;
-
-export interface Prepared {
+/** An apply checked and planned, before anything changed. */
+export interface PreparedApply {
   manifest: Manifest;
   old: Manifest | null;
   sup: Supervisor;
@@ -58,7 +61,7 @@ const sameWiring = (a: Manifest, b: Manifest) =>
   a.scope === b.scope && a.port === b.port && a.host === b.host && a.providers === b.providers && JSON.stringify(a.targets) === JSON.stringify(b.targets);
 
 /** Every check that must pass before anything is changed. Throws HeadroomError/UsageError. */
-export async function prepareApply(draft: Manifest, env: Env, opts: { force?: boolean; dryRun?: boolean } = {}): Promise<Prepared> {
+export async function prepareApply(draft: Manifest, env: Env, opts: { force?: boolean; dryRun?: boolean; run?: CommandRunner } = {}): Promise<PreparedApply> {
   const warnings: string[] = [];
   let old: Manifest | null = null;
   try {
@@ -85,12 +88,15 @@ export async function prepareApply(draft: Manifest, env: Env, opts: { force?: bo
       );
     }
   }
-  const sup = await supervisorFor(draft.os as OsName, draft.preset, draft.scope, env);
-  let ctx = makeContext(draft, { env, os: draft.os as OsName });
+  const base = makeContext(draft, { env, os: draft.os as OsName, run: opts.run });
+  // A dry run for another OS asks this host nothing, not even which watchdog backend it has.
+  const { adapter: sup, runtime } = await adapterFor({ ...draft, supervisorState: {} }, env, base.run);
+  let ctx: SupervisorContext = { ...base, runtime };
   if (!opts.dryRun) await sup.preflight(ctx);
-  // What this host's supervisor accepts (e.g. systemd's restart back-off), so that a dry
-  // run shows the bytes apply writes. Another OS's plan is rendered without asking.
-  if (sup.hostFacts && draft.os === hostOs()) ctx = { ...ctx, ...(await sup.hostFacts(ctx)) };
+  // What this host's supervisor accepts and holds (systemd's restart back-off, lingering,
+  // the crontab as it is), so that a dry run shows the steps apply runs. Another OS's
+  // plan is rendered without asking.
+  if (sup.hostFacts && draft.os === hostOs()) ctx = { ...ctx, facts: await sup.hostFacts(ctx) };
   const wiringReq = wiringRequest(draft, ctx, env);
   const wiring = await planWiring(wiringReq);
   const manifest: Manifest = {
@@ -115,7 +121,7 @@ const within = (path: string, dir: string) => path === dir || path.startsWith(di
  * (the last profile removed takes them out).
  */
 function checkWritePaths(m: Manifest, sup: Supervisor, ctx: SupervisorContext, wiring: WiringPlan, old: Manifest | null, env: Env): { newDirs: string[]; createdDirs: string[] } {
-  const own = [manifestPath(m.profile, { ...env, HEADROOM_WORKSPACE_DIR: m.workspaceDir }), ...sup.render(ctx).files.map((f) => f.path)];
+  const own = [manifestPath(m.profile, { ...env, HEADROOM_WORKSPACE_DIR: m.workspaceDir }), ...writesOf(sup.install(ctx)).map((f) => f.path)];
   const created = new Set<string>();
   for (const path of own) for (const d of checkWritableFile(path, env)) created.add(d);
   for (const f of wiring.files) checkWritableFile(f.path, env);
@@ -135,8 +141,9 @@ async function olderContainer(old: Manifest, env: Env): Promise<boolean> {
   try {
     const b = await bind(old, env);
     const s = await b.sup.status(b.ctx);
-    const ports = (s.details?.ports ?? {}) as Record<string, string[]>;
-    return s.running && (ports[`${old.port}/tcp`] ?? []).includes(`${old.host}:${old.port}`);
+    const ports = s.details?.ports;
+    const bound = ports && typeof ports === "object" ? (ports as Record<string, unknown>)[`${old.port}/tcp`] : undefined;
+    return s.running && Array.isArray(bound) && bound.includes(`${old.host}:${old.port}`);
   } catch {
     return false;
   }
@@ -149,38 +156,34 @@ export interface ApplyResult {
   replaced: boolean;
 }
 
-async function portFree(port: number): Promise<boolean> {
-  return (await waitFor(async () => !(await isPortOpen(port, "127.0.0.1", 300)), 15_000, 20)) !== null;
-}
-
 /** Takes a deployment down and removes its supervisor, keeping linger and wiring as they are. */
 async function takeDown(b: Bound, keepLinger = true): Promise<void> {
-  const m = keepLinger ? { ...b.m, supervisorState: { ...b.m.supervisorState, lingerEnabledByHeadroom: false } } : b.m;
+  const m = keepLinger ? { ...b.m, supervisorState: keepingLinger(b.m.supervisorState) } : b.m;
   const ctx = { ...b.ctx, manifest: m };
-  await b.sup.uninstall(ctx).catch(() => {});
+  await execute(await b.sup.uninstall(ctx), ctx, hooksFor(b)).catch(() => {});
   if ((await proveIdentity(b.m, { timeoutMs: 500 })).proven) await stopRuntimeProcess(b.m, b.env);
-  await portFree(b.m.port);
+  await waitPortFree(b.m.port);
 }
 
 /** Installs the supervisor for `m`, starts it and waits until healthy. Returns the saved manifest. */
-async function bringUp(m: Manifest, sup: Supervisor, ctx: SupervisorContext, env: Env, warnings: string[], timeoutMs: number, carry: Record<string, unknown> = {}): Promise<{ manifest: Manifest; health: PortProbe }> {
-  const failFast = await failFastFor({ m, sup, ctx: { ...ctx, manifest: m } });
+async function bringUp(m: Manifest, sup: Supervisor, ctx: SupervisorContext, env: Env, warnings: string[], timeoutMs: number, carry: SupervisorState = {}): Promise<{ manifest: Manifest; health: PortProbe }> {
+  const at = { ...ctx, manifest: m };
+  const failFast = await sup.failFast(at);
   // The runtime proves who it is with this secret; it exists before the runtime starts.
   ensureIdentityKey(m);
   ensurePrivateLog(m, env);
-  const state = await sup.install({ ...ctx, manifest: m });
-  const { warnings: w, ...rest } = state as Record<string, unknown> & { warnings?: string[] };
-  if (Array.isArray(w)) warnings.push(...w);
+  const out = await execute(sup.install(at), at, hooksFor({ env }, timeoutMs));
+  warnings.push(...out.warnings);
+  const record = { ...out.record };
   // Lingering that headroom turned on for the previous install stays recorded as ours.
-  if (carry.lingerEnabledByHeadroom === true && rest.linger === "yes" && rest.lingerEnabledByHeadroom === undefined) rest.lingerEnabledByHeadroom = true;
-  const saved: Manifest = { ...m, supervisorState: rest, updatedAt: new Date().toISOString() };
+  if (lingerIsOurs(carry) && record.linger === "yes" && record.lingerEnabledByHeadroom === undefined) record.lingerEnabledByHeadroom = true;
+  const saved: Manifest = { ...m, supervisorState: mergeState({}, record), updatedAt: new Date().toISOString() };
   saveManifest(saved, env);
-  if (saved.preset === "persistent-task") await ensureRuntime(saved, env, timeoutMs);
   const health = await waitHealthy(saved, { env, timeoutMs, failFast });
   return { manifest: saved, health };
 }
 
-export async function executeApply(p: Prepared, timeoutMs = 30_000): Promise<ApplyResult> {
+export async function executeApply(p: PreparedApply, timeoutMs = 30_000): Promise<ApplyResult> {
   const { env, warnings } = p;
   const oldBound = p.old ? await bind(p.old, env) : null;
   const keepWiring = p.old !== null && sameWiring(p.old, p.manifest);
@@ -207,7 +210,7 @@ export async function executeApply(p: Prepared, timeoutMs = 30_000): Promise<App
     }
     saveManifest(m, env);
     // 3. Supervisor, start, wait.
-    const carry = p.old && p.old.scope === m.scope ? p.old.supervisorState ?? {} : {};
+    const carry: SupervisorState = p.old && p.old.scope === m.scope ? p.old.supervisorState : {};
     const up = await bringUp(m, p.sup, p.ctx, env, warnings, timeoutMs, carry);
     return { manifest: up.manifest, health: up.health, warnings, replaced: p.old !== null };
   } catch (err) {
@@ -227,7 +230,7 @@ export async function executeApply(p: Prepared, timeoutMs = 30_000): Promise<App
 }
 
 /** Undoes a failed apply and puts the previous deployment back. Returns what could not be restored. */
-async function rollback(p: Prepared, m: Manifest, keptWiring: boolean): Promise<string[]> {
+async function rollback(p: PreparedApply, m: Manifest, keptWiring: boolean): Promise<string[]> {
   const { env } = p;
   const restoreNotes: string[] = [];
   await takeDown({ m, sup: p.sup, ctx: { ...p.ctx, manifest: m }, env }).catch(() => {});
@@ -258,13 +261,10 @@ async function rollback(p: Prepared, m: Manifest, keptWiring: boolean): Promise<
   const old = { ...p.old, changes };
   const b = await bind(old, env);
   try {
-    await bringUp(old, b.sup, b.ctx, env, [], 30_000, p.old.supervisorState ?? {});
+    await bringUp(old, b.sup, b.ctx, env, [], 30_000, p.old.supervisorState);
   } catch (err) {
     restoreNotes.push(`the previous deployment could not be started again: ${errorMessage(err)}`);
     saveManifest(old, env);
   }
   return restoreNotes;
 }
-
-/** apply = prepare (refuse early, see prepareApply) + execute. */
-export const applyProfile = executeApply;

@@ -1,60 +1,175 @@
-// Carries out a plan (files with content, commands as argv) and records what it did so
-// it can be undone. Dry-run is the same plan printed instead of executed (see dry-run.ts).
+// The one executor: carries out a plan (steps.ts) in order, records what it did (the
+// files it wrote with their previous bytes, what each step `sets`) and, when a step that
+// must work fails, undoes what ran in reverse order before it throws. A plan that
+// removes (`bestEffort`) tries every step and reports the failures together.
 import { rmSync } from "node:fs";
 import { dirname } from "node:path";
-import { HeadroomError } from "../errors.ts";
-import type { CommandRunner, RunOptions } from "../host/exec.ts";
+import { HeadroomError, errorMessage } from "../errors.ts";
+import type { CommandResult, CommandRunner } from "../host/exec.ts";
+import type { Env } from "../host/env.ts";
 import { atomicWrite, ensureDir, readIfExists } from "../host/fs.ts";
-import type { RenderedFile } from "./supervisors/types.ts";
+import { waitPortFree } from "../host/net.ts";
+import type { Manifest } from "./manifest.ts";
+import type { FileChange } from "./supervisors/state.ts";
+import type { Plan, RunStep, Step, WriteStep } from "./steps.ts";
 
-/** One file the executor wrote, with what is needed to put it back. */
-export interface FileChange {
-  path: string;
-  existed: boolean;
-  /** Previous bytes (base64) when the file existed and differed. */
-  previous?: string;
+export type { FileChange };
+
+/** Where the steps act: the command runner, its environment and the deployment. */
+export interface ExecContext {
+  manifest: Manifest;
+  env: Env;
+  run: CommandRunner;
 }
 
-export function writePlanFiles(files: RenderedFile[]): FileChange[] {
-  const changes: FileChange[] = [];
-  for (const f of files) {
-    const before = readIfExists(f.path);
-    const bytes = typeof f.content === "string" ? Buffer.from(f.content, "utf8") : Buffer.from(f.content);
-    ensureDir(dirname(f.path), 0o755);
-    if (before && before.equals(bytes)) {
-      changes.push({ path: f.path, existed: true });
+/** How the steps that are not commands are carried out (tests give quick ones). */
+export interface ExecHooks {
+  sleep?: (ms: number) => Promise<void>;
+  portFree?: (port: number) => Promise<boolean>;
+  stopRuntime?: (ctx: ExecContext) => Promise<unknown>;
+  ensureRuntime?: (ctx: ExecContext) => Promise<unknown>;
+}
+
+export interface Outcome {
+  /** plan.record with `files` (when it wrote any) and each step's `sets`/`keep`. */
+  record: Record<string, unknown>;
+  warnings: string[];
+  files: FileChange[];
+}
+
+const sleepFor = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+function firstLine(r: CommandResult): string {
+  return (r.stderr.trim() || r.stdout.trim()).split(/\r?\n/)[0]?.trim() || `exit code ${r.code}`;
+}
+
+/** The error a failed run step is. */
+export function runError(s: RunStep, r: CommandResult): HeadroomError {
+  return s.error ? s.error(r) : new HeadroomError(`\`${s.argv.join(" ")}\` failed: ${firstLine(r)}`);
+}
+
+const succeeded = (s: RunStep, r: CommandResult) => (s.ok ?? [0]).includes(r.code) || (s.alsoOk?.test(r) ?? false);
+
+/** Runs one command step (its retries and its `otherwise`); returns the result that counted. */
+async function runStep(s: RunStep, ctx: ExecContext, hooks: ExecHooks): Promise<{ ok: boolean; r: CommandResult; step: RunStep }> {
+  const sleep = hooks.sleep ?? sleepFor;
+  let waited = 0;
+  for (;;) {
+    const r = await ctx.run(s.argv, { env: s.env ? { ...ctx.env, ...s.env } : ctx.env, input: s.stdin?.text, timeoutMs: s.timeoutMs ?? 30_000 });
+    if (succeeded(s, r)) return { ok: true, r, step: s };
+    if (s.otherwise?.codes.includes(r.code)) return runStep(s.otherwise.then, ctx, hooks);
+    if (s.retry?.codes.includes(r.code) && waited < s.retry.forMs) {
+      await sleep(s.retry.everyMs);
+      waited += s.retry.everyMs;
       continue;
     }
-    atomicWrite(f.path, bytes, { mode: f.mode ?? 0o644, forceMode: true });
-    changes.push({ path: f.path, existed: before !== null, previous: before ? before.toString("base64") : undefined });
+    return { ok: false, r, step: s };
   }
-  return changes;
 }
 
-/** Removes the files headroom wrote (a file that existed before gets its old bytes back). Returns failures. */
-export function undoFileChanges(changes: FileChange[], opts: { restorePrevious?: boolean } = {}): string[] {
-  const failures: string[] = [];
-  for (const c of [...changes].reverse()) {
+function write(s: WriteStep): FileChange {
+  const before = readIfExists(s.path);
+  const bytes = typeof s.content === "string" ? Buffer.from(s.content, "utf8") : Buffer.from(s.content);
+  ensureDir(dirname(s.path), 0o755);
+  if (before && before.equals(bytes)) return { path: s.path, existed: true };
+  atomicWrite(s.path, bytes, { mode: s.mode, forceMode: true });
+  return { path: s.path, existed: before !== null, ...(before ? { previous: before.toString("base64") } : {}) };
+}
+
+/** Puts back a file a plan wrote: its previous bytes when it had some, else it goes. */
+export function undoFile(c: FileChange): void {
+  if (c.previous !== undefined) atomicWrite(c.path, Buffer.from(c.previous, "base64"));
+  else if (!c.existed) rmSync(c.path, { force: true });
+}
+
+type Done = { step: Step; file?: FileChange };
+
+async function undo(done: Done[], plan: Plan, ctx: ExecContext, hooks: ExecHooks): Promise<void> {
+  for (const d of [...done].reverse()) {
     try {
-      if (opts.restorePrevious && c.previous !== undefined) atomicWrite(c.path, Buffer.from(c.previous, "base64"));
-      else rmSync(c.path, { force: true });
-    } catch (err) {
-      failures.push(`could not remove ${c.path}: ${(err as Error).message}`);
+      if (d.file) undoFile(d.file);
+      else if (d.step.do === "run") for (const u of d.step.undo ?? []) await runStep(u, ctx, hooks);
+    } catch {
+      // Undo does what it can; the failure that started it is what the user hears.
     }
   }
-  return failures;
+  for (const s of plan.afterUndo ?? []) await runStep(s, ctx, hooks).catch(() => {});
 }
 
-/** Runs one command; a non-zero exit is a HeadroomError quoting the command and its first error line. */
-export async function runChecked(run: CommandRunner, argv: string[], opts: RunOptions = {}): Promise<string> {
-  const r = await run(argv, { timeoutMs: 30_000, ...opts });
-  if (r.code !== 0) {
-    const why = (r.stderr.trim() || r.stdout.trim()).split("\n")[0] || `exit code ${r.code}`;
-    throw new HeadroomError(`\`${argv.join(" ")}\` failed: ${why}`);
+/** Carries out `plan`. A failing step that must work undoes what ran and throws its error. */
+export async function execute(plan: Plan, ctx: ExecContext, hooks: ExecHooks = {}): Promise<Outcome> {
+  const record: Record<string, unknown> = { ...plan.record };
+  const warnings = [...(plan.warnings ?? [])];
+  const files: FileChange[] = [];
+  const done: Done[] = [];
+  const failures: string[] = [...(plan.failed ?? [])];
+  const fail = async (err: unknown) => {
+    if (plan.bestEffort) {
+      failures.push(errorMessage(err).replace(/\.$/, ""));
+      return;
+    }
+    await undo(done, plan, ctx, hooks);
+    throw err;
+  };
+  for (const step of plan.steps) {
+    try {
+      switch (step.do) {
+        case "write": {
+          const file = write(step);
+          files.push(file);
+          done.push({ step, file });
+          break;
+        }
+        case "remove":
+          rmSync(step.path, { force: true });
+          done.push({ step });
+          break;
+        case "mkdir":
+          ensureDir(step.path);
+          done.push({ step });
+          break;
+        case "run": {
+          const { ok, r, step: ran } = await runStep(step, ctx, hooks);
+          if (!ok) {
+            if (ran.onFail === "ignore") break;
+            if (typeof ran.onFail === "object") {
+              warnings.push(ran.onFail.warn);
+              break;
+            }
+            await fail(runError(ran, r));
+            break;
+          }
+          Object.assign(record, ran.sets);
+          if (ran.keep) record[ran.keep] = r.stdout.trim().slice(0, 12);
+          done.push({ step: ran });
+          break;
+        }
+        case "stop-runtime":
+          await (hooks.stopRuntime ?? defaultStopRuntime)(ctx);
+          break;
+        case "ensure-runtime":
+          await (hooks.ensureRuntime ?? defaultEnsureRuntime)(ctx);
+          break;
+        case "wait-port-free":
+          if (!(await (hooks.portFree ?? waitPortFree)(step.port))) await fail(new HeadroomError(step.failure));
+          break;
+      }
+    } catch (err) {
+      if (err instanceof HeadroomError && !plan.bestEffort) throw err;
+      await fail(err instanceof HeadroomError ? err : new HeadroomError(step.do === "remove" ? `could not remove ${step.path}: ${errorMessage(err)}` : errorMessage(err)));
+    }
   }
-  return r.stdout;
+  if (failures.length) throw new HeadroomError(`${plan.bestEffort}: ${failures.join("; ")}.`);
+  if (files.length) record.files = files;
+  return { record, warnings, files };
 }
 
-export async function runPlanCommands(run: CommandRunner, commands: string[][], opts: RunOptions = {}): Promise<void> {
-  for (const argv of commands) await runChecked(run, argv, opts);
+async function defaultStopRuntime(ctx: ExecContext): Promise<void> {
+  const { stopRuntimeProcess } = await import("./runtime-process.ts");
+  await stopRuntimeProcess(ctx.manifest, { ...ctx.env, HEADROOM_WORKSPACE_DIR: ctx.manifest.workspaceDir });
+}
+
+async function defaultEnsureRuntime(ctx: ExecContext): Promise<void> {
+  const { ensureRuntime } = await import("./agent.ts");
+  await ensureRuntime(ctx.manifest, ctx.env);
 }

@@ -7,7 +7,7 @@ import { runnerLogPath } from "../paths.ts";
 import { isRunning } from "./pid.ts";
 import { type IdentityProof, type ProveOptions, type Who, heldBy, proveIdentity } from "./identity.ts";
 import type { Manifest } from "./manifest.ts";
-import { containerName } from "./supervisors/docker-argv.ts";
+import { containerName } from "./docker-argv.ts";
 
 export { type PortProbe, probePort };
 

@@ -12,7 +12,7 @@ import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, sta
 import { join } from "node:path";
 import { runnerLogPath } from "../paths.ts";
 import type { Manifest } from "./manifest.ts";
-import { containerName } from "./supervisors/docker-argv.ts";
+import { containerName } from "./docker-argv.ts";
 
 type Env = Record<string, string | undefined>;
 
@@ -46,7 +46,8 @@ export interface ReadOptions {
 export const DEFAULT_LINES = 50;
 
 function unitFile(m: Manifest): string | undefined {
-  const dir = typeof m.supervisorState?.unitDir === "string" ? m.supervisorState.unitDir : undefined;
+  const s = m.supervisorState;
+  const dir = s.kind === "systemd" ? s.unitDir : undefined;
   return dir ? join(dir, `headroom-${m.profile}.service`) : undefined;
 }
 
@@ -63,7 +64,7 @@ function unitAppendsToFile(m: Manifest): boolean {
 
 function supervisorKind(m: Manifest): string {
   if (m.preset === "persistent-docker") return "docker";
-  if (typeof m.supervisorState?.kind === "string") return m.supervisorState.kind;
+  if (m.supervisorState.kind) return m.supervisorState.kind;
   return m.os === "darwin" ? "launchd" : m.os === "windows" ? "windows-task" : m.preset === "persistent-service" ? "systemd" : "cron";
 }
 

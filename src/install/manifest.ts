@@ -3,6 +3,7 @@
 // names the file, never a crash.
 import * as v from "valibot";
 import { ChangeRecordSchema } from "../edits/record.ts";
+import { SupervisorStateSchema } from "./supervisors/state.ts";
 
 export const SCHEMA_VERSION = 1;
 
@@ -55,7 +56,7 @@ export const ManifestSchema = v.object({
   binPath: v.string(),
   workspaceDir: v.string(),
   /** Supervisor-specific state (unit names, files written, linger enabled by headroom...). */
-  supervisorState: v.optional(v.record(v.string(), v.unknown()), {}),
+  supervisorState: v.optional(SupervisorStateSchema, {}),
   /** Every reversible change to users' files, in the order applied. */
   changes: v.array(ChangeRecordSchema),
   /**

@@ -12,7 +12,7 @@ import { type OsName, hostOs } from "../host/platform.ts";
 import { workspaceDirFor } from "../paths.ts";
 import { type Manifest, ManifestSchema, OSES, PRESETS, PROVIDER_MODES, RUNTIMES, SCHEMA_VERSION, SCOPES, supervisorOf } from "./manifest.ts";
 import { checkProfileName } from "./store.ts";
-import { DOCKER_PASS_ENV } from "./supervisors/docker-argv.ts";
+import { DOCKER_PASS_ENV } from "./docker-argv.ts";
 
 export interface ApplyOptions {
   profile?: string;

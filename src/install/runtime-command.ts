@@ -1,23 +1,25 @@
-// The one place that decides which command runs the runtime of a deployment:
-// the native runner (`headroom install agent run`) or, for --runtime docker with the
-// service and task presets, a foreground `docker run` supervised the same way.
+// The commands that are a deployment's runtime, one launcher per runtime: the native
+// runner (`headroom install agent run`) or, for --runtime docker with the service and
+// task presets, a foreground `docker run` supervised the same way. The table (table.ts)
+// picks one from the manifest's runtime; nothing below it asks which runtime it is.
+import { dockerRemoveArgv, dockerRunArgv } from "./docker-argv.ts";
 import type { Manifest } from "./manifest.ts";
-import { dockerRunArgv } from "./supervisors/docker.ts";
-import type { SupervisorContext } from "./supervisors/types.ts";
+import type { RuntimeLauncher } from "./supervisors/types.ts";
 
 /** `<bin> install agent <verb> --profile <p>`. */
 export function agentArgv(m: Manifest, verb: "run" | "ensure"): string[] {
   return [m.binPath, "install", "agent", verb, "--profile", m.profile];
 }
 
-/** The foreground command a service unit (or the watchdog) runs for this deployment. */
-export function runtimeArgv(ctx: SupervisorContext): string[] {
-  const m = ctx.manifest;
-  if (m.runtime === "docker") return dockerRunArgv(ctx, { detached: false });
-  return agentArgv(m, "run");
-}
+/** The executable itself serves the proxy in the supervised process. */
+export const nativeRuntime: RuntimeLauncher = {
+  argv: (ctx) => agentArgv(ctx.manifest, "run"),
+  hostPid: true,
+};
 
-/** The scheduled watchdog command (persistent-task). */
-export function watchdogArgv(ctx: SupervisorContext): string[] {
-  return agentArgv(ctx.manifest, "ensure");
-}
+/** A foreground container; a stale one of the same name goes first (its client may have been killed). */
+export const dockerRuntime: RuntimeLauncher = {
+  argv: (ctx) => dockerRunArgv(ctx, { detached: false }),
+  beforeStart: (ctx) => dockerRemoveArgv(ctx),
+  hostPid: false,
+};

@@ -5,11 +5,10 @@ import { errorMessage } from "../errors.ts";
 import { bind } from "./bound.ts";
 import { heldBy, proveIdentity } from "./identity.ts";
 import type { Manifest } from "./manifest.ts";
-import { readPidFile } from "./runtime-process.ts";
 import type { Supervisor, SupervisorStatus } from "./supervisors/types.ts";
 import { type VersionSkew, runtimeSkew } from "./version-skew.ts";
 
-type Env = Record<string, string | undefined>;
+import type { Env } from "../host/env.ts";
 
 export interface StatusReport {
   profile: string;
@@ -41,9 +40,8 @@ export async function deploymentStatus(m: Manifest, env: Env = process.env): Pro
   const proving = proveIdentity(m, {
     timeoutMs: 1000,
     expectedPid: async () => {
-      if (m.runtime === "docker") return undefined;
       const s = await supAnswer;
-      return ("error" in s ? undefined : s.pid) ?? (m.preset === "persistent-task" ? readPidFile(m.profile, { ...env, HEADROOM_WORKSPACE_DIR: m.workspaceDir }) ?? undefined : undefined);
+      return "error" in s ? undefined : s.runtimePid;
     },
   });
   const b = await bind(m, env);
@@ -59,19 +57,21 @@ export async function deploymentStatus(m: Manifest, env: Env = process.env): Pro
   let supView: StatusReport["supervisorView"];
   let supRunning = false;
   let supPid: number | undefined;
+  let keepsRuntime = true;
   if ("error" in sup) {
     supView = sup;
     problems.push(`The ${sup.kind} supervisor could not be queried: ${sup.error}`);
   } else {
-    const { problems: p, details: _d, ifUnhealthy: _u, ...rest } = sup;
+    const { problems: p, details: _d, ifUnhealthy: _u, keepsRuntime: keeps, runtimePid, ...rest } = sup;
     supView = rest;
     problems.push(...p);
     supRunning = sup.running;
-    supPid = sup.pid;
+    supPid = runtimePid;
+    keepsRuntime = keeps !== false;
   }
   const ours = proof.proven;
-  const expectedPid = supPid ?? (m.preset === "persistent-task" ? readPidFile(m.profile, b.env) ?? undefined : undefined);
-  const pidMatches = !expectedPid || !proof.pid || proof.pid === expectedPid || m.runtime === "docker";
+  const expectedPid = supPid;
+  const pidMatches = !expectedPid || !proof.pid || proof.pid === expectedPid;
   if (probe.open && !ours) problems.push(`Port ${m.port} is held by ${heldBy(proof, m)}.`);
   else if (ours && !pidMatches) problems.push(`The proxy on port ${m.port} (pid ${proof.pid}) is not the supervisor's process (pid ${expectedPid}).`);
   else if (!probe.open) problems.push(`Nothing answers on port ${m.port}.`);
@@ -81,8 +81,8 @@ export async function deploymentStatus(m: Manifest, env: Env = process.env): Pro
   const skew = isThis && probe.version ? runtimeSkew(probe.version, { profile: m.profile, port: m.port, docker: m.runtime === "docker" }) : null;
   if (skew?.message) problems.push(skew.message);
   for (const d of drift) problems.push(`Configuration drift: ${d}`);
-  // A task deployment's schedule being active is not required for the runtime to be healthy.
-  const supOk = m.preset === "persistent-task" ? true : supRunning;
+  // A watchdog's schedule being active is not required for the runtime to be healthy.
+  const supOk = keepsRuntime ? supRunning : true;
   if (!("error" in sup) && sup.ifUnhealthy && !(probe.ready && isThis && supOk)) problems.splice(sup.problems.length, 0, sup.ifUnhealthy);
   return {
     profile: m.profile,

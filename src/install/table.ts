@@ -1,61 +1,91 @@
-// The one table that picks a supervisor adapter from (os, preset). Nothing below it
-// tests the platform again. Each adapter's module is loaded only when it is picked, so
-// `install status` reads the one supervisor its manifest names.
+// The one table that picks a deployment's supervisor adapter and runtime launcher, keyed
+// by (os, preset, runtime). Nothing below it asks which preset or runtime it is. Each
+// adapter's module is loaded only when it is picked, so `install status` reads the one
+// supervisor its manifest names. The Linux watchdog's backend (a systemd timer, or cron)
+// is asked of the host through the command runner, once, when it is installed; later the
+// manifest's record says which it was.
+import type { CommandRunner } from "../host/exec.ts";
+import type { Env } from "../host/env.ts";
+import { which } from "../host/exec.ts";
 import { existsSync } from "node:fs";
 import type { OsName } from "../host/platform.ts";
-import type { Preset, Scope } from "./manifest.ts";
-import type { Supervisor } from "./supervisors/types.ts";
+import type { Manifest, Preset, Runtime, Scope } from "./manifest.ts";
+import { dockerRuntime, nativeRuntime } from "./runtime-command.ts";
+import type { SupervisorState } from "./supervisors/state.ts";
+import type { RuntimeLauncher, Supervisor } from "./supervisors/types.ts";
+import { MANAGER_UP_STATES } from "./supervisors/manager-states.ts";
 
-type Env = Record<string, string | undefined>;
+export type AdapterName =
+  | "systemd-service"
+  | "systemd-timer"
+  | "cron"
+  | "launchd-keepalive"
+  | "launchd-interval"
+  | "windows-task-service"
+  | "windows-task-watchdog"
+  | "docker";
 
-export type SupervisorName = "systemd" | "cron" | "launchd" | "docker" | "windows-task";
-
-const LOADERS: Record<SupervisorName, () => Promise<Supervisor>> = {
-  systemd: () => import("./supervisors/systemd.ts").then((m) => m.systemdSupervisor()),
+const ADAPTERS: Record<AdapterName, () => Promise<Supervisor>> = {
+  "systemd-service": () => import("./supervisors/systemd-service.ts").then((m) => m.systemdService()),
+  "systemd-timer": () => import("./supervisors/systemd-timer.ts").then((m) => m.systemdTimer()),
   cron: () => import("./supervisors/cron.ts").then((m) => m.cronSupervisor()),
-  launchd: () => import("./supervisors/launchd.ts").then((m) => m.launchdSupervisor()),
+  "launchd-keepalive": () => import("./supervisors/launchd-keepalive.ts").then((m) => m.launchdKeepAlive()),
+  "launchd-interval": () => import("./supervisors/launchd-interval.ts").then((m) => m.launchdInterval()),
+  "windows-task-service": () => import("./supervisors/windows-task-service.ts").then((m) => m.windowsTaskService()),
+  "windows-task-watchdog": () => import("./supervisors/windows-task-watchdog.ts").then((m) => m.windowsTaskWatchdog()),
   docker: () => import("./supervisors/docker.ts").then((m) => m.dockerSupervisor()),
-  "windows-task": () => import("./supervisors/windows-task.ts").then((m) => m.windows_taskSupervisor()),
 };
+
+/** The Linux watchdog backends; the table's row for (linux, persistent-task) depends on which the host has. */
+type TaskBackend = "systemd" | "cron";
+
+/** The table: (os, preset) -> adapter; a Linux watchdog row names its backend's adapter. */
+const TABLE: Record<OsName, Record<Preset, AdapterName | Record<TaskBackend, AdapterName>>> = {
+  linux: { "persistent-service": "systemd-service", "persistent-task": { systemd: "systemd-timer", cron: "cron" }, "persistent-docker": "docker" },
+  darwin: { "persistent-service": "launchd-keepalive", "persistent-task": "launchd-interval", "persistent-docker": "docker" },
+  windows: { "persistent-service": "windows-task-service", "persistent-task": "windows-task-watchdog", "persistent-docker": "docker" },
+};
+
+/** (runtime) -> the launcher the adapter runs; persistent-docker's container is the adapter itself. */
+const RUNTIMES: Record<Runtime, RuntimeLauncher> = { native: nativeRuntime, docker: dockerRuntime };
+
+export function launcherFor(runtime: Runtime): RuntimeLauncher {
+  return RUNTIMES[runtime];
+}
 
 /**
  * Whether the Linux watchdog should be a systemd timer: systemd is the init
  * (/run/systemd/system exists) and its manager (the user's, for the user scope) answers.
  * HEADROOM_TASK_BACKEND=cron|systemd forces one.
  */
-export function linuxTaskBackend(scope: Scope, env: Env): "systemd" | "cron" {
+export async function linuxTaskBackend(scope: Scope, env: Env, run: CommandRunner): Promise<TaskBackend> {
   const forced = env.HEADROOM_TASK_BACKEND;
   if (forced === "cron" || forced === "systemd") return forced;
   if (!existsSync("/run/systemd/system")) return "cron";
-  // Without systemctl on PATH there is no timer to install (cron's preflight then says
-  // what is missing), and spawning it would throw.
-  const systemctl = Bun.which("systemctl", { PATH: env.PATH ?? "" });
-  if (!systemctl) return "cron";
-  const r = Bun.spawnSync(scope === "system" ? [systemctl, "is-system-running"] : [systemctl, "--user", "is-system-running"], {
-    env: env as Record<string, string>,
-    stdout: "pipe",
-    stderr: "pipe",
-    timeout: 3000,
-  });
-  const answer = r.stdout.toString().trim();
-  return ["running", "degraded", "starting", "initializing", "maintenance"].includes(answer) ? "systemd" : "cron";
+  // Without systemctl on PATH there is no timer to install (cron's preflight then says what is missing).
+  if (!which("systemctl", env)) return "cron";
+  const r = await run(scope === "system" ? ["systemctl", "is-system-running"] : ["systemctl", "--user", "is-system-running"], { env, timeoutMs: 3000 });
+  return MANAGER_UP_STATES.includes(r.stdout.trim()) ? "systemd" : "cron";
 }
 
-/** Which adapter serves (os, preset); `backend` is the Linux task backend already chosen. */
-export function supervisorNameFor(os: OsName, preset: Preset, scope: Scope, env: Env = process.env, backend?: string): SupervisorName {
-  if (preset === "persistent-docker") return "docker";
-  if (os === "darwin") return "launchd";
-  if (os === "windows") return "windows-task";
-  if (preset === "persistent-service") return "systemd";
-  return (backend ?? linuxTaskBackend(scope, env)) === "cron" ? "cron" : "systemd";
+export interface TableKey {
+  os: OsName;
+  preset: Preset;
+  scope: Scope;
+  /** What an installed deployment recorded (its kind names the Linux watchdog's backend). */
+  supervisorState?: SupervisorState;
 }
 
-export function supervisorFor(os: OsName, preset: Preset, scope: Scope, env: Env = process.env, backend?: string): Promise<Supervisor> {
-  return LOADERS[supervisorNameFor(os, preset, scope, env, backend)]();
+/** The adapter's name for a key; asks the host for the Linux watchdog's backend only when nothing recorded it. */
+export async function adapterNameFor(key: TableKey, env: Env, run: CommandRunner): Promise<AdapterName> {
+  const row = TABLE[key.os][key.preset];
+  if (typeof row === "string") return row;
+  const kind = key.supervisorState?.kind;
+  return row[kind === "cron" || kind === "systemd" ? kind : await linuxTaskBackend(key.scope, env, run)];
 }
 
-/** The adapter that installed an existing deployment (its kind is kept in supervisorState). */
-export function supervisorForManifest(m: { os: string; preset: Preset; scope: Scope; supervisorState?: Record<string, unknown> }, env: Env = process.env): Promise<Supervisor> {
-  const kind = typeof m.supervisorState?.kind === "string" ? (m.supervisorState.kind as string) : undefined;
-  return supervisorFor(m.os as OsName, m.preset, m.scope, env, kind === "cron" || kind === "systemd" ? kind : undefined);
+/** The adapter and runtime launcher for a manifest (or a draft of one). */
+export async function adapterFor(m: Pick<Manifest, "os" | "preset" | "scope" | "runtime" | "supervisorState">, env: Env, run: CommandRunner): Promise<{ adapter: Supervisor; runtime: RuntimeLauncher }> {
+  const name = await adapterNameFor({ os: m.os as OsName, preset: m.preset, scope: m.scope, supervisorState: m.supervisorState }, env, run);
+  return { adapter: await ADAPTERS[name](), runtime: launcherFor(m.runtime) };
 }

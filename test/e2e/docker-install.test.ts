@@ -10,8 +10,8 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { join } from "node:path";
 import { buildManifest } from "../../src/install/plan.ts";
 import { makeContext } from "../../src/install/context.ts";
-import { CONTAINER_WORKSPACE } from "../../src/install/supervisors/docker-argv.ts";
-import { dockerRunArgv } from "../../src/install/supervisors/docker.ts";
+import { CONTAINER_WORKSPACE } from "../../src/install/docker-argv.ts";
+import { dockerRunArgv } from "../../src/install/docker-argv.ts";
 import { containersNamed, docker, dockerSkipReason, ensureTestImage, inspectContainer, removeContainers, TEST_IMAGE } from "../support/docker.ts";
 import { type UserManager, startUserManager, systemdAvailable } from "../support/systemd.ts";
 import { freePort, health, healthyAs, hr, isOneSentence, until } from "./install-support.ts";

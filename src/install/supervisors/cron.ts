@@ -1,16 +1,18 @@
-// cron watchdog (Linux without systemd as init): the persistent-task schedule as a
-// marker-fenced block in the user's crontab (`crontab -l` / `crontab -`), or
-// /etc/cron.d/headroom-<p> for the system scope. The user's own crontab lines are kept
-// byte for byte. Rendering is pure; acting goes through ctx.run.
+// cron (Linux without systemd as init, persistent-task): the watchdog's schedule as a
+// marker-fenced block in the user's crontab (read with `crontab -l`, written whole with
+// `crontab -`), or /etc/cron.d/headroom-<p> for the system scope. The user's own
+// crontab lines are kept byte for byte. Rendering is pure; the crontab is read before
+// the plan is made, so the plan carries the exact text `crontab -` receives.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { HeadroomError } from "../../errors.ts";
+import { HeadroomError, errorMessage } from "../../errors.ts";
 import { which } from "../../host/exec.ts";
 import { runnerLogPath } from "../../paths.ts";
-import { runChecked, undoFileChanges, writePlanFiles } from "../executor.ts";
 import type { Manifest } from "../manifest.ts";
-import { watchdogArgv } from "../runtime-command.ts";
-import { stopRuntimeProcess } from "../runtime-process.ts";
-import type { Supervisor, SupervisorContext, SupervisorPlan, SupervisorStatus } from "./types.ts";
+import { agentArgv } from "../runtime-command.ts";
+import { type RunStep, type Step, run } from "../steps.ts";
+import { watchdogRuntime } from "./runtime-watch.ts";
+import { pausedOf } from "./state.ts";
+import type { Supervisor, SupervisorContext, SupervisorStatus } from "./types.ts";
 
 export const beginMarker = (profile: string) => `# >>> headroom persistent task ${profile} >>>`;
 export const endMarker = (profile: string) => `# <<< headroom persistent task ${profile} <<<`;
@@ -82,14 +84,7 @@ function logOf(ctx: SupervisorContext): string {
   return runnerLogPath(ctx.manifest.profile, { ...ctx.env, HEADROOM_WORKSPACE_DIR: ctx.manifest.workspaceDir });
 }
 
-function render(ctx: SupervisorContext): SupervisorPlan {
-  const m = ctx.manifest;
-  if (m.scope === "system") return { files: [{ path: cronDPath(m.profile), content: renderCronDFile(m, watchdogArgv(ctx), logOf(ctx)), mode: 0o644 }], commands: [] };
-  return {
-    files: [{ path: `crontab (user ${ctx.env.USER ?? ctx.uid}, block "${m.profile}")`, content: renderCronBlock(m, watchdogArgv(ctx), logOf(ctx)) }],
-    commands: [["crontab", "-l"], ["crontab", "-"]],
-  };
-}
+const watchdog = (m: Manifest) => agentArgv(m, "ensure");
 
 async function readCrontab(ctx: SupervisorContext): Promise<string> {
   const r = await ctx.run(["crontab", "-l"], { env: ctx.env, timeoutMs: 10_000 });
@@ -98,37 +93,27 @@ async function readCrontab(ctx: SupervisorContext): Promise<string> {
   throw new HeadroomError(`\`crontab -l\` failed: ${r.stderr.trim().split("\n")[0] || `exit code ${r.code}`}`);
 }
 
-async function writeCrontab(ctx: SupervisorContext, text: string): Promise<void> {
-  if (text === "") {
-    const r = await ctx.run(["crontab", "-r"], { env: ctx.env, timeoutMs: 10_000 });
-    if (r.code !== 0 && !/no crontab/i.test(r.stderr)) throw new HeadroomError(`\`crontab -r\` failed: ${r.stderr.trim().split("\n")[0]}`);
-    return;
-  }
-  await runChecked(ctx.run, ["crontab", "-"], { env: ctx.env, input: text });
+/** The step that makes the user's crontab `next` (an empty one is removed, not written). */
+function crontabStep(ctx: SupervisorContext, current: string, next: string): RunStep[] {
+  if (next === current) return [];
+  const what = `crontab of ${ctx.env.USER ?? `uid ${ctx.uid}`}`;
+  if (next === "") return [run(["crontab", "-r"], { timeoutMs: 10_000, alsoOk: { when: "there is no crontab", test: (r) => /no crontab/i.test(r.stderr) }, stdin: undefined, error: (r) => new HeadroomError(`\`crontab -r\` failed: ${r.stderr.trim().split("\n")[0]}`) })];
+  return [run(["crontab", "-"], { timeoutMs: 10_000, stdin: { text: next, replaces: current, what } })];
 }
 
-async function addSchedule(ctx: SupervisorContext): Promise<Record<string, unknown>> {
+/** The steps that put the schedule in place, given the crontab as it is now. */
+function scheduleSteps(ctx: SupervisorContext, crontab: string): Step[] {
   const m = ctx.manifest;
-  if (m.scope === "system") {
-    const files = writePlanFiles(render(ctx).files);
-    return { kind: "cron", cronFile: cronDPath(m.profile), files };
-  }
-  const current = await readCrontab(ctx);
-  const next = spliceCronBlock(current, renderCronBlock(m, watchdogArgv(ctx), logOf(ctx)), m.profile);
-  if (next !== current) await writeCrontab(ctx, next);
-  return { kind: "cron", crontab: "user" };
+  if (m.scope === "system") return [{ do: "write", path: cronDPath(m.profile), content: renderCronDFile(m, watchdog(m), logOf(ctx)), mode: 0o644 }];
+  return crontabStep(ctx, crontab, spliceCronBlock(crontab, renderCronBlock(m, watchdog(m), logOf(ctx)), m.profile));
 }
 
-async function removeSchedule(ctx: SupervisorContext): Promise<void> {
+/** The steps that take the schedule out; for the user scope the crontab is read first. */
+async function unscheduleSteps(ctx: SupervisorContext): Promise<Step[]> {
   const m = ctx.manifest;
-  if (m.scope === "system") {
-    const failures = undoFileChanges([{ path: cronDPath(m.profile), existed: false }]);
-    if (failures.length) throw new HeadroomError(failures.join("; "));
-    return;
-  }
+  if (m.scope === "system") return [{ do: "remove", path: cronDPath(m.profile) }];
   const current = await readCrontab(ctx);
-  const next = removeCronBlock(current, m.profile);
-  if (next !== current) await writeCrontab(ctx, next);
+  return crontabStep(ctx, current, removeCronBlock(current, m.profile));
 }
 
 function cronDaemonRunning(): boolean {
@@ -146,7 +131,27 @@ function cronDaemonRunning(): boolean {
   return false;
 }
 
+async function status(ctx: SupervisorContext): Promise<SupervisorStatus> {
+  const m = ctx.manifest;
+  const problems: string[] = [];
+  let installed: boolean;
+  if (m.scope === "system") installed = existsSync(cronDPath(m.profile));
+  else {
+    try {
+      installed = (await readCrontab(ctx)).split("\n").includes(beginMarker(m.profile));
+    } catch (err) {
+      installed = false;
+      problems.push(errorMessage(err));
+    }
+  }
+  if (!installed) problems.push(pausedOf(m.supervisorState) ? "The watchdog schedule is paused (`install stop --pause`); `install start` puts it back." : "The watchdog cron schedule is missing.");
+  const daemon = cronDaemonRunning();
+  if (!daemon) problems.push("No cron daemon is running, so the watchdog never fires; start cron.");
+  return { kind: "cron", installed, state: installed ? (daemon ? "scheduled" : "scheduled (cron not running)") : "not scheduled", running: installed && daemon, problems, details: { interval: m.interval } };
+}
+
 export const cronSupervisor = (): Supervisor => ({
+  name: "cron",
   kind: "cron",
 
   async preflight(ctx) {
@@ -162,47 +167,40 @@ export const cronSupervisor = (): Supervisor => ({
     await readCrontab(ctx);
   },
 
-  render,
+  async hostFacts(ctx) {
+    return ctx.manifest.scope === "system" ? {} : { crontab: await readCrontab(ctx) };
+  },
 
-  install: addSchedule,
+  install(ctx) {
+    const m = ctx.manifest;
+    const record = m.scope === "system" ? { kind: "cron", cronFile: cronDPath(m.profile) } : { kind: "cron", crontab: "user" };
+    // The watchdog starts the runtime now (the manifest it reads is saved before the supervisor is installed).
+    return { steps: [...scheduleSteps(ctx, ctx.facts.crontab ?? ""), { do: "ensure-runtime" }], record };
+  },
 
   async start(ctx) {
-    // Puts a paused schedule back; the caller starts the runtime through agent ensure.
-    await addSchedule(ctx);
+    // A paused schedule comes back, and the watchdog starts the runtime now.
+    const resume = pausedOf(ctx.manifest.supervisorState) ? scheduleSteps(ctx, ctx.manifest.scope === "system" ? "" : await readCrontab(ctx)) : [];
+    return { steps: [...resume, { do: "ensure-runtime" }], record: resume.length ? { paused: false } : {} };
   },
 
   async stop(ctx, opts) {
-    if (opts?.pause) await removeSchedule(ctx);
-    await stopRuntimeProcess(ctx.manifest, ctx.env);
+    const pause = opts?.pause ? await unscheduleSteps(ctx) : [];
+    return { steps: [...pause, { do: "stop-runtime" }], record: opts?.pause ? { paused: true } : {} };
   },
 
-  async restart(ctx) {
-    await stopRuntimeProcess(ctx.manifest, ctx.env);
+  async restart() {
+    return { steps: [{ do: "stop-runtime" }, { do: "ensure-runtime" }] };
   },
 
   async uninstall(ctx) {
-    const errors: string[] = [];
-    await removeSchedule(ctx).catch((err) => errors.push((err as Error).message));
-    await stopRuntimeProcess(ctx.manifest, ctx.env);
-    if (errors.length) throw new HeadroomError(`Removing the cron schedule was incomplete: ${errors.join("; ")}`);
+    const failed: string[] = [];
+    const unschedule = await unscheduleSteps(ctx).catch((err) => {
+      failed.push(errorMessage(err));
+      return [] as Step[];
+    });
+    return { steps: [...unschedule, { do: "stop-runtime" }], bestEffort: "Removing the cron schedule was incomplete", failed };
   },
 
-  async status(ctx): Promise<SupervisorStatus> {
-    const m = ctx.manifest;
-    const problems: string[] = [];
-    let installed: boolean;
-    if (m.scope === "system") installed = existsSync(cronDPath(m.profile));
-    else {
-      try {
-        installed = (await readCrontab(ctx)).split("\n").includes(beginMarker(m.profile));
-      } catch (err) {
-        installed = false;
-        problems.push((err as Error).message);
-      }
-    }
-    if (!installed) problems.push(m.supervisorState?.paused ? "The watchdog schedule is paused (`install stop --pause`); `install start` puts it back." : "The watchdog cron schedule is missing.");
-    const daemon = cronDaemonRunning();
-    if (!daemon) problems.push("No cron daemon is running, so the watchdog never fires; start cron.");
-    return { kind: "cron", installed, state: installed ? (daemon ? "scheduled" : "scheduled (cron not running)") : "not scheduled", running: installed && daemon, problems, details: { interval: m.interval } };
-  },
+  ...watchdogRuntime(status),
 });

@@ -1,48 +1,19 @@
-// docker supervisor (persistent-docker, any OS): the engine's restart policy keeps the
-// container alive (`docker run -d --restart unless-stopped`), no OS supervisor is
-// involved. Preflight refuses before anything changes when the docker CLI is missing,
-// the engine does not answer, or the image is absent. The argument vectors are built in
-// docker-argv.ts (pure); this file acts through ctx.run.
+// docker (persistent-docker, any OS): the engine's restart policy keeps the container
+// alive (`docker run -d --restart unless-stopped`); no OS supervisor is involved.
+// Preflight refuses before anything changes when the docker CLI is missing, the engine
+// does not answer, or the image is absent. The argument vectors come from
+// ../docker-argv.ts (pure); queries (inspect) go through ctx.run.
 import { HeadroomError } from "../../errors.ts";
 import { which } from "../../host/exec.ts";
-import { ensureDir } from "../../host/fs.ts";
-import { buildRunArgv, clientEnv, containerName, imageOf } from "./docker-argv.ts";
+import { clientEnv, containerName, dockerRunArgv, imageOf } from "../docker-argv.ts";
+import { type RunStep, type Step, run } from "../steps.ts";
 import { dockerErrorText, isNoSuchContainer, parseInspect, statusFromInspect } from "./docker-inspect.ts";
-import type { Supervisor, SupervisorContext, SupervisorPlan, SupervisorStatus } from "./types.ts";
+import type { FailFast, Supervisor, SupervisorContext, SupervisorStatus } from "./types.ts";
 
 const ENGINE_HINT = "Start Docker (for example `sudo systemctl start docker`, or Docker Desktop), or point DOCKER_HOST at a running engine, then run the command again.";
 
-/**
- * The `docker run` argument vector for a manifest. detached=true gives the
- * persistent-docker form (`-d --restart unless-stopped`); detached=false gives the
- * foreground form (`--rm`) that a systemd unit or watchdog supervises for
- * `--runtime docker` with the service and task presets. The foreground form names the
- * docker executable by its absolute path (unit files need one).
- */
-export function dockerRunArgv(ctx: SupervisorContext, opts: { detached: boolean }): string[] {
-  if (opts.detached) return buildRunArgv(ctx, { detached: true, docker: "docker", clientEnv: clientEnv(ctx.manifest, ctx.env) });
-  return buildRunArgv(ctx, { detached: false, docker: which("docker", ctx.env) ?? "docker" });
-}
-
-/**
- * `docker rm -f headroom-<p>` (absolute docker path): what a unit must run before a
- * foreground container starts (`ExecStartPre=-...`), and the watchdog before it spawns
- * one. When the `docker run` client is SIGKILLed its container lives on and keeps the
- * name, so without this every restart fails with "name already in use".
- */
-export function dockerRemoveArgv(ctx: SupervisorContext, docker = which("docker", ctx.env) ?? "docker"): string[] {
-  return [docker, "rm", "-f", containerName(ctx.manifest.profile)];
-}
-
-async function docker(ctx: SupervisorContext, args: string[], timeoutMs = 60_000, env = ctx.env) {
-  return ctx.run(["docker", ...args], { env, timeoutMs });
-}
-
-/** Runs a docker command; failure is one sentence naming what was being done. */
-async function dockerChecked(ctx: SupervisorContext, args: string[], doing: string, timeoutMs = 60_000): Promise<string> {
-  const r = await docker(ctx, args, timeoutMs);
-  if (r.code !== 0) throw new HeadroomError(`Docker could not ${doing}: ${dockerErrorText(r.stderr, r.stdout)}.`);
-  return r.stdout;
+async function docker(ctx: SupervisorContext, args: string[], timeoutMs = 60_000) {
+  return ctx.run(["docker", ...args], { env: ctx.env, timeoutMs });
 }
 
 /** Whether the engine answers; the error phrase when it does not. */
@@ -61,30 +32,42 @@ async function inspect(ctx: SupervisorContext) {
   throw new HeadroomError(`Docker could not inspect the container ${name}: ${why}.`, ENGINE_HINT);
 }
 
-async function removeContainer(ctx: SupervisorContext): Promise<void> {
+const noSuchContainer = { when: "there is no such container", test: (r: { stderr: string; stdout: string }) => isNoSuchContainer(r.stderr + r.stdout) };
+
+function removeStep(ctx: SupervisorContext): RunStep {
   const name = containerName(ctx.manifest.profile);
-  const r = await docker(ctx, ["rm", "-f", name]);
-  if (r.code !== 0 && !isNoSuchContainer(r.stderr + r.stdout)) {
-    throw new HeadroomError(`Docker could not remove the container ${name}: ${dockerErrorText(r.stderr, r.stdout)}.`);
-  }
+  return run(["docker", "rm", "-f", name], { timeoutMs: 60_000, alsoOk: noSuchContainer, error: (r) => new HeadroomError(`Docker could not remove the container ${name}: ${dockerErrorText(r.stderr, r.stdout)}.`) });
 }
 
-/** Creates and starts the container (a stale one of the same name goes first). */
-async function createContainer(ctx: SupervisorContext): Promise<string> {
+/**
+ * Creates and starts the container (a stale one of the same name goes first). Values of
+ * --env pairs and provider keys reach the container through the client's environment
+ * (`--env NAME`), never through its command line.
+ */
+function createSteps(ctx: SupervisorContext): Step[] {
   const m = ctx.manifest;
-  ensureDir(m.workspaceDir);
-  await removeContainer(ctx);
-  const argv = dockerRunArgv(ctx, { detached: true });
-  // Values of --env pairs and provider keys reach the container through the client's
-  // environment (`--env NAME`), never through its command line.
-  const r = await ctx.run(argv, { env: clientEnv(m, ctx.env), timeoutMs: 120_000 });
-  if (r.code !== 0) {
-    throw new HeadroomError(`Docker could not start the container ${containerName(m.profile)}: ${dockerErrorText(r.stderr, r.stdout)}.`);
-  }
-  return r.stdout.trim();
+  const name = containerName(m.profile);
+  return [
+    { do: "mkdir", path: m.workspaceDir },
+    removeStep(ctx),
+    run(dockerRunArgv(ctx, { detached: true }), {
+      env: clientEnv(m, ctx.env),
+      timeoutMs: 120_000,
+      keep: "containerId",
+      error: (r) => new HeadroomError(`Docker could not start the container ${name}: ${dockerErrorText(r.stderr, r.stdout)}.`),
+    }),
+  ];
 }
+
+function checked(ctx: SupervisorContext, verb: "start" | "restart"): RunStep {
+  const name = containerName(ctx.manifest.profile);
+  return run(["docker", verb, name], { timeoutMs: 60_000, error: (r) => new HeadroomError(`Docker could not ${verb} the container ${name}: ${dockerErrorText(r.stderr, r.stdout)}.`) });
+}
+
+const status = async (ctx: SupervisorContext): Promise<SupervisorStatus> => statusFromInspect(containerName(ctx.manifest.profile), await inspect(ctx));
 
 export const dockerSupervisor = (): Supervisor => ({
+  name: "docker",
   kind: "docker",
 
   async preflight(ctx) {
@@ -106,47 +89,57 @@ export const dockerSupervisor = (): Supervisor => ({
     }
   },
 
-  render(ctx): SupervisorPlan {
-    return { files: [], commands: [dockerRemoveArgv(ctx, "docker"), dockerRunArgv(ctx, { detached: true })] };
-  },
-
-  async install(ctx) {
-    const id = await createContainer(ctx);
-    return { kind: "docker", container: containerName(ctx.manifest.profile), image: imageOf(ctx.manifest), containerId: id.slice(0, 12) };
+  install(ctx) {
+    return { steps: createSteps(ctx), record: { kind: "docker", container: containerName(ctx.manifest.profile), image: imageOf(ctx.manifest) } };
   },
 
   async start(ctx) {
     const info = await inspect(ctx);
-    if (!info) {
-      await createContainer(ctx);
-      return;
-    }
-    if (info.running) return;
-    await dockerChecked(ctx, ["start", containerName(ctx.manifest.profile)], `start the container ${containerName(ctx.manifest.profile)}`);
+    if (!info) return { steps: createSteps(ctx) };
+    return { steps: info.running ? [] : [checked(ctx, "start")] };
   },
 
   async stop(ctx) {
     const name = containerName(ctx.manifest.profile);
-    const r = await docker(ctx, ["stop", name]);
-    if (r.code !== 0 && !isNoSuchContainer(r.stderr + r.stdout)) {
-      throw new HeadroomError(`Docker could not stop the container ${name}: ${dockerErrorText(r.stderr, r.stdout)}.`, ENGINE_HINT);
-    }
+    return {
+      steps: [run(["docker", "stop", name], { timeoutMs: 60_000, alsoOk: noSuchContainer, error: (r) => new HeadroomError(`Docker could not stop the container ${name}: ${dockerErrorText(r.stderr, r.stdout)}.`, ENGINE_HINT) })],
+    };
   },
 
   async restart(ctx) {
-    const info = await inspect(ctx);
-    if (!info) {
-      await createContainer(ctx);
-      return;
-    }
-    await dockerChecked(ctx, ["restart", containerName(ctx.manifest.profile)], `restart the container ${containerName(ctx.manifest.profile)}`);
+    return { steps: (await inspect(ctx)) ? [checked(ctx, "restart")] : createSteps(ctx) };
   },
 
   async uninstall(ctx) {
-    await removeContainer(ctx);
+    return { steps: [removeStep(ctx)], bestEffort: "Removing the container was incomplete" };
   },
 
-  async status(ctx): Promise<SupervisorStatus> {
-    return statusFromInspect(containerName(ctx.manifest.profile), await inspect(ctx));
+  status,
+
+  async runtimePid() {
+    return undefined; // a container's pids are the engine's
+  },
+
+  async presentRuntime(ctx) {
+    const s = await status(ctx).catch(() => null);
+    return s?.running ? {} : null;
+  },
+
+  /**
+   * The engine's own view: a container in the `restarting` state (its process exited and
+   * the restart policy is about to run it again) or a climbing RestartCount is a crash loop.
+   */
+  async failFast(ctx): Promise<FailFast> {
+    const baseline = (await status(ctx).catch(() => null))?.restarts ?? 0;
+    const container = containerName(ctx.manifest.profile);
+    return async () => {
+      try {
+        const s = await status(ctx);
+        const n = (s.restarts ?? 0) - baseline;
+        if (n >= 1) return `the container ${container} keeps crashing (${n} restart${n === 1 ? "" : "s"})`;
+        if (/^restarting/.test(s.state)) return `the container ${container} keeps crashing (it exited and the engine is restarting it)`;
+      } catch {}
+      return null;
+    };
   },
 });

@@ -2,7 +2,7 @@
 // dictionary. Pure: everything comes from the manifest and the context, never the host.
 import { posix } from "node:path";
 import type { Manifest } from "../manifest.ts";
-import { runtimeArgv, watchdogArgv } from "../runtime-command.ts";
+import { agentArgv } from "../runtime-command.ts";
 import { type PlistValue, renderPlist } from "./launchd-plist.ts";
 import type { SupervisorContext } from "./types.ts";
 
@@ -40,30 +40,29 @@ export function jobEnvironment(m: Manifest): Record<string, string> {
   return { HEADROOM_WORKSPACE_DIR: m.workspaceDir };
 }
 
-/** The job dictionary: persistent-service keeps `agent run` alive; persistent-task runs `agent ensure` at load and every N minutes. */
-export function launchdJob(ctx: SupervisorContext): Record<string, PlistValue> {
+/** The job dictionary around `argv`, with what keeps it going (`schedule`: KeepAlive, or StartInterval). */
+function job(ctx: SupervisorContext, argv: string[], schedule: Record<string, PlistValue>): Record<string, PlistValue> {
   const m = ctx.manifest;
   const log = launchdRunnerLog(m);
-  const task = m.preset === "persistent-task";
-  const job: Record<string, PlistValue> = {
+  return {
     Label: launchdLabel(m.profile),
-    ProgramArguments: task ? watchdogArgv(ctx) : runtimeArgv(ctx),
+    ProgramArguments: argv,
     EnvironmentVariables: jobEnvironment(m),
     RunAtLoad: true,
+    ...schedule,
+    ThrottleInterval: THROTTLE_INTERVAL,
+    StandardOutPath: log,
+    StandardErrorPath: log,
   };
-  if (task) {
-    job.StartInterval = m.interval * 60;
-    // The runtime that ensure starts lives in its own session; never let launchd reap it with the job.
-    job.AbandonProcessGroup = true;
-  } else {
-    job.KeepAlive = true;
-  }
-  job.ThrottleInterval = THROTTLE_INTERVAL;
-  job.StandardOutPath = log;
-  job.StandardErrorPath = log;
-  return job;
 }
 
-export function renderLaunchdPlist(ctx: SupervisorContext): string {
-  return renderPlist(launchdJob(ctx));
+/** persistent-service: the runtime, kept alive. */
+export function keepAliveJob(ctx: SupervisorContext): Record<string, PlistValue> {
+  return job(ctx, ctx.runtime.argv(ctx), { KeepAlive: true });
+}
+
+/** persistent-task: `agent ensure` at load and every N minutes. */
+export function intervalJob(ctx: SupervisorContext): Record<string, PlistValue> {
+  // The runtime that ensure starts lives in its own session; never let launchd reap it with the job.
+  return job(ctx, agentArgv(ctx.manifest, "ensure"), { StartInterval: ctx.manifest.interval * 60, AbandonProcessGroup: true });
 }

@@ -1,23 +1,20 @@
-// systemd supervisor (Linux). persistent-service: one unit with Restart=on-failure that
-// runs `headroom install agent run`. persistent-task: a oneshot `agent ensure` unit and a
-// timer (at boot and every N minutes). User scope uses `systemctl --user` and
+// What the two systemd adapters share (systemd-service.ts: one unit with
+// Restart=on-failure that runs the runtime; systemd-timer.ts: a oneshot `agent ensure`
+// unit and a timer). The unit renderers are pure; queries (version, linger, unit state)
+// go through ctx.run or the context's unit reader. User scope uses `systemctl --user` and
 // ${XDG_CONFIG_HOME:-~/.config}/systemd/user; system scope /etc/systemd/system (root).
-// Rendering is pure; acting goes through ctx.run.
 import { existsSync, readFileSync } from "node:fs";
 import { userInfo } from "node:os";
 import { join } from "node:path";
 import { HeadroomError } from "../../errors.ts";
-import { runCommand, which } from "../../host/exec.ts";
-import { isPortOpen, waitFor } from "../../host/net.ts";
-import { runnerLogPath } from "../../paths.ts";
-import { type FileChange, runChecked, undoFileChanges, writePlanFiles } from "../executor.ts";
+import type { Env } from "../../host/env.ts";
+import { which } from "../../host/exec.ts";
 import type { Manifest } from "../manifest.ts";
-import { runtimeArgv, watchdogArgv } from "../runtime-command.ts";
-import { stopRuntimeProcess } from "../runtime-process.ts";
-import { privateSocket, showUnitOverBus, statusProperties } from "./systemd-bus.ts";
-import type { RenderedFile, Supervisor, SupervisorContext, SupervisorPlan, SupervisorStatus } from "./types.ts";
-
-type Env = Record<string, string | undefined>;
+import { type RunStep, run } from "../steps.ts";
+import { type Linger, lingerIsOurs, recordedFiles } from "./state.ts";
+import { MANAGER_UP_STATES } from "./manager-states.ts";
+import { statusProperties } from "./systemd-bus.ts";
+import type { SupervisorContext } from "./types.ts";
 
 // ---- pure renderers -------------------------------------------------------------------
 
@@ -121,13 +118,11 @@ export function syslogIdentifier(profile: string): string {
  * headroom-<p>`, or `-t headroom-<p>` where the journal lacks unit metadata); runner.log
  * is for the supervisors that have no log of their own.
  */
-export function renderServiceUnit(m: Manifest, exec: string[], systemdVersion?: number): string {
+export function renderServiceUnit(m: Manifest, exec: string[], systemdVersion?: number, beforeStart?: string[]): string {
   const env = Object.entries(unitEnvironment(m)).map(([k, v]) => environmentLine(k, v));
-  // A foreground `docker run --rm --name X` cannot start while a container X is left
-  // over (its client was killed): remove it first; "-" ignores "no such container".
-  const nameAt = exec.indexOf("--name");
   const schedule = restartSchedule(systemdVersion);
-  const pre = m.runtime === "docker" && nameAt > 0 && exec[nameAt + 1] ? [`ExecStartPre=-${execLine([exec[0]!, "rm", "-f", exec[nameAt + 1]!])}`] : [];
+  // What must run first (a foreground container's stale namesake goes); "-" ignores its failure.
+  const pre = beforeStart ? [`ExecStartPre=-${execLine(beforeStart)}`] : [];
   return [
     header(m).trimEnd(),
     "[Unit]",
@@ -194,29 +189,8 @@ export function renderTimerUnit(m: Manifest): string {
   ].join("\n");
 }
 
-function systemctl(m: Pick<Manifest, "scope">): string[] {
+export function systemctl(m: Pick<Manifest, "scope">): string[] {
   return m.scope === "system" ? ["systemctl"] : ["systemctl", "--user"];
-}
-
-function units(m: Manifest): { main: string; all: string[] } {
-  if (m.preset === "persistent-task") return { main: timerUnitName(m.profile), all: [timerUnitName(m.profile), ensureUnitName(m.profile)] };
-  return { main: serviceUnitName(m.profile), all: [serviceUnitName(m.profile)] };
-}
-
-function render(ctx: SupervisorContext): SupervisorPlan {
-  const m = ctx.manifest;
-  const dir = unitDir(m, ctx.env, ctx.home);
-  const log = runnerLogPath(m.profile, { ...ctx.env, HEADROOM_WORKSPACE_DIR: m.workspaceDir });
-  const sc = systemctl(m);
-  if (m.preset === "persistent-task") {
-    const files: RenderedFile[] = [
-      { path: join(dir, ensureUnitName(m.profile)), content: renderEnsureUnit(m, watchdogArgv(ctx), log), mode: 0o644 },
-      { path: join(dir, timerUnitName(m.profile)), content: renderTimerUnit(m), mode: 0o644 },
-    ];
-    return { files, commands: [[...sc, "daemon-reload"], [...sc, "enable", "--now", timerUnitName(m.profile)]] };
-  }
-  const files: RenderedFile[] = [{ path: join(dir, serviceUnitName(m.profile)), content: renderServiceUnit(m, runtimeArgv(ctx), ctx.systemdVersion), mode: 0o644 }];
-  return { files, commands: [[...sc, "daemon-reload"], [...sc, "enable", "--now", serviceUnitName(m.profile)]] };
 }
 
 // ---- linger --------------------------------------------------------------------------
@@ -246,7 +220,7 @@ const SYSTEM_BUS_SOCKET = "/run/dbus/system_bus_socket";
  * "yes" without starting loginctl (about 3 ms, on every `install status`); so does a
  * missing system bus answer "unknown", which is all loginctl could say then.
  */
-export async function lingerState(ctx: SupervisorContext): Promise<"yes" | "no" | "unknown"> {
+export async function lingerState(ctx: Pick<SupervisorContext, "env" | "run">): Promise<Linger> {
   const user = userName(ctx.env);
   if (existsSync(join(LINGER_DIR, user))) return "yes";
   if (!ctx.env.DBUS_SYSTEM_BUS_ADDRESS && !existsSync(SYSTEM_BUS_SOCKET)) return "unknown";
@@ -261,23 +235,96 @@ export function lingerHint(env: Env): string {
   return `sudo loginctl enable-linger ${userName(env)}`;
 }
 
-// ---- the adapter ----------------------------------------------------------------------
 
-function stateFiles(m: Manifest): FileChange[] {
-  const files = m.supervisorState?.files;
-  return Array.isArray(files) ? (files as FileChange[]) : [];
+// ---- what both adapters do ------------------------------------------------------------
+
+
+/** Refuses before anything changes: no systemctl, system scope without root, a manager that does not answer. */
+export async function preflightSystemd(ctx: SupervisorContext, missingHint: string): Promise<void> {
+  const m = ctx.manifest;
+  if (!which("systemctl", ctx.env)) throw new HeadroomError("systemctl was not found, so a systemd unit cannot be installed.", missingHint);
+  if (m.scope === "system" && !ctx.isRoot) {
+    throw new HeadroomError("--scope system installs into /etc/systemd/system and needs root.", "Re-run with sudo, or use --scope user.");
+  }
+  const r = await ctx.run([...systemctl(m), "is-system-running"], { env: ctx.env, timeoutMs: 5000 });
+  const answer = r.stdout.trim();
+  if (!MANAGER_UP_STATES.includes(answer)) {
+    const why = (r.stderr.trim().split("\n")[0] || answer || `exit code ${r.code}`).replace(/\.$/, "");
+    throw new HeadroomError(
+      `The systemd ${m.scope === "system" ? "system" : "user"} manager does not answer (${why}).`,
+      m.scope === "system" ? "Check that systemd is the init system." : "Log in through a session that starts `systemd --user` (XDG_RUNTIME_DIR must be set), or use --scope system as root.",
+    );
+  }
 }
 
-/** `systemctl show` for the properties status reads: over systemd's private socket when it answers, else systemctl. */
-async function show(ctx: SupervisorContext, unit: string): Promise<Record<string, string>> {
-  // Only when commands really run: a scripted runner (tests, dry runs) gets the systemctl call.
-  const socket = ctx.run === runCommand ? privateSocket(ctx.manifest.scope, ctx.env, ctx.isRoot) : null;
-  if (socket) {
-    try {
-      return await showUnitOverBus(socket, unit);
-    } catch {
-      // Not reachable or not understood: systemctl says the same in its own way.
+/** What an install asks the host before it renders: the version (restart back-off) and, for the user scope, lingering. */
+export async function systemdFacts(ctx: SupervisorContext): Promise<Partial<SupervisorContext["facts"]>> {
+  const [version, linger] = await Promise.all([systemdVersion(ctx), ctx.manifest.scope === "user" ? lingerState(ctx) : Promise.resolve(undefined)]);
+  return { systemdVersion: version, ...(linger ? { linger } : {}) };
+}
+
+/**
+ * The install steps after the unit files: daemon-reload (undone by another one once the
+ * files are gone), reset-failed (a unit left failed by an earlier install would not
+ * start), enable --now; then, for the user scope, lingering when logind says it is off.
+ */
+export function enableSteps(ctx: SupervisorContext, units: string[], main: string): { steps: RunStep[]; warnings: string[]; record: Record<string, unknown> } {
+  const m = ctx.manifest;
+  const sc = systemctl(m);
+  const steps: RunStep[] = [run([...sc, "daemon-reload"]), run([...sc, "reset-failed", ...units], { onFail: "ignore" }), run([...sc, "enable", "--now", main])];
+  const warnings: string[] = [];
+  const record: Record<string, unknown> = {};
+  if (m.scope === "user") {
+    const user = userName(ctx.env);
+    const linger = ctx.facts.linger ?? "unknown";
+    record.linger = linger;
+    if (linger === "no") {
+      steps.push(
+        run(["loginctl", "enable-linger", user], {
+          timeoutMs: 5000,
+          onFail: { warn: `Lingering is off for ${user}, so the service stops at logout and does not start at boot; enable it with \`${lingerHint(ctx.env)}\`.` },
+          sets: { linger: "yes", lingerEnabledByHeadroom: true },
+        }),
+      );
+    } else if (linger === "unknown") {
+      warnings.push(`Could not ask logind whether lingering is on; if the service should run without a login session, run \`${lingerHint(ctx.env)}\`.`);
     }
+  }
+  return { steps, warnings, record };
+}
+
+/** What undoes a failed install: the files are gone, so the manager reloads. */
+export const reloadAfterUndo = (ctx: SupervisorContext): RunStep[] => [run([...systemctl(ctx.manifest), "daemon-reload"])];
+
+/** Removal: disable and stop, the unit files (recorded and rendered), reload, forget failures, lingering headroom turned on. */
+export function removeUnitSteps(ctx: SupervisorContext, units: string[], rendered: string[]): { disable: RunStep; rest: import("../steps.ts").Step[] } {
+  const m = ctx.manifest;
+  const sc = systemctl(m);
+  const state = m.supervisorState;
+  const recorded = recordedFiles(state).map((f) => f.path);
+  const paths = [...new Set([...recorded, ...rendered])];
+  const user = userName(ctx.env);
+  return {
+    disable: run([...sc, "disable", "--now", ...units], {
+      alsoOk: { when: "the unit is not loaded", test: (r) => /not loaded|does not exist|No such file/i.test(r.stderr) },
+      error: (r) => new HeadroomError(`systemctl disable: ${r.stderr.trim().split("\n")[0]}`),
+    }),
+    rest: [
+      ...paths.map((path) => ({ do: "remove" as const, path })),
+      run([...sc, "daemon-reload"], { onFail: "ignore" }),
+      run([...sc, "reset-failed", ...units], { onFail: "ignore" }),
+      ...(lingerIsOurs(state)
+        ? [run(["loginctl", "disable-linger", user], { timeoutMs: 5000, error: () => new HeadroomError(`could not turn lingering back off (\`loginctl disable-linger ${user}\`)`) })]
+        : []),
+    ],
+  };
+}
+
+/** `systemctl show` for the properties status reads: through the context's unit reader (systemd's private socket) when it answers, else systemctl. */
+export async function show(ctx: SupervisorContext, unit: string): Promise<Record<string, string>> {
+  if (ctx.readUnit) {
+    const answer = await ctx.readUnit(unit).catch(() => null);
+    if (answer) return answer;
   }
   const names = statusProperties(unit).map((p) => p.name);
   const r = await ctx.run([...systemctl(ctx.manifest), "show", unit, `--property=${names.join(",")}`], { env: ctx.env, timeoutMs: 10_000 });
@@ -289,185 +336,8 @@ async function show(ctx: SupervisorContext, unit: string): Promise<Record<string
   return out;
 }
 
-async function waitPortFree(port: number, timeoutMs = 15_000): Promise<boolean> {
-  return (await waitFor(async () => !(await isPortOpen(port, "127.0.0.1", 300)), timeoutMs, 25)) !== null;
+/** The lingering line status prints when a user unit would not outlive the session: `off` and `unknown` end "so ..." / "without it ...". */
+export function lingerProblem(linger: Linger, ctx: SupervisorContext, said: { off: string; unknown: string }): string | null {
+  if (linger === "yes") return null;
+  return linger === "no" ? `Lingering is off, so ${said.off}; run \`${lingerHint(ctx.env)}\`.` : `Lingering could not be checked (logind does not answer); without it ${said.unknown}.`;
 }
-
-export const systemdSupervisor = (): Supervisor => ({
-  kind: "systemd",
-
-  async preflight(ctx) {
-    const m = ctx.manifest;
-    if (!which("systemctl", ctx.env)) {
-      throw new HeadroomError("systemctl was not found, so a systemd unit cannot be installed.", m.preset === "persistent-task" ? "Install cron or use a machine where systemd runs." : which("crontab", ctx.env) ? "Use --preset persistent-task (cron) or --preset persistent-docker on this machine." : "Use --preset persistent-docker on this machine, or install systemd or cron.");
-    }
-    if (m.scope === "system" && !ctx.isRoot) {
-      throw new HeadroomError("--scope system installs into /etc/systemd/system and needs root.", "Re-run with sudo, or use --scope user.");
-    }
-    const r = await ctx.run([...systemctl(m), "is-system-running"], { env: ctx.env, timeoutMs: 5000 });
-    const answer = r.stdout.trim();
-    if (!["running", "degraded", "starting", "initializing", "maintenance"].includes(answer)) {
-      const why = (r.stderr.trim().split("\n")[0] || answer || `exit code ${r.code}`).replace(/\.$/, "");
-      throw new HeadroomError(
-        `The systemd ${m.scope === "system" ? "system" : "user"} manager does not answer (${why}).`,
-        m.scope === "system" ? "Check that systemd is the init system." : "Log in through a session that starts `systemd --user` (XDG_RUNTIME_DIR must be set), or use --scope system as root.",
-      );
-    }
-  },
-
-  async hostFacts(ctx) {
-    return { systemdVersion: await systemdVersion(ctx) };
-  },
-
-  render,
-
-  async install(input) {
-    const ctx = input.systemdVersion !== undefined ? input : { ...input, systemdVersion: await systemdVersion(input) };
-    const m = ctx.manifest;
-    const plan = render(ctx);
-    const files = writePlanFiles(plan.files);
-    const state: Record<string, unknown> = { kind: "systemd", unitDir: unitDir(m, ctx.env, ctx.home), units: units(m).all, files };
-    if (m.preset !== "persistent-task") state.restart = { ...restartSchedule(ctx.systemdVersion), ...(ctx.systemdVersion ? { systemdVersion: ctx.systemdVersion } : {}) };
-    try {
-      // daemon-reload, then enable --now
-      await runChecked(ctx.run, plan.commands[0]!, { env: ctx.env });
-      await runChecked(ctx.run, [...systemctl(m), "reset-failed", ...units(m).all], { env: ctx.env }).catch(() => {});
-      await runChecked(ctx.run, plan.commands[1]!, { env: ctx.env });
-    } catch (err) {
-      undoFileChanges(files);
-      await ctx.run([...systemctl(m), "daemon-reload"], { env: ctx.env });
-      throw err;
-    }
-    if (m.scope === "user") {
-      const warnings: string[] = [];
-      const before = await lingerState(ctx);
-      state.linger = before;
-      if (before === "no") {
-        const r = await ctx.run(["loginctl", "enable-linger", userName(ctx.env)], { env: ctx.env, timeoutMs: 5000 });
-        if (r.code === 0) {
-          state.linger = "yes";
-          state.lingerEnabledByHeadroom = true;
-        } else {
-          warnings.push(`Lingering is off for ${userName(ctx.env)}, so the service stops at logout and does not start at boot; enable it with \`${lingerHint(ctx.env)}\`.`);
-        }
-      } else if (before === "unknown") {
-        warnings.push(`Could not ask logind whether lingering is on; if the service should run without a login session, run \`${lingerHint(ctx.env)}\`.`);
-      }
-      if (warnings.length) state.warnings = warnings;
-    }
-    return state;
-  },
-
-  async start(ctx) {
-    const m = ctx.manifest;
-    if (m.preset === "persistent-task") {
-      // The schedule (possibly paused) comes back; the runtime is started by the caller via agent ensure.
-      await runChecked(ctx.run, [...systemctl(m), "enable", "--now", timerUnitName(m.profile)], { env: ctx.env });
-      return;
-    }
-    await runChecked(ctx.run, [...systemctl(m), "reset-failed", serviceUnitName(m.profile)], { env: ctx.env }).catch(() => {});
-    await runChecked(ctx.run, [...systemctl(m), "start", serviceUnitName(m.profile)], { env: ctx.env });
-  },
-
-  async stop(ctx, opts) {
-    const m = ctx.manifest;
-    if (m.preset === "persistent-task") {
-      if (opts?.pause) await runChecked(ctx.run, [...systemctl(m), "disable", "--now", timerUnitName(m.profile)], { env: ctx.env });
-      await stopRuntimeProcess(m, ctx.env);
-      return;
-    }
-    await runChecked(ctx.run, [...systemctl(m), "stop", serviceUnitName(m.profile)], { env: ctx.env });
-    if (!(await waitPortFree(m.port))) throw new HeadroomError(`The service stopped but port ${m.port} is still in use.`);
-  },
-
-  async restart(ctx) {
-    const m = ctx.manifest;
-    if (m.preset === "persistent-task") {
-      await stopRuntimeProcess(m, ctx.env);
-      return; // the caller runs agent ensure
-    }
-    // systemctl restart stops (waits for the old process to exit) and starts again.
-    await runChecked(ctx.run, [...systemctl(m), "reset-failed", serviceUnitName(m.profile)], { env: ctx.env }).catch(() => {});
-    await runChecked(ctx.run, [...systemctl(m), "restart", serviceUnitName(m.profile)], { env: ctx.env });
-  },
-
-  async uninstall(ctx) {
-    const m = ctx.manifest;
-    const sc = systemctl(m);
-    const errors: string[] = [];
-    const all = units(m).all;
-    const r = await ctx.run([...sc, "disable", "--now", ...all], { env: ctx.env, timeoutMs: 30_000 });
-    if (r.code !== 0 && !/not loaded|does not exist|No such file/i.test(r.stderr)) errors.push(`systemctl disable: ${r.stderr.trim().split("\n")[0]}`);
-    if (m.preset === "persistent-task") await stopRuntimeProcess(m, ctx.env);
-    const recorded = stateFiles(m);
-    const plan = render(ctx);
-    const paths = new Set([...recorded.map((f) => f.path), ...plan.files.map((f) => f.path)]);
-    errors.push(...undoFileChanges([...paths].map((path) => ({ path, existed: false }))));
-    await ctx.run([...sc, "daemon-reload"], { env: ctx.env });
-    await ctx.run([...sc, "reset-failed", ...all], { env: ctx.env });
-    if (m.supervisorState?.lingerEnabledByHeadroom === true) {
-      const d = await ctx.run(["loginctl", "disable-linger", userName(ctx.env)], { env: ctx.env, timeoutMs: 5000 });
-      if (d.code !== 0) errors.push(`could not turn lingering back off (\`loginctl disable-linger ${userName(ctx.env)}\`)`);
-    }
-    if (errors.length) throw new HeadroomError(`Removing the systemd units was incomplete: ${errors.join("; ")}.`);
-  },
-
-  async status(ctx): Promise<SupervisorStatus> {
-    const m = ctx.manifest;
-    const problems: string[] = [];
-    if (m.preset === "persistent-task") {
-      const [t, e, linger] = await Promise.all([
-        show(ctx, timerUnitName(m.profile)),
-        show(ctx, ensureUnitName(m.profile)),
-        m.scope === "user" ? lingerState(ctx) : Promise.resolve("yes" as const),
-      ]);
-      const installed = t.LoadState === "loaded";
-      if (!installed) problems.push(`The watchdog timer ${timerUnitName(m.profile)} is not installed.`);
-      else if (t.ActiveState !== "active") problems.push(`The watchdog timer ${timerUnitName(m.profile)} is ${t.ActiveState}${m.supervisorState?.paused ? " (paused by `install stop --pause`)" : ""}.`);
-      if (e.Result && e.Result !== "success") problems.push(`The last watchdog run ended with ${e.Result}.`);
-      if (linger !== "yes") problems.push(linger === "no" ? `Lingering is off, so the watchdog does not run without a login session; run \`${lingerHint(ctx.env)}\`.` : `Lingering could not be checked (logind does not answer); without it the watchdog does not run without a login session.`);
-      return { kind: "systemd-timer", installed, state: t.ActiveState || "unknown", running: t.ActiveState === "active", problems, details: { timer: t, ensure: e, linger, units: units(m).all } };
-    }
-    const [s, linger] = await Promise.all([
-      show(ctx, serviceUnitName(m.profile)),
-      m.scope === "user" ? lingerState(ctx) : Promise.resolve("yes" as const),
-    ]);
-    const installed = s.LoadState === "loaded";
-    const pid = Number(s.MainPID) > 0 ? Number(s.MainPID) : undefined;
-    const restarts = s.NRestarts !== undefined && s.NRestarts !== "" ? Number(s.NRestarts) : undefined;
-    // Wherever the unit writes (the journal; runner.log for a unit of an older headroom), this shows it.
-    const log = `\`headroom install logs --profile ${m.profile}\``;
-    const unit = serviceUnitName(m.profile);
-    const recorded = m.supervisorState?.restart as RestartSchedule | undefined;
-    if (!installed) problems.push(`The unit ${unit} is not installed.`);
-    else if (s.ActiveState === "failed" && s.Result === "start-limit-hit") {
-      // Only a unit rendered by an older headroom has a start limit.
-      problems.push(`The unit ${unit} gave up after ${restarts ?? 0} restarts (start-limit-hit: it was installed by an older headroom with a start limit); see ${log}. \`headroom install apply --profile ${m.profile}\` installs the unit that never gives up, \`headroom install start --profile ${m.profile}\` starts it now.`);
-    } else if (s.ActiveState === "failed") {
-      problems.push(`The unit ${unit} failed (${s.Result || "unknown result"}); see ${log}. \`headroom install start --profile ${m.profile}\` starts it again.`);
-    }
-    const every = recorded?.sec ? `systemd retries ${describeSchedule(recorded)}, and never gives up` : "systemd retries it";
-    const looping = `The unit is crash-looping: restarted ${restarts ?? 0} times; ${every}; see ${log} for why. Once the cause is fixed it comes back by itself; \`headroom install restart --profile ${m.profile}\` clears the count and retries now.`;
-    // Between two crashes the unit is briefly "active (running)": a main process started
-    // moments ago after earlier restarts is crash-looping too unless it turns out healthy.
-    const startedAt = Number(s.ExecMainStartTimestampMonotonic);
-    const justStarted = startedAt > 0 && Number(process.hrtime.bigint() / 1000n) - startedAt < 10_000_000;
-    let ifUnhealthy: string | undefined;
-    if (installed && s.ActiveState !== "failed") {
-      if (s.SubState === "auto-restart" || (s.ActiveState === "activating" && (restarts ?? 0) > 0)) problems.push(looping);
-      else if ((restarts ?? 0) > 0 && justStarted) ifUnhealthy = looping;
-    }
-    if (linger !== "yes") problems.push(linger === "no" ? `Lingering is off, so the service stops at logout and does not start at boot; run \`${lingerHint(ctx.env)}\`.` : `Lingering could not be checked (logind does not answer); without it a user service does not start at boot.`);
-    return {
-      kind: "systemd",
-      installed,
-      state: s.SubState ? `${s.ActiveState} (${s.SubState})` : s.ActiveState || "unknown",
-      running: s.ActiveState === "active" && s.SubState === "running",
-      pid,
-      restarts,
-      problems,
-      ...(ifUnhealthy ? { ifUnhealthy } : {}),
-      details: { unit: serviceUnitName(m.profile), linger, ...s },
-    };
-  },
-});

@@ -12,7 +12,7 @@
 // arguments are quoted for CommandLineToArgvW (src/host/windows-cmdline.ts).
 import { HeadroomError } from "../../errors.ts";
 import { windowsArguments } from "../../host/windows-cmdline.ts";
-import { runtimeArgv, watchdogArgv } from "../runtime-command.ts";
+import { agentArgv } from "../runtime-command.ts";
 import type { SupervisorContext } from "./types.ts";
 
 export const TASK_NAMESPACE = "http://schemas.microsoft.com/windows/2004/02/mit/task";
@@ -147,21 +147,32 @@ function renderTaskXml(ctx: SupervisorContext, name: string, shape: TaskShape): 
   return { xml: lines.join("\r\n"), command, arguments: args };
 }
 
-/** The task(s) of a deployment, in registration order. */
-export function taskDefinitions(ctx: SupervisorContext): TaskDefinition[] {
+function definer(ctx: SupervisorContext) {
   const m = ctx.manifest;
   const dir = winJoin(m.workspaceDir, "deploy", m.profile);
-  const atStart = m.scope === "system" ? "boot" : "logon";
-  const when = m.scope === "system" ? "at startup" : "at logon";
-  const def = (name: string, role: TaskDefinition["role"], shape: TaskShape): TaskDefinition => ({ name, role, file: winJoin(dir, `${name}.xml`), ...renderTaskXml(ctx, name, shape) });
-  if (m.preset === "persistent-task") {
-    const argv = watchdogArgv(ctx);
-    return [
-      def(serviceTaskName(m.profile), "startup", { description: `headroom watchdog ${when} (profile ${m.profile}, port ${m.port})`, triggers: [atStart], argv, restartOnFailure: false }),
-      def(watchdogTaskName(m.profile), "watchdog", { description: `headroom watchdog every ${m.interval} min (profile ${m.profile}, port ${m.port})`, triggers: [{ everyMinutes: m.interval }], argv, restartOnFailure: false }),
-    ];
-  }
-  return [def(serviceTaskName(m.profile), "service", { description: `headroom proxy (profile ${m.profile}, port ${m.port})`, triggers: [atStart, { everyMinutes: 1 }], argv: runtimeArgv(ctx), restartOnFailure: true })];
+  return {
+    atStart: (m.scope === "system" ? "boot" : "logon") as "boot" | "logon",
+    when: m.scope === "system" ? "at startup" : "at logon",
+    def: (name: string, role: TaskDefinition["role"], shape: TaskShape): TaskDefinition => ({ name, role, file: winJoin(dir, `${name}.xml`), ...renderTaskXml(ctx, name, shape) }),
+  };
+}
+
+/** persistent-service: one task that runs the runtime at logon/boot and again within a minute after it exits. */
+export function serviceTaskDefinitions(ctx: SupervisorContext): TaskDefinition[] {
+  const m = ctx.manifest;
+  const { atStart, def } = definer(ctx);
+  return [def(serviceTaskName(m.profile), "service", { description: `headroom proxy (profile ${m.profile}, port ${m.port})`, triggers: [atStart, { everyMinutes: 1 }], argv: ctx.runtime.argv(ctx), restartOnFailure: true })];
+}
+
+/** persistent-task: the watchdog at logon/boot and every N minutes, in registration order. */
+export function watchdogTaskDefinitions(ctx: SupervisorContext): TaskDefinition[] {
+  const m = ctx.manifest;
+  const { atStart, when, def } = definer(ctx);
+  const argv = agentArgv(m, "ensure");
+  return [
+    def(serviceTaskName(m.profile), "startup", { description: `headroom watchdog ${when} (profile ${m.profile}, port ${m.port})`, triggers: [atStart], argv, restartOnFailure: false }),
+    def(watchdogTaskName(m.profile), "watchdog", { description: `headroom watchdog every ${m.interval} min (profile ${m.profile}, port ${m.port})`, triggers: [{ everyMinutes: m.interval }], argv, restartOnFailure: false }),
+  ];
 }
 
 /** UTF-16 LE bytes with the FF FE byte-order mark. */

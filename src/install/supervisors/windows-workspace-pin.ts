@@ -11,6 +11,10 @@
 // remove (unless another profile in the same workspace still needs it).
 import { HeadroomError } from "../../errors.ts";
 import { type WindowsEnvScope, captureCommand, parseCaptured, restoreCommand, setCommand } from "../scopes/windows-env.ts";
+
+export type { PinState };
+import { type RunStep, run } from "../steps.ts";
+import { type PinState, recordedPin } from "./state.ts";
 import type { SupervisorContext } from "./types.ts";
 import { winJoin } from "./windows-task-xml.ts";
 
@@ -40,22 +44,30 @@ export function pinCommand(pin: WorkspacePin): string[] {
   return setCommand({ [WORKSPACE_VAR]: pin.value }, pin.scope);
 }
 
-export interface PinState {
-  scope: WindowsEnvScope;
-  value: string;
-  /** What the variable held before headroom set it (null: unset). */
-  previous: string | null;
-}
-
-/** Sets the variable unless it already holds the value; refuses to take it over from another workspace. */
-export async function applyPin(ctx: SupervisorContext, pin: WorkspacePin): Promise<PinState> {
+/** What the variable holds now (null: unset): asked before the install plan is made. */
+export async function readPinnedVar(ctx: SupervisorContext, pin: WorkspacePin): Promise<string | null> {
   const r = await ctx.run(captureCommand([WORKSPACE_VAR], pin.scope), { env: ctx.env, timeoutMs: 30_000 });
   if (r.code !== 0) throw new HeadroomError(`Could not read the ${pin.scope} environment variable ${WORKSPACE_VAR}: ${(r.stderr.trim() || `exit code ${r.code}`).split(/\r?\n/)[0]}`);
-  const current = parseCaptured(r.stdout, [WORKSPACE_VAR])[WORKSPACE_VAR] ?? null;
-  const recorded = ctx.manifest.supervisorState?.workspacePin as PinState | undefined;
+  return parseCaptured(r.stdout, [WORKSPACE_VAR])[WORKSPACE_VAR] ?? null;
+}
+
+/** The command that puts the previous value back. */
+export function releaseStep(state: PinState): RunStep {
+  return run(restoreCommand({ [WORKSPACE_VAR]: state.previous }, state.scope), {
+    error: (r) => new HeadroomError(`could not restore the ${state.scope} environment variable ${WORKSPACE_VAR} (${(r.stderr.trim() || `exit code ${r.code}`).split(/\r?\n/)[0]})`),
+  });
+}
+
+/**
+ * The pin an install makes, given what the variable holds now (`current`; unknown for a
+ * plan rendered for another machine, taken as unset): nothing to set when it already
+ * holds the value (a re-apply keeps what was there before the first apply); a refusal
+ * when it points at another workspace; else the set step, undone by putting it back.
+ */
+export function pinPlan(ctx: SupervisorContext, pin: WorkspacePin, current: string | null): { steps: RunStep[]; state: PinState } {
+  const recorded = recordedPin(ctx.manifest.supervisorState);
   if (current !== null && samePath(current, pin.value)) {
-    // Already pinned (a re-apply): keep what was there before the first apply.
-    return { ...pin, previous: recorded && samePath(recorded.value, pin.value) ? recorded.previous : current };
+    return { steps: [], state: { ...pin, previous: recorded && samePath(recorded.value, pin.value) ? recorded.previous : current } };
   }
   if (current !== null && current !== "") {
     throw new HeadroomError(
@@ -63,19 +75,16 @@ export async function applyPin(ctx: SupervisorContext, pin: WorkspacePin): Promi
       `Run the command with ${WORKSPACE_VAR}=${current}, or change that variable first.`,
     );
   }
-  const set = await ctx.run(pinCommand(pin), { env: ctx.env, timeoutMs: 30_000 });
-  if (set.code !== 0) {
-    const why = (set.stderr.trim() || `exit code ${set.code}`).split(/\r?\n/)[0] ?? "";
-    if (/access|denied|unauthori[sz]ed|SecurityException/i.test(why)) {
-      throw new HeadroomError(`Windows denied setting the ${pin.scope} environment variable ${WORKSPACE_VAR}, which needs administrator rights: run the command again from a terminal opened with "Run as administrator".`);
-    }
-    throw new HeadroomError(`Could not set the ${pin.scope} environment variable ${WORKSPACE_VAR}: ${why}`);
-  }
-  return { ...pin, previous: current };
-}
-
-/** Puts the previous value back. */
-export async function releasePin(ctx: SupervisorContext, state: PinState): Promise<void> {
-  const r = await ctx.run(restoreCommand({ [WORKSPACE_VAR]: state.previous }, state.scope), { env: ctx.env, timeoutMs: 30_000 });
-  if (r.code !== 0) throw new HeadroomError(`could not restore the ${state.scope} environment variable ${WORKSPACE_VAR} (${(r.stderr.trim() || `exit code ${r.code}`).split(/\r?\n/)[0]})`);
+  const state: PinState = { ...pin, previous: current };
+  const set = run(pinCommand(pin), {
+    error: (r) => {
+      const why = (r.stderr.trim() || `exit code ${r.code}`).split(/\r?\n/)[0] ?? "";
+      if (/access|denied|unauthori[sz]ed|SecurityException/i.test(why)) {
+        return new HeadroomError(`Windows denied setting the ${pin.scope} environment variable ${WORKSPACE_VAR}, which needs administrator rights: run the command again from a terminal opened with "Run as administrator".`);
+      }
+      return new HeadroomError(`Could not set the ${pin.scope} environment variable ${WORKSPACE_VAR}: ${why}`);
+    },
+    undo: [releaseStep(state)],
+  });
+  return { steps: [set], state };
 }

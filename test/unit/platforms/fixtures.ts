@@ -3,6 +3,7 @@
 import type { Manifest } from "../../../src/install/manifest.ts";
 import type { SupervisorContext } from "../../../src/install/supervisors/types.ts";
 import type { CommandRunner } from "../../../src/host/exec.ts";
+import { launcherFor } from "../../../src/install/table.ts";
 
 export function manifest(over: Partial<Manifest> = {}): Manifest {
   return {
@@ -46,6 +47,8 @@ export function context(m: Manifest, over: Partial<SupervisorContext> = {}): Sup
     isRoot: false,
     env: windows ? { USERNAME: "Ada", USERDOMAIN: "WORKSTATION", USERPROFILE: "C:\\Users\\Ada" } : { HOME: "/Users/ada", USER: "ada", PATH: "/usr/bin:/bin" },
     run: noRun,
+    runtime: launcherFor(m.runtime),
+    facts: {},
     ...over,
   };
 }

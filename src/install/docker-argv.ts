@@ -3,7 +3,9 @@
 // contract (SPEC 6): container paths, never host paths, and API keys by name only.
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import type { Manifest } from "../manifest.ts";
+import type { Env } from "../host/env.ts";
+import { which } from "../host/exec.ts";
+import type { Manifest } from "./manifest.ts";
 
 export const DEFAULT_IMAGE = "headroom:local";
 export const CONTAINER_HOME = "/tmp/headroom-home";
@@ -56,7 +58,7 @@ export function passThroughNames(m: Manifest): string[] {
 }
 
 /** The environment of the docker client: its own (the manifest's --env values stay out of the engine). */
-export function clientEnv(_m: Manifest, env: Record<string, string | undefined>): Record<string, string | undefined> {
+export function clientEnv(_m: Manifest, env: Env): Env {
   return env;
 }
 
@@ -129,4 +131,31 @@ export function buildRunArgv(input: RunArgvInput, opts: RunArgvOptions): string[
   }
   argv.push(imageOf(m), ...proxyFlags(m));
   return argv;
+}
+
+/** Who runs the container and where: the part of a supervisor context `docker run` needs. */
+export interface DockerHost extends RunArgvInput {
+  env: Env;
+}
+
+/**
+ * The `docker run` argument vector for a manifest. detached=true gives the
+ * persistent-docker form (`-d --restart unless-stopped`); detached=false gives the
+ * foreground form (`--rm`) that a systemd unit or watchdog supervises for
+ * `--runtime docker` with the service and task presets. The foreground form names the
+ * docker executable by its absolute path (unit files need one).
+ */
+export function dockerRunArgv(host: DockerHost, opts: { detached: boolean }): string[] {
+  if (opts.detached) return buildRunArgv(host, { detached: true, docker: "docker", clientEnv: clientEnv(host.manifest, host.env) });
+  return buildRunArgv(host, { detached: false, docker: which("docker", host.env) ?? "docker" });
+}
+
+/**
+ * `docker rm -f headroom-<p>` (absolute docker path): what a unit must run before a
+ * foreground container starts (`ExecStartPre=-...`), and the watchdog before it spawns
+ * one. When the `docker run` client is SIGKILLed its container lives on and keeps the
+ * name, so without this every restart fails with "name already in use".
+ */
+export function dockerRemoveArgv(host: Pick<DockerHost, "manifest" | "env">, docker = which("docker", host.env) ?? "docker"): string[] {
+  return [docker, "rm", "-f", containerName(host.manifest.profile)];
 }
