@@ -4,27 +4,23 @@
 //
 // Uses Bun's "direct" ReadableStream: chunks are written straight to the client socket
 // without a second queue, which is measurably cheaper than a pull-based wrapper.
+import type { ReadableStreamDefaultReader as DeclaredReader } from "node:stream/web";
 import type { UsageReader } from "./usage.ts";
 
 export type RelayEnd = "done" | "cancelled" | "error";
 
-interface DirectController {
-  write(chunk: Uint8Array): number | Promise<number>;
-  flush(): number | Promise<number> | void;
-  close(error?: unknown): void;
-}
+/**
+ * A stream's reader as Bun makes it: the declared one (Node's) plus Bun's readMany, every
+ * chunk already queued in one call, which the declared getReader() does not mention.
+ */
+type Reader = DeclaredReader<Uint8Array> & { readMany?: ReadableStreamDefaultReader<Uint8Array>["readMany"] };
 
 export function relayStream(
   source: ReadableStream<Uint8Array>,
   side: UsageReader | null,
   onEnd: (how: RelayEnd) => void,
 ): ReadableStream<Uint8Array> {
-  const reader = source.getReader() as unknown as {
-    read(): Promise<{ done: boolean; value?: Uint8Array }>;
-    cancel(reason?: unknown): Promise<void>;
-    /** Bun: every chunk already queued, in one call. */
-    readMany?: () => Promise<{ done: boolean; value: Uint8Array[] }>;
-  };
+  const reader: Reader = source.getReader();
   const readMany =
     typeof reader.readMany === "function"
       ? () => reader.readMany!()
@@ -46,9 +42,9 @@ export function relayStream(
       side = null;
     }
   };
-  const underlying = {
-    type: "direct" as const,
-    async pull(controller: DirectController) {
+  const underlying: Bun.DirectUnderlyingSource<Uint8Array> = {
+    type: "direct",
+    async pull(controller) {
       try {
         for (;;) {
           // Under load several chunks are often queued: take them all, write them, flush once.
@@ -81,6 +77,5 @@ export function relayStream(
       return reader.cancel(reason).catch(() => {});
     },
   };
-  const Direct = ReadableStream as unknown as new (source: typeof underlying) => ReadableStream<Uint8Array>;
-  return new Direct(underlying);
+  return new ReadableStream(underlying);
 }

@@ -12,8 +12,10 @@
 // refuses (401, 429, ...) or cannot be reached gives the client an HTTP status with a
 // reason, and a client never holds a socket to nowhere. One socket closing closes the other.
 import type { Server, ServerWebSocket, WebSocketHandler } from "bun";
+import { errorMessage } from "../errors.ts";
 import { MAX_BODY_BYTES } from "./body.ts";
 import { chatgptTarget } from "./chatgpt.ts";
+import { isObj } from "./compress/apis/types.ts";
 import type { CompressResult } from "./compress/index.ts";
 import type { ProxyContext } from "./context.ts";
 import { upstreamRequestHeaders } from "./headers.ts";
@@ -61,8 +63,8 @@ export function eventType(text: string): string | undefined {
   const m = TYPE_FIRST.exec(text.length > 200 ? text.slice(0, 200) : text);
   if (m) return m[1];
   try {
-    const v = JSON.parse(text) as { type?: unknown };
-    return typeof v?.type === "string" ? v.type : undefined;
+    const v: unknown = JSON.parse(text);
+    return isObj(v) && typeof v.type === "string" ? v.type : undefined;
   } catch {
     return undefined;
   }
@@ -144,6 +146,9 @@ const sessionsOf = (ctx: ProxyContext) => {
   return set;
 };
 
+/** Bun's client WebSocket; pause() and resume() (reading from the peer) where this Bun has them, not in its types. */
+type UpstreamSocket = WebSocket & { pause?(): void; resume?(): void };
+
 /** One client socket and its upstream socket. */
 export class ResponsesSocket {
   client: ServerWebSocket<SocketData> | null = null;
@@ -156,7 +161,7 @@ export class ResponsesSocket {
   constructor(
     private readonly ctx: ProxyContext,
     private readonly info: RouteInfo,
-    readonly upstream: WebSocket,
+    readonly upstream: UpstreamSocket,
     private readonly compress: boolean,
     private readonly headers: Headers,
   ) {}
@@ -212,7 +217,7 @@ export class ResponsesSocket {
   drained(): void {
     if (!this.paused) return;
     this.paused = false;
-    (this.upstream as unknown as { resume?: () => void }).resume?.();
+    this.upstream.resume?.();
   }
 
   // ---------------------------------------------------------------- upstream -> client
@@ -237,7 +242,7 @@ export class ResponsesSocket {
     if (sent === -1 && !this.paused) {
       // The client reads slower than the upstream writes: stop reading until it drains.
       this.paused = true;
-      (this.upstream as unknown as { pause?: () => void }).pause?.();
+      this.upstream.pause?.();
     }
     if (typeof frame === "string") this.observe(frame);
   }
@@ -289,7 +294,7 @@ export class ResponsesSocket {
     const t0 = performance.now();
     // One at a time, in arrival order: a compressed response.create must not be overtaken.
     this.chain = this.chain.then(() => this.forward(frame, t0)).catch((err: unknown) => {
-      this.ctx.log.warn(`WebSocket relay failed: ${(err as Error).message}`);
+      this.ctx.log.warn(`WebSocket relay failed: ${errorMessage(err)}`);
     });
   }
 
@@ -308,12 +313,14 @@ export class ResponsesSocket {
     let out: string = frame;
     let result: CompressResult | undefined;
     try {
-      const parsed = JSON.parse(frame) as Record<string, unknown>;
-      if (typeof parsed.model === "string") p.model = parsed.model;
-      if (this.compress) {
-        const { type: _type, ...rest } = parsed;
-        ({ result, record: p.compression } = await this.compressBody(rest));
-        if (result?.changed) out = JSON.stringify({ type: "response.create", ...(result.body as Record<string, unknown>) });
+      const parsed: unknown = JSON.parse(frame);
+      if (isObj(parsed)) {
+        if (typeof parsed.model === "string") p.model = parsed.model;
+        if (this.compress) {
+          const { type: _type, ...rest } = parsed;
+          ({ result, record: p.compression } = await this.compressBody(rest));
+          if (result?.changed && isObj(result.body)) out = JSON.stringify({ type: "response.create", ...result.body });
+        }
       }
     } catch {
       // not JSON: the upstream answers it
@@ -324,7 +331,7 @@ export class ResponsesSocket {
       return;
     }
     this.pending.push(p);
-    if (result?.changed && result.hasMarkers) this.retrieve(p, result.body as Record<string, unknown>);
+    if (result?.changed && result.hasMarkers) this.retrieve(p, result.body);
     this.sendUpstream(out);
   }
 
@@ -334,7 +341,7 @@ export class ResponsesSocket {
       // The same input as the HTTP path gives it (forward.ts).
       result = await this.ctx.compression.compressRequest({ api: "openai-responses", body, mode: this.ctx.config.mode, freshThreshold: this.ctx.config.freshThreshold, headers: this.headers });
     } catch (err) {
-      this.ctx.log.warn(`compression failed, forwarding the original: ${(err as Error).message}`);
+      this.ctx.log.warn(`compression failed, forwarding the original: ${errorMessage(err)}`);
       return { record: { tokensBefore: 0, tokensAfter: 0, changed: false, failed: true, savedByKind: {} } };
     }
     if (result.failed && result.failure) this.ctx.log.warn(`compression failed, forwarding the original: ${result.failure}`);
@@ -350,16 +357,17 @@ export class ResponsesSocket {
    * follow-up round continues the response the model just gave (previous_response_id)
    * with the function_call_output items the proxy resolved, on the same upstream socket.
    */
-  private retrieve(p: Pending, sent: Record<string, unknown>): void {
+  private retrieve(p: Pending, sent: unknown): void {
     let feed = new EventFeed();
     p.feed = feed;
     const resend = async (next: unknown): Promise<Response> => {
       if (this.closed || p.done) throw new Error("the connection closed");
       const previous = feed.responseId;
-      const body = next as Record<string, unknown>;
-      const input = Array.isArray(body.input) ? body.input : [];
+      if (!isObj(next)) throw new Error("a retrieval round's body is not a JSON object");
+      const body = next;
+      const input: unknown[] = Array.isArray(body.input) ? body.input : [];
       let k = input.length;
-      while (k > 0 && (input[k - 1] as { type?: unknown } | null)?.type === "function_call_output") k--;
+      while (k > 0 && isFunctionCallOutput(input[k - 1])) k--;
       const followUp = previous ? { ...body, previous_response_id: previous, input: input.slice(k) } : body;
       feed = new EventFeed();
       p.feed = feed;
@@ -371,7 +379,7 @@ export class ResponsesSocket {
       try {
         answer = await this.ctx.compression.handleRetrievals({ api: "openai-responses", body: sent, stream: true, response: feed.response(), resend });
       } catch (err) {
-        this.sendError(p, `headroom could not complete a retrieval round trip: ${(err as Error).message}`);
+        this.sendError(p, `headroom could not complete a retrieval round trip: ${errorMessage(err)}`);
         return;
       }
       const { readEvents } = await import("./compress/retrieval/sse.ts");
@@ -383,7 +391,7 @@ export class ResponsesSocket {
           }
         }
       } catch (err) {
-        this.ctx.log.warn(`retrieval relay failed: ${(err as Error).message}`);
+        this.ctx.log.warn(`retrieval relay failed: ${errorMessage(err)}`);
       }
       if (!p.done) this.sendError(p, "headroom: the response ended before its final event");
     })();
@@ -399,6 +407,8 @@ export class ResponsesSocket {
     this.finish(p, 502);
   }
 }
+
+const isFunctionCallOutput = (item: unknown): boolean => isObj(item) && item.type === "function_call_output";
 
 function isBypass(headers: Headers): boolean {
   const v = headers.get("x-headroom-bypass");
@@ -445,10 +455,10 @@ export async function acceptResponsesSocket(
   let upstream: WebSocket;
   try {
     const options: Bun.WebSocketOptions = { headers, ...(protocols?.length ? { protocols } : {}) };
-    upstream = new WebSocket(url, options as unknown as string[]);
+    upstream = new WebSocket(url, options);
   } catch (err) {
     countFailure(ctx, info, t0, 502);
-    return refuse(502, "upstream_error", `headroom could not open a WebSocket to ${shown}: ${(err as Error).message}`);
+    return refuse(502, "upstream_error", `headroom could not open a WebSocket to ${shown}: ${errorMessage(err)}`);
   }
   upstream.binaryType = "nodebuffer";
   const session = new ResponsesSocket(ctx, info, upstream, ctx.config.optimize && !isBypass(req.headers), req.headers);
@@ -467,7 +477,7 @@ export async function acceptResponsesSocket(
     };
     upstream.onerror = (ev) => {
       clearTimeout(timer);
-      resolve({ ok: false, error: (ev as ErrorEvent).message || "connection failed" });
+      resolve({ ok: false, error: ("message" in ev && typeof ev.message === "string" && ev.message) || "connection failed" });
     };
     upstream.onmessage = (ev) => session.fromUpstream(ev.data as Frame);
   });
@@ -503,7 +513,7 @@ export function responsesSocketHandlers(): WebSocketHandler<SocketData> {
     idleTimeout: 960,
     sendPings: true,
     open: (ws) => ws.data.session.opened(ws),
-    message: (ws, message) => ws.data.session.fromClient(message as Frame),
+    message: (ws, message) => ws.data.session.fromClient(message),
     close: (ws, code, reason) => ws.data.session.clientClosed(code, reason),
     drain: (ws) => ws.data.session.drained(),
   };
