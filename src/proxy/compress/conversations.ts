@@ -3,6 +3,7 @@
 // has cached is forwarded byte-identical on the next turn. Bounded, least recently used out.
 // With a shared store attached (shared.ts: Redis) the replicas of a deployment share it, so
 // a conversation whose turns land on different replicas keeps its frozen bytes.
+import { isObj } from "./apis/types.ts";
 import { BoundedCache } from "./bounded-cache.ts";
 import { contentHash, quickKey } from "./hash.ts";
 import type { ConversationState, Mirrored, SharedBackend } from "./state-types.ts";
@@ -63,22 +64,23 @@ export function itemHash(item: unknown): string {
 
 /** The frozen message with the client's current cache_control placement on its blocks. */
 export function withCurrentCacheControl(frozen: unknown, current: unknown): unknown {
-  const f = frozen as { content?: unknown };
-  const c = current as { content?: unknown };
-  if (!Array.isArray(f?.content) || !Array.isArray(c?.content) || f.content.length !== c.content.length) return frozen;
+  if (!isObj(frozen) || !isObj(current)) return frozen;
+  const blocks = frozen.content;
+  const now = current.content;
+  if (!Array.isArray(blocks) || !Array.isArray(now) || blocks.length !== now.length) return frozen;
   let content: unknown[] | null = null;
-  f.content.forEach((block, j) => {
-    const want = (c.content as Record<string, unknown>[])[j]?.cache_control;
-    const b = block as Record<string, unknown>;
-    if (typeof b !== "object" || b === null) return;
-    if (JSON.stringify(b.cache_control) === JSON.stringify(want)) return;
-    content ??= (f.content as unknown[]).slice();
-    const next = { ...b };
+  blocks.forEach((block: unknown, j) => {
+    const sent: unknown = now[j];
+    const want = isObj(sent) ? sent.cache_control : undefined;
+    if (!isObj(block)) return;
+    if (JSON.stringify(block.cache_control) === JSON.stringify(want)) return;
+    content ??= blocks.slice();
+    const next = { ...block };
     if (want === undefined) delete next.cache_control;
     else next.cache_control = want;
     content[j] = next;
   });
-  return content ? { ...(frozen as object), content } : frozen;
+  return content ? { ...frozen, content } : frozen;
 }
 
 /** A conversation is named by its API, system prompt and first two messages. */

@@ -84,10 +84,11 @@ function hasCandidate(adapter: ApiAdapter, list: unknown[]): boolean {
 /** Does the request mark anything for the provider's prompt cache? */
 export function carriesCacheControl(body: Json): boolean {
   const has = (v: unknown, depth: number): boolean => {
-    if (depth > 4 || typeof v !== "object" || v === null) return false;
+    if (depth > 4) return false;
     if (Array.isArray(v)) return v.some((x) => has(x, depth + 1));
+    if (!isObj(v)) return false;
     if ("cache_control" in v) return true;
-    const content = (v as Json).content;
+    const content = v.content;
     return Array.isArray(content) && has(content, depth + 1);
   };
   return has(body.system, 0) || has(body.tools, 0) || has(body.messages, 0);

@@ -15,6 +15,8 @@
 //   <prefix>cs:<key>   the stamp (a quick hash) of that JSON, so a replica whose own copy
 //                      is current reads a few bytes instead of the whole state
 import { RedisClient } from "bun";
+import * as v from "valibot";
+import { isObj } from "./apis/types.ts";
 import { quickKey } from "./hash.ts";
 import type { ConversationState, SharedBackend, SharedHealth } from "./state-types.ts";
 
@@ -50,9 +52,10 @@ function describeServer(url: string): string {
 }
 
 function reasonOf(err: unknown): string {
-  const e = err as { message?: string; code?: string } | null;
-  const message = e?.message || String(err);
-  return e?.code && !message.includes(e.code) ? `${message} (${e.code})` : message;
+  const e = isObj(err) ? err : {};
+  const message = (typeof e.message === "string" && e.message) || String(err);
+  const code = typeof e.code === "string" ? e.code : "";
+  return code && !message.includes(code) ? `${message} (${code})` : message;
 }
 
 function isPrefix(a: readonly string[], b: readonly string[]): boolean {
@@ -61,11 +64,15 @@ function isPrefix(a: readonly string[], b: readonly string[]): boolean {
   return true;
 }
 
+/** A conversation's state as another replica wrote it: three arrays of one length. */
+const ConversationStateSchema = v.pipe(
+  v.object({ originals: v.array(v.string()), forwarded: v.array(v.unknown()), changed: v.array(v.boolean()) }),
+  v.check((s) => s.forwarded.length === s.originals.length && s.changed.length === s.originals.length),
+);
+
 function asState(value: unknown): ConversationState | null {
-  const s = value as ConversationState | null;
-  if (!s || !Array.isArray(s.originals) || !Array.isArray(s.forwarded) || !Array.isArray(s.changed)) return null;
-  if (s.forwarded.length !== s.originals.length || s.changed.length !== s.originals.length) return null;
-  return s;
+  const parsed = v.safeParse(ConversationStateSchema, value);
+  return parsed.success ? parsed.output : null;
 }
 
 /** Insertion-ordered keys, the oldest dropped past the cap. */
@@ -110,7 +117,7 @@ export class RedisState implements SharedBackend {
     let settle: () => void;
     this.started = new Promise<void>((resolve) => (settle = resolve));
     const cap = setTimeout(() => settle(), 1000);
-    (cap as { unref?: () => void }).unref?.();
+    cap.unref();
     this.connect().finally(() => {
       clearTimeout(cap);
       settle();
@@ -176,7 +183,7 @@ export class RedisState implements SharedBackend {
       this.timer = undefined;
       this.connect();
     }, this.retryMs);
-    (this.timer as { unref?: () => void }).unref?.();
+    this.timer.unref();
     this.retryMs = Math.min(this.retryMs * 2, RETRY_MAX_MS);
   }
 

@@ -44,7 +44,7 @@ export async function compressRoute(req: Request, defaultMode: ProxyMode = "auto
   const mode = body.mode === "cache" || body.mode === "token" || body.mode === "auto" ? body.mode : defaultMode;
   const { api: _api, mode: _mode, ...request } = body;
   const result = await compressRequest({ api, body: request, mode, headers: req.headers });
-  const out = result.body as Record<string, unknown>;
+  const out = isObj(result.body) ? result.body : request;
   return Response.json({
     [listKey]: out[listKey],
     ...(result.hasMarkers ? { tools: out.tools } : {}),

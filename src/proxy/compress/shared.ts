@@ -5,6 +5,7 @@
 //
 // The local stores stay the first word for everything written here: a write goes to the
 // local LRU at once and to Redis without waiting; a read that misses locally asks Redis.
+import type { RedisState } from "./redis-state.ts";
 import type { Mirrored, SharedBackend, SharedHealth } from "./state-types.ts";
 
 let current: { backend: SharedBackend; targets: Mirrored[] } | undefined;
@@ -38,7 +39,7 @@ export interface SharedOptions {
  * the first connection attempt ended, at most after about a second: an unreachable Redis
  * never keeps the proxy from starting, it starts degraded and keeps retrying.
  */
-export async function enableSharedState(opts: SharedOptions): Promise<SharedBackend> {
+export async function enableSharedState(opts: SharedOptions): Promise<RedisState> {
   const [{ RedisState }, { originals }, { conversations, CONVERSATION_LIMITS }] = await Promise.all([
     import("./redis-state.ts"),
     import("./store.ts"),

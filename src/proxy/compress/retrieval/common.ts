@@ -1,4 +1,6 @@
 // Shared pieces of answering headroom_retrieve calls inside the proxy.
+import { errorMessage } from "../../../errors.ts";
+import { isObj } from "../apis/types.ts";
 import { HASH_PATTERN } from "../hash.ts";
 import { RETRIEVE_TOOL_NAME } from "../marker.ts";
 import { originals } from "../store.ts";
@@ -18,12 +20,13 @@ export async function resolveHash(input: unknown): Promise<string> {
   let hash: unknown = input;
   if (typeof input === "string") {
     try {
-      hash = (JSON.parse(input) as { hash?: unknown }).hash;
+      const parsed: unknown = JSON.parse(input);
+      hash = isObj(parsed) ? parsed.hash : undefined;
     } catch {
       hash = undefined;
     }
   } else if (typeof input === "object" && input !== null) {
-    hash = (input as { hash?: unknown }).hash;
+    hash = isObj(input) ? input.hash : undefined;
   }
   if (typeof hash !== "string" || !HASH_PATTERN.test(hash)) return "headroom: headroom_retrieve needs {\"hash\": \"<24 hex digits from the marker>\"}.";
   return (await originals.fetch(hash)) ?? `headroom: no original is stored under ${hash} any more (expired or unknown); continue without it.`;
@@ -51,10 +54,11 @@ export function textResponse(from: Response, text: string): Response {
 /** Sums the numeric usage fields of the rounds the client did not see into the final usage. */
 export function addUsage(total: Record<string, unknown> | undefined, next: unknown): Record<string, unknown> | undefined {
   if (typeof next !== "object" || next === null) return total;
-  const out: Record<string, unknown> = { ...(next as Record<string, unknown>) };
+  const out: Record<string, unknown> = { ...next };
   if (!total) return out;
   for (const [k, v] of Object.entries(total)) {
-    if (typeof v === "number" && typeof out[k] === "number") out[k] = (out[k] as number) + v;
+    const sum = out[k];
+    if (typeof v === "number" && typeof sum === "number") out[k] = sum + v;
   }
   return out;
 }
@@ -67,7 +71,7 @@ export async function resendSafely(resend: (body: unknown) => Promise<Response>,
   try {
     return await resend(body);
   } catch (err) {
-    const message = `headroom could not reach the upstream while fetching a compressed original: ${err instanceof Error ? err.message : String(err)}`;
+    const message = `headroom could not reach the upstream while fetching a compressed original: ${errorMessage(err)}`;
     const payload = api === "anthropic-messages" ? { type: "error", error: { type: "api_error", message } } : { error: { type: "upstream_error", message } };
     return Response.json(payload, { status: 502 });
   }
