@@ -2,7 +2,7 @@
 // until SIGTERM/SIGINT and drain (runProxyUntilSignal). `install agent run` and the
 // `proxy` command both come through here.
 import type { Server } from "bun";
-import { HeadroomError } from "../errors.ts";
+import { errorMessage, HeadroomError } from "../errors.ts";
 import type { Env } from "../host/env.ts";
 import { createHandler } from "./app.ts";
 import { SHARED_TOKEN_USER } from "./guard.ts";
@@ -10,7 +10,6 @@ import { MAX_BODY_BYTES } from "./body.ts";
 import type { ProxyConfig } from "./config.ts";
 import { compressRequest, handleRetrievals } from "./compress/index.ts";
 import { detachShared, enableSharedState } from "./compress/shared.ts";
-import type { RedisState } from "./compress/redis-state.ts";
 import type { CompressionSeam, ProxyContext } from "./context.ts";
 import { Ledger } from "./ledger.ts";
 import { createLogger, type Logger } from "./log.ts";
@@ -40,8 +39,9 @@ export interface StartOptions {
 }
 
 function isAddrInUse(err: unknown): boolean {
-  const e = err as { code?: string; message?: string } | null;
-  return !!e && (e.code === "EADDRINUSE" || /EADDRINUSE|address already in use|in use/i.test(e.message ?? ""));
+  if (typeof err !== "object" || err === null) return false;
+  const message = "message" in err && typeof err.message === "string" ? err.message : "";
+  return ("code" in err && err.code === "EADDRINUSE") || /EADDRINUSE|address already in use|in use/i.test(message);
 }
 
 function retryFromEnv(env: Env): Partial<RetryPolicy> {
@@ -102,7 +102,7 @@ export async function startProxy(config: ProxyConfig, opts: StartOptions = {}): 
   // HEADROOM_REDIS_URL: the compression state shared with the other replicas (Redis code loads only then).
   const shared = config.redisUrl ? await enableSharedState({ url: config.redisUrl, prefix: config.redisPrefix ?? "headroom:", log }) : undefined;
   // ...and the stats and ledger totals, over the same connection.
-  if (shared) ctx.teamStats = (await import("./shared-stats.ts")).enableSharedStats(ctx.stats, { state: shared as RedisState, prefix: config.redisPrefix ?? "headroom:", log });
+  if (shared) ctx.teamStats = (await import("./shared-stats.ts")).enableSharedStats(ctx.stats, { state: shared, prefix: config.redisPrefix ?? "headroom:", log });
   const unshare = async () => {
     if (!shared) return;
     await ctx.teamStats?.close();
@@ -134,7 +134,7 @@ export async function startProxy(config: ProxyConfig, opts: StartOptions = {}): 
       const holder = await describePortHolder(config.host, config.port);
       throw new HeadroomError(`Port ${config.port} is already in use (held by ${holder}); stop it or choose another port with --port.`);
     }
-    throw new HeadroomError(`Could not listen on ${config.host}:${config.port}: ${(err as Error).message}.`);
+    throw new HeadroomError(`Could not listen on ${config.host}:${config.port}: ${errorMessage(err)}.`);
   }
   const port = server.port ?? config.port;
   ctx.port = port;

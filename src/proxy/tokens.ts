@@ -14,7 +14,9 @@
 // token from the environment to what it forwards (upstreamTokenFromEnv, headers.ts).
 import { createHash } from "node:crypto";
 import { readFileSync, statSync } from "node:fs";
+import { errorMessage } from "../errors.ts";
 import type { Env } from "../host/env.ts";
+import { isObj } from "./compress/apis/types.ts";
 
 export const TOKEN_HEADER = "x-headroom-proxy-token";
 export const DEFAULT_CHECK_MS = 1000;
@@ -36,14 +38,14 @@ export function parseTokens(text: string, path: string): Map<string, string> {
   try {
     data = JSON.parse(text);
   } catch (err) {
-    throw new TokensFileError(`The tokens file ${path} is not valid JSON (${(err as Error).message}); expected {"<token>": "<user name>"}.`);
+    throw new TokensFileError(`The tokens file ${path} is not valid JSON (${errorMessage(err)}); expected {"<token>": "<user name>"}.`);
   }
-  if (!data || typeof data !== "object" || Array.isArray(data)) {
+  if (!isObj(data)) {
     throw new TokensFileError(`The tokens file ${path} must hold one JSON object {"<token>": "<user name>"}.`);
   }
   const out = new Map<string, string>();
   let n = 0;
-  for (const [token, user] of Object.entries(data as Record<string, unknown>)) {
+  for (const [token, user] of Object.entries(data)) {
     n++;
     // Entries are named by position, never by token: the message may reach a log.
     if (token !== token.trim() || token.length < MIN_TOKEN_CHARS || /\s/.test(token)) {
@@ -75,7 +77,7 @@ function readTable(path: string): { table: Map<string, string>; version: string 
     text = readFileSync(path, "utf8");
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new TokensFileError(`The tokens file ${path} cannot be read (${code ?? (err as Error).message}).`);
+    throw new TokensFileError(`The tokens file ${path} cannot be read (${code ?? errorMessage(err)}).`);
   }
   return { table: parseTokens(text, path), version: versionOf(st) };
 }
@@ -139,7 +141,7 @@ export class TokenTable {
       this.warnedFor = null;
       this.opts.info?.(`Reloaded the tokens file ${this.path}: ${this.table.size} token(s).`);
     } catch (err) {
-      this.warnOnce(version, `${(err as Error).message} Keeping the ${this.table.size} token(s) loaded before.`);
+      this.warnOnce(version, `${errorMessage(err)} Keeping the ${this.table.size} token(s) loaded before.`);
     }
   }
 
