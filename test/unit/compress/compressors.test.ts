@@ -74,10 +74,10 @@ describe("JSON arrays of objects", () => {
   });
 
   test("error-named fields without a value do not make a row an error row", () => {
-    const data = rows.map((r) => ({ ...r, error: null as string | null, failed: false, errors: [] as string[] }));
+    const data = rows.map((r) => ({ ...r, error: null as string | null, failed: false as boolean, errors: [] as string[] }));
     expect(keptIds(JSON.stringify(data))).toEqual([0, 1, 2, 58, 59]);
     data[10]!.error = "connection reset";
-    data[20]!.failed = true as unknown as false;
+    data[20]!.failed = true;
     expect(keptIds(JSON.stringify(data))).toEqual([0, 1, 2, 10, 20, 58, 59]);
   });
 

@@ -13,6 +13,7 @@ import type { ProxyContext } from "../../../src/proxy/context.ts";
 import { checkCaller, SHARED_TOKEN_USER, unauthorized } from "../../../src/proxy/guard.ts";
 import { upstreamRequestHeaders } from "../../../src/proxy/headers.ts";
 import { Ledger } from "../../../src/proxy/ledger.ts";
+import { createLogger } from "../../../src/proxy/log.ts";
 import { metricsText, statsBody } from "../../../src/proxy/report.ts";
 import { type RequestRecord, Stats } from "../../../src/proxy/stats.ts";
 import { MIN_TOKEN_CHARS, parseTokens, tokenDigest, TokensFileError, TokenTable, upstreamTokenFromEnv } from "../../../src/proxy/tokens.ts";
@@ -219,10 +220,11 @@ describe("per-user counters", () => {
     stats.record(rec({ user: "alice", status: 429, usage: undefined, compression }));
     stats.record(rec({ user: "bob" }));
     stats.record(rec({}));
-    const ctx = {
+    const ctx: ProxyContext = {
       stats, ledger: new Ledger({ path: join(dir, "ledger.json"), intervalMs: 0 }), life: { ready: true, draining: false, inFlight: 0 },
-      config: resolveProxyConfig({}, { HEADROOM_WORKSPACE_DIR: dir }), retry: DEFAULT_RETRY,
-    } as unknown as ProxyContext;
+      config: resolveProxyConfig({}, { HEADROOM_WORKSPACE_DIR: dir }), retry: DEFAULT_RETRY, port: 0, log: createLogger("error"),
+      compression: { compressRequest: async () => { throw new Error("unused"); }, handleRetrievals: async (c) => c.response },
+    };
     const body = statsBody(ctx) as any;
     expect(body.requests.total).toBe(4);
     expect(body.requests.by_user).toEqual({
