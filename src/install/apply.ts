@@ -167,7 +167,10 @@ async function takeDown(b: Bound, keepLinger = true): Promise<void> {
 
 /** Installs the supervisor for `m`, starts it and waits until healthy. Returns the saved manifest. */
 async function bringUp(m: Manifest, sup: Supervisor, ctx: SupervisorContext, env: Env, warnings: string[], timeoutMs: number, carry: SupervisorState = {}): Promise<{ manifest: Manifest; health: PortProbe }> {
-  const at = { ...ctx, manifest: m };
+  // The host as it is now (taking the old deployment down may have changed it: a crontab
+  // without the old block), so the plan starts from what is there.
+  const here = { ...ctx, manifest: m };
+  const at = sup.hostFacts && ctx.os === hostOs() ? { ...here, facts: await sup.hostFacts(here) } : here;
   const failFast = await sup.failFast(at);
   // The runtime proves who it is with this secret; it exists before the runtime starts.
   ensureIdentityKey(m);
