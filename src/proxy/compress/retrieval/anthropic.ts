@@ -6,7 +6,7 @@ import type { RetrievalContext } from "./context.ts";
 import { PASS, eventJson, jsonRounds, streamRounds } from "./rounds.ts";
 import { formatEvent, readEvents } from "./sse.ts";
 
-function isRetrieveBlock(b: unknown): boolean {
+function isRetrieveBlock(b: unknown): b is Json {
   return isObj(b) && b.type === "tool_use" && isRetrieveName(b.name);
 }
 
@@ -27,7 +27,7 @@ export async function anthropicJson(ctx: RetrievalContext): Promise<Response> {
   const earlier: unknown[] = [];
   return jsonRounds(ctx, (msg, body, last) => {
     const content = Array.isArray(msg.content) ? msg.content : [];
-    const calls = content.filter(isRetrieveBlock) as Json[];
+    const calls = content.filter(isRetrieveBlock);
     if (calls.length === 0 && earlier.length === 0) return PASS;
     const kept = content.filter((b) => !isRetrieveBlock(b));
     const others = kept.some((b) => isObj(b) && b.type === "tool_use");

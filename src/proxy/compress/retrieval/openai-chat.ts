@@ -11,7 +11,7 @@ interface Call {
   arguments: string;
 }
 
-function isRetrieveCall(c: unknown): boolean {
+function isRetrieveCall(c: unknown): c is Json {
   return isObj(c) && isObj(c.function) && isRetrieveName(c.function.name);
 }
 
@@ -38,7 +38,7 @@ export async function openaiChatJson(ctx: RetrievalContext): Promise<Response> {
     const choice = Array.isArray(msg.choices) && isObj(msg.choices[0]) ? (msg.choices[0] as Json) : null;
     const message = choice && isObj(choice.message) ? choice.message : null;
     const toolCalls = message && Array.isArray(message.tool_calls) ? message.tool_calls : [];
-    const calls = toolCalls.filter(isRetrieveCall) as Json[];
+    const calls = toolCalls.filter(isRetrieveCall);
     if (!choice || !message || (calls.length === 0 && earlierText === "")) return PASS;
     const kept = toolCalls.filter((c) => !isRetrieveCall(c));
     const content = typeof message.content === "string" ? message.content : null;

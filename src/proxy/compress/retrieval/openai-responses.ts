@@ -5,7 +5,7 @@ import type { RetrievalContext } from "./context.ts";
 import { PASS, eventJson, jsonRounds, streamRounds } from "./rounds.ts";
 import { formatEvent, readEvents } from "./sse.ts";
 
-function isRetrieveItem(item: unknown): boolean {
+function isRetrieveItem(item: unknown): item is Json {
   return isObj(item) && item.type === "function_call" && isRetrieveName(item.name);
 }
 
@@ -22,7 +22,7 @@ export async function openaiResponsesJson(ctx: RetrievalContext): Promise<Respon
   const earlier: unknown[] = [];
   return jsonRounds(ctx, (msg, body, last) => {
     const output = Array.isArray(msg.output) ? msg.output : [];
-    const calls = output.filter(isRetrieveItem) as Json[];
+    const calls = output.filter(isRetrieveItem);
     if (calls.length === 0 && earlier.length === 0) return PASS;
     const kept = output.filter((i) => !isRetrieveItem(i));
     const others = kept.some((i) => isObj(i) && i.type === "function_call");
