@@ -1,5 +1,5 @@
 // `install apply --dry-run` through the compiled binary: the JSON form is exactly one
-// object {manifest, files, commands}; the text form shows diffs and commands; nothing
+// object {manifest, files, commands, steps}; the text form shows diffs and commands; nothing
 // is written either way.
 import { afterAll, describe, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
@@ -14,12 +14,16 @@ const env = { ...process.env, HOME: home, HEADROOM_WORKSPACE_DIR: join(home, ".h
 afterAll(() => rmSync(home, { recursive: true, force: true }));
 
 describe("apply --dry-run", () => {
-  test("--json prints exactly one object with manifest, files and commands, and writes nothing", async () => {
+  test("--json prints exactly one object with manifest, files, commands and steps, and writes nothing", async () => {
     const port = await freePort();
     const r = await hr(["install", "apply", "--dry-run", "--json", "--providers", "manual", "--target", "claude", "--port", String(port), "--env", "K=v w"], env);
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.stdout);
-    expect(Object.keys(doc).sort()).toEqual(["commands", "files", "manifest"]);
+    expect(Object.keys(doc).sort()).toEqual(["commands", "files", "manifest", "steps"]);
+    // The supervisor's steps, in the order apply carries them out; their commands end the command list.
+    for (const s of doc.steps) expect(typeof s.do).toBe("string");
+    const runs = doc.steps.filter((s: { do: string }) => s.do === "run").map((s: { argv: string[] }) => s.argv);
+    expect(doc.commands.slice(doc.commands.length - runs.length)).toEqual(runs);
     expect(doc.manifest).toMatchObject({ profile: "default", port, preset: "persistent-service", targets: ["claude"], env: { K: HIDDEN } });
     for (const f of doc.files) expect(Object.keys(f).sort()).toEqual(["content", "path"]);
     const unit = doc.files.find((f: { path: string }) => f.path.endsWith("/.config/systemd/user/headroom-default.service"));

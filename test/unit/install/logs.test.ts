@@ -12,7 +12,9 @@ import { parseLines } from "../../../src/cli/install-logs.ts";
 import { DEFAULT_LINES, describeSource, followFile, logArgv, logSource, logTailHint, tailLines } from "../../../src/install/logs.ts";
 import { openSync, closeSync, fstatSync } from "node:fs";
 import { consoleToFile, stdoutIsJournal, trimLog } from "../../../src/install/runtime-process.ts";
-import { launchdSupervisor } from "../../../src/install/supervisors/launchd.ts";
+import { launchdInterval } from "../../../src/install/supervisors/launchd-interval.ts";
+import { launchdKeepAlive } from "../../../src/install/supervisors/launchd-keepalive.ts";
+import { writesOf } from "../../../src/install/steps.ts";
 import { renderServiceUnit } from "../../../src/install/supervisors/systemd.ts";
 import { describeOutcome, upgradeOne } from "../../../src/install/upgrade.ts";
 import { compareVersions, runtimeSkew } from "../../../src/install/version-skew.ts";
@@ -73,7 +75,8 @@ describe("where the log is", () => {
   test("launchd: the file its plist names as StandardOutPath and StandardErrorPath is the one read", () => {
     for (const preset of ["persistent-service", "persistent-task"] as const) {
       const m = manifest({ preset, supervisor: preset === "persistent-service" ? "service" : "task" });
-      const job = parsePlist(launchdSupervisor().render(context(m)).files[0]!.content as string) as Record<string, string>;
+      const sup = preset === "persistent-service" ? launchdKeepAlive() : launchdInterval();
+      const job = parsePlist(writesOf(sup.install(context(m)))[0]!.content as string) as Record<string, string>;
       const src = logSource(m, {});
       expect(src.kind).toBe("file");
       expect(job.StandardOutPath).toBe((src as { path: string }).path);

@@ -7,7 +7,7 @@ import { stableBinPath, runningFromSource } from "../../../src/install/binpath.t
 import { makeContext } from "../../../src/install/context.ts";
 import { buildManifest } from "../../../src/install/plan.ts";
 import { cronSupervisor } from "../../../src/install/supervisors/cron.ts";
-import { systemdSupervisor } from "../../../src/install/supervisors/systemd.ts";
+import { systemdService } from "../../../src/install/supervisors/systemd-service.ts";
 import type { CommandRunner } from "../../../src/host/exec.ts";
 
 const tmp = mkdtempSync("/tmp/headroom-preflight-");
@@ -30,7 +30,7 @@ async function refusal(p: Promise<unknown>): Promise<string> {
 describe("supervisor preflight", () => {
   test("systemd: no systemctl on PATH", async () => {
     const ctx = makeContext(m(), { env: { ...env, PATH: tmp }, run: neverRun, isRoot: true });
-    expect(await refusal(systemdSupervisor().preflight(ctx))).toContain("systemctl was not found");
+    expect(await refusal(systemdService().preflight(ctx))).toContain("systemctl was not found");
   });
 
   test("systemd: system scope needs root", async () => {
@@ -39,13 +39,13 @@ describe("supervisor preflight", () => {
     writeFileSync(join(bin, "systemctl"), "#!/bin/sh\necho running\n");
     chmodSync(join(bin, "systemctl"), 0o755);
     const ctx = makeContext(m({ scope: "system" }), { env: { ...env, PATH: bin }, run: neverRun, isRoot: false });
-    expect(await refusal(systemdSupervisor().preflight(ctx))).toContain("needs root");
+    expect(await refusal(systemdService().preflight(ctx))).toContain("needs root");
   });
 
   test("systemd: a user manager that does not answer is refused with the reason", async () => {
     const run: CommandRunner = async () => ({ code: 1, stdout: "", stderr: "Failed to connect to bus: No such file or directory" });
     const ctx = makeContext(m(), { env: { ...env, PATH: process.env.PATH }, run, isRoot: false });
-    const msg = await refusal(systemdSupervisor().preflight(ctx));
+    const msg = await refusal(systemdService().preflight(ctx));
     expect(msg).toContain("does not answer");
     expect(msg).toContain("Failed to connect to bus");
   });

@@ -6,6 +6,9 @@ import { buildManifest, parseEnvPairs } from "../../../src/install/plan.ts";
 import { removeCronBlock, renderCronBlock, renderCronDFile, spliceCronBlock } from "../../../src/install/supervisors/cron.ts";
 import { describeSchedule, environmentLine, execLine, renderEnsureUnit, renderServiceUnit, renderTimerUnit, restartSchedule, systemdQuote, unitDir } from "../../../src/install/supervisors/systemd.ts";
 import { unifiedDiff } from "../../../src/install/diff.ts";
+import { makeContext } from "../../../src/install/context.ts";
+import { writesOf } from "../../../src/install/steps.ts";
+import { systemdService } from "../../../src/install/supervisors/systemd-service.ts";
 import { parseManifest, CorruptManifestError } from "../../../src/install/store.ts";
 
 const env = { HOME: "/home/u", HEADROOM_WORKSPACE_DIR: "/home/u/.headroom" };
@@ -76,9 +79,13 @@ describe("systemd rendering", () => {
 
   test("docker runtime: a leftover container is removed before the foreground docker run", () => {
     const m = manifest({ runtime: "docker" });
-    const text = renderServiceUnit(m, ["/usr/bin/docker", "run", "--rm", "--name", "headroom-p1", "img"]);
+    const text = renderServiceUnit(m, ["/usr/bin/docker", "run", "--rm", "--name", "headroom-p1", "img"], undefined, ["/usr/bin/docker", "rm", "-f", "headroom-p1"]);
     expect(text).toContain("ExecStartPre=-/usr/bin/docker rm -f headroom-p1\nExecStart=/usr/bin/docker run --rm --name headroom-p1 img\n");
     expect(renderServiceUnit(manifest(), ["/x", "--name", "n"])).not.toContain("ExecStartPre");
+    // The unit the adapter plans takes both from the docker launcher: the same docker, the same name.
+    const ctx = makeContext(m, { env: { ...env, PATH: "/nonexistent" }, run: async () => ({ code: 0, stdout: "", stderr: "" }), os: "linux" });
+    const unit = writesOf(systemdService().install(ctx))[0]!.content as string;
+    expect(unit).toContain("ExecStartPre=-docker rm -f headroom-p1\nExecStart=docker run --rm --name headroom-p1 ");
   });
 
   test("task: oneshot ensure unit that leaves its child alive, timer at boot and every N minutes", () => {

@@ -8,7 +8,7 @@ import { decodeMessage, encodeMethodCall, getProperties, messageLength } from ".
 import { makeContext } from "../../../src/install/context.ts";
 import { buildManifest } from "../../../src/install/plan.ts";
 import { privateSocket, showUnitOverBus, statusProperties, unitObjectPath } from "../../../src/install/supervisors/systemd-bus.ts";
-import { systemdSupervisor } from "../../../src/install/supervisors/systemd.ts";
+import { systemdService } from "../../../src/install/supervisors/systemd-service.ts";
 import { recordingRunner } from "../../support/recording-runner.ts";
 
 const dir = mkdtempSync("/tmp/headroom-dbus-");
@@ -250,7 +250,7 @@ describe("systemd's view of a unit", () => {
       { match: ["systemctl", "--user", "show"], stdout: "LoadState=loaded\nActiveState=active\nSubState=running\nUnitFileState=enabled\nMainPID=77\nNRestarts=2\nResult=success\n" },
     ]);
     const ctx = makeContext(manifest, { env: { HOME: "/tmp", PATH: "/nonexistent", XDG_RUNTIME_DIR: dir, USER: "nobody-here" }, run: rr.run, os: "linux" });
-    const st = await systemdSupervisor().status(ctx);
+    const st = await systemdService().status(ctx);
     expect(st).toMatchObject({ kind: "systemd", installed: true, running: true, pid: 77, restarts: 2, state: "active (running)" });
     expect(rr.argvs()).toEqual([["systemctl", "--user", "show", "headroom-p.service", "--property=LoadState,ActiveState,SubState,UnitFileState,MainPID,NRestarts,Result,ExecMainStartTimestampMonotonic"]]);
   });

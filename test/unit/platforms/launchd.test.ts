@@ -5,14 +5,41 @@ import { describe, expect, test } from "bun:test";
 import { parse as parsePlist } from "plist";
 import { renderPlist } from "../../../src/install/supervisors/launchd-plist.ts";
 import { parseLaunchctlPrint } from "../../../src/install/supervisors/launchd-print.ts";
-import { launchdSupervisor } from "../../../src/install/supervisors/launchd.ts";
+import { BOOTSTRAP_RETRY } from "../../../src/install/supervisors/launchd.ts";
+import { launchdInterval } from "../../../src/install/supervisors/launchd-interval.ts";
+import { launchdKeepAlive } from "../../../src/install/supervisors/launchd-keepalive.ts";
+import { execute } from "../../../src/install/executor.ts";
+import type { Manifest } from "../../../src/install/manifest.ts";
+import { type Plan, type Step, commandsOf, writesOf } from "../../../src/install/steps.ts";
+import type { SupervisorContext } from "../../../src/install/supervisors/types.ts";
+import { act, planOf, quickHooks } from "../../support/act.ts";
 import { recordingRunner } from "../../support/recording-runner.ts";
 import { context, manifest } from "./fixtures.ts";
 
 type Dict = Record<string, unknown>;
 const parse = (xml: string) => parsePlist(xml) as Dict;
 
-const fast = { sleep: async () => {}, retryDelayMs: 500, bootstrapRetryMs: 15_000, waitPortFree: async () => true, stopRuntime: async () => {} };
+/** The adapter the table picks on macOS for the manifest's preset. */
+const adapterOf = (m: Manifest) => (m.preset === "persistent-task" ? launchdInterval() : launchdKeepAlive());
+
+/** What the old `render(ctx)` returned, read from the install plan: the files it writes and the commands it runs. */
+function rendered(ctx: SupervisorContext) {
+  const plan = adapterOf(ctx.manifest).install(ctx);
+  return { files: writesOf(plan), commands: commandsOf(plan) };
+}
+
+/** The plan with bootstrap's EIO retry budget set to `forMs` (wherever a bootstrap step is, also as a kickstart's fallback). */
+function withBootstrapBudget(plan: Plan, forMs: number): Plan {
+  const budget = (s: Step): Step => {
+    if (s.do !== "run") return s;
+    return {
+      ...s,
+      ...(s.retry ? { retry: { ...s.retry, forMs } } : {}),
+      ...(s.otherwise ? { otherwise: { ...s.otherwise, then: budget(s.otherwise.then) as typeof s.otherwise.then } } : {}),
+    };
+  };
+  return { ...plan, steps: plan.steps.map(budget) };
+}
 
 describe("launchd plist", () => {
   const cases = [
@@ -24,7 +51,7 @@ describe("launchd plist", () => {
   for (const c of cases) {
     test(`${c.name}: the parsed plist has the job's keys`, () => {
       const m = manifest({ ...c.over, env: { HTTPS_PROXY: "http://proxy:3128" } });
-      const plan = launchdSupervisor().render(context(m));
+      const plan = rendered(context(m));
       expect(plan.files.map((f) => f.path)).toEqual([c.path]);
       const job = parse(plan.files[0]!.content as string);
       const task = m.preset === "persistent-task";
@@ -58,7 +85,7 @@ describe("launchd plist", () => {
     const bin = "/Users/ada/Applications/Head Room & <Co>/bin/headroom's \"copy\"";
     const env = { NOTE: `a<b>&c"d'e`, EMPTY: "", UNICODE: "naïve ✓ 𝄞" };
     const m = manifest({ binPath: bin, profile: "work.1_x-y", workspaceDir: "/Users/ada/My Stuff/.headroom", env });
-    const xml = launchdSupervisor().render(context(m)).files[0]!.content as string;
+    const xml = rendered(context(m)).files[0]!.content as string;
     expect(xml).not.toContain("<Co>");
     const job = parse(xml);
     expect(job.Label).toBe("com.headroom.work.1_x-y");
@@ -69,7 +96,7 @@ describe("launchd plist", () => {
 
   test("a control character is refused with one sentence instead of an unreadable plist", () => {
     const m = manifest({ workspaceDir: "/Users/ada/x\u0001y" });
-    expect(() => launchdSupervisor().render(context(m))).toThrow(/control character/);
+    expect(() => rendered(context(m))).toThrow(/control character/);
   });
 
   test("the renderer handles nested values, empty containers and booleans", () => {
@@ -79,7 +106,7 @@ describe("launchd plist", () => {
 
   test("render never looks at the host: it uses the given home and uid", () => {
     const m = manifest();
-    const plan = launchdSupervisor().render(context(m, { home: "/nonexistent/home", uid: 777 }));
+    const plan = rendered(context(m, { home: "/nonexistent/home", uid: 777 }));
     expect(plan.files[0]!.path).toBe("/nonexistent/home/Library/LaunchAgents/com.headroom.default.plist");
     expect(plan.commands[2]).toEqual(["launchctl", "bootstrap", "gui/777", plan.files[0]!.path]);
   });
@@ -92,7 +119,7 @@ describe("launchd lifecycle against recorded launchctl answers", () => {
 
   test("start: kickstart answering 113 (not loaded) bootstraps the plist instead", async () => {
     const rr = recordingRunner([{ match: ["launchctl", "kickstart"], code: 113, stderr: `Could not find service "com.headroom.default" in domain for uid: 501` }]);
-    await launchdSupervisor(fast).start(context(m, { run: rr.run }));
+    await act(launchdKeepAlive(), "start", context(m, { run: rr.run }));
     expect(rr.argvs()).toEqual([
       ["launchctl", "kickstart", target],
       ["launchctl", "bootstrap", "gui/501", plistFile],
@@ -101,7 +128,7 @@ describe("launchd lifecycle against recorded launchctl answers", () => {
 
   test("restart: kickstart -k on a loaded job is all it takes", async () => {
     const rr = recordingRunner();
-    await launchdSupervisor(fast).restart(context(m, { run: rr.run }));
+    await act(launchdKeepAlive(), "restart", context(m, { run: rr.run }));
     expect(rr.argvs()).toEqual([["launchctl", "kickstart", "-k", target]]);
   });
 
@@ -112,7 +139,7 @@ describe("launchd lifecycle against recorded launchctl answers", () => {
       { match: ["launchctl", "bootstrap"], code: 5, stderr: "Bootstrap failed: 5: Input/output error", times: 2 },
       { match: ["launchctl", "bootstrap"], code: 0 },
     ]);
-    await launchdSupervisor({ ...fast, sleep: async (ms) => { slept.push(ms); } }).restart(context(m, { run: rr.run }));
+    await act(launchdKeepAlive(), "restart", context(m, { run: rr.run }), { sleep: async (ms) => { slept.push(ms); } });
     expect(rr.argvs()).toEqual([
       ["launchctl", "kickstart", "-k", target],
       ["launchctl", "bootstrap", "gui/501", plistFile],
@@ -127,8 +154,13 @@ describe("launchd lifecycle against recorded launchctl answers", () => {
       { match: ["launchctl", "kickstart"], code: 113 },
       { match: ["launchctl", "bootstrap"], code: 5, stderr: "Bootstrap failed: 5: Input/output error" },
     ]);
-    const sup = launchdSupervisor({ ...fast, bootstrapRetryMs: 2000 });
-    const err = await sup.start(context(m, { run: rr.run })).catch((e) => e);
+    const ctx = context(m, { run: rr.run });
+    const plan = await planOf(launchdKeepAlive(), "start", ctx);
+    // The budget is the plan's: 15 s, every 500 ms; a smaller one keeps the count short here.
+    const fallback = plan.steps[0]!.do === "run" ? plan.steps[0]!.otherwise?.then : undefined;
+    expect(fallback?.retry).toEqual({ codes: [5], ...BOOTSTRAP_RETRY });
+    expect(BOOTSTRAP_RETRY).toEqual({ forMs: 15_000, everyMs: 500 });
+    const err = await execute(withBootstrapBudget(plan, 2000), ctx, quickHooks).catch((e) => e);
     expect(err).toBeInstanceOf(Error);
     expect(err.message).toContain("Bootstrap failed: 5: Input/output error");
     expect(rr.argvs().filter((a) => a[1] === "bootstrap")).toHaveLength(5); // first try + 4 retries of 500 ms
@@ -136,47 +168,51 @@ describe("launchd lifecycle against recorded launchctl answers", () => {
 
   test("stop: bootout answering 3 (ESRCH) means it was already stopped", async () => {
     const rr = recordingRunner([{ match: ["launchctl", "bootout"], code: 3, stderr: "Boot-out failed: 3: No such process" }]);
-    await launchdSupervisor(fast).stop(context(m, { run: rr.run }));
+    await act(launchdKeepAlive(), "stop", context(m, { run: rr.run }));
     expect(rr.argvs()).toEqual([["launchctl", "bootout", target]]);
   });
 
   test("stop: bootout answering 1 reports the failure", async () => {
     const rr = recordingRunner([{ match: ["launchctl", "bootout"], code: 1, stderr: "Boot-out failed: 1: Operation not permitted" }]);
-    const err = await launchdSupervisor(fast).stop(context(m, { run: rr.run })).catch((e) => e);
+    const err = await act(launchdKeepAlive(), "stop", context(m, { run: rr.run })).catch((e) => e);
     expect(err).toBeInstanceOf(Error);
     expect(err.message).toBe(`\`launchctl bootout ${target}\` failed: Boot-out failed: 1: Operation not permitted.`);
   });
 
   test("stop waits for the port and says so when it stays taken", async () => {
     const rr = recordingRunner();
-    const err = await launchdSupervisor({ ...fast, waitPortFree: async () => false }).stop(context(m, { run: rr.run })).catch((e) => e);
+    const err = await act(launchdKeepAlive(), "stop", context(m, { run: rr.run }), { portFree: async () => false }).catch((e) => e);
     expect(err.message).toContain("port 8787 is still in use");
   });
 
   test("system scope talks to the system domain, and preflight refuses without root", async () => {
     const sys = manifest({ scope: "system" });
     const rr = recordingRunner([{ match: ["launchctl", "kickstart"], code: 113 }]);
-    await launchdSupervisor(fast).start(context(sys, { run: rr.run, isRoot: true }));
+    await act(launchdKeepAlive(), "start", context(sys, { run: rr.run, isRoot: true }));
     expect(rr.argvs()).toEqual([
       ["launchctl", "kickstart", "system/com.headroom.default"],
       ["launchctl", "bootstrap", "system", "/Library/LaunchDaemons/com.headroom.default.plist"],
     ]);
-    const err = await launchdSupervisor(fast).preflight(context(sys, { isRoot: false })).catch((e) => e);
+    const err = await launchdKeepAlive().preflight(context(sys, { isRoot: false })).catch((e) => e);
     expect(err.message).toContain("needs root");
   });
 
   test("task preset: stop keeps the schedule, stop --pause boots it out, start loads it again only when missing", async () => {
     const t = manifest({ preset: "persistent-task", supervisor: "task" });
     let stopped = 0;
-    const sup = launchdSupervisor({ ...fast, stopRuntime: async () => { stopped++; } });
+    const hooks = { stopRuntime: async () => { stopped++; } };
+    const sup = launchdInterval();
     const rr = recordingRunner([{ match: ["launchctl", "print"], code: 113, times: 1 }]);
     const ctx = context(t, { run: rr.run });
-    await sup.stop(ctx);
+    await act(sup, "stop", ctx, hooks);
     expect(rr.argvs()).toEqual([]);
-    await sup.stop(ctx, { pause: true });
+    const paused = await act(sup, "pause", ctx, hooks);
     expect(rr.argvs()).toEqual([["launchctl", "bootout", target]]);
-    await sup.start(ctx);
-    await sup.start(ctx);
+    // What the manifest records after the pause is what start reads.
+    expect(paused.record).toEqual({ paused: true });
+    const pausedCtx = context({ ...t, supervisorState: { kind: "launchd", paused: true } }, { run: rr.run });
+    await act(sup, "start", pausedCtx, hooks);
+    await act(sup, "start", pausedCtx, hooks);
     expect(rr.argvs().slice(1)).toEqual([
       ["launchctl", "print", target],
       ["launchctl", "bootstrap", "gui/501", plistFile],
@@ -231,13 +267,13 @@ describe("launchctl print", () => {
 
   test("status reports the supervisor's view, and a job that is not loaded", async () => {
     const m = manifest();
-    const up = await launchdSupervisor(fast).status(context(m, { run: recordingRunner([{ match: ["launchctl", "print"], stdout: PRINT_RUNNING }]).run }));
+    const up = await launchdKeepAlive().status(context(m, { run: recordingRunner([{ match: ["launchctl", "print"], stdout: PRINT_RUNNING }]).run }));
     expect(up).toMatchObject({ kind: "launchd", installed: true, state: "running", running: true, pid: 4242, restarts: 2 });
-    const down = await launchdSupervisor(fast).status(context(m, { run: recordingRunner([{ match: ["launchctl", "print"], code: 113, stderr: "Could not find service" }]).run }));
+    const down = await launchdKeepAlive().status(context(m, { run: recordingRunner([{ match: ["launchctl", "print"], code: 113, stderr: "Could not find service" }]).run }));
     expect(down).toMatchObject({ installed: false, running: false, state: "not loaded" });
     expect(down.problems[0]).toContain("not loaded");
     const looping = PRINT_RUNNING.replace("state = running", "state = spawn scheduled").replace("runs = 3", "runs = 9");
-    const bad = await launchdSupervisor(fast).status(context(m, { run: recordingRunner([{ match: ["launchctl", "print"], stdout: looping }]).run }));
+    const bad = await launchdKeepAlive().status(context(m, { run: recordingRunner([{ match: ["launchctl", "print"], stdout: looping }]).run }));
     expect(bad.running).toBe(false);
     expect(bad.problems.join(" ")).toContain("crash-looping (9 runs)");
   });
@@ -252,7 +288,7 @@ describe("launchd install against recorded answers", () => {
       const m = manifest({ workspaceDir: `${home}/.headroom` });
       const file = `${home}/Library/LaunchAgents/com.headroom.default.plist`;
       const ok = recordingRunner([{ match: ["launchctl", "bootout"], code: 3, stderr: "Boot-out failed: 3: No such process" }]);
-      const state = await launchdSupervisor(fast).install(context(m, { home, run: ok.run }));
+      const { record: state } = await act(launchdKeepAlive(), "install", context(m, { home, run: ok.run }));
       expect(ok.argvs()).toEqual([
         ["launchctl", "bootout", "gui/501/com.headroom.default"],
         ["launchctl", "enable", "gui/501/com.headroom.default"],
@@ -263,7 +299,7 @@ describe("launchd install against recorded answers", () => {
 
       rmSync(file);
       const bad = recordingRunner([{ match: ["launchctl", "bootstrap"], code: 1, stderr: "Bootstrap failed: 1: Operation not permitted" }]);
-      const err = await launchdSupervisor(fast).install(context(m, { home, run: bad.run })).catch((e) => e);
+      const err = await act(launchdKeepAlive(), "install", context(m, { home, run: bad.run })).catch((e) => e);
       expect(err.message).toContain("Operation not permitted");
       expect(existsSync(file)).toBe(false);
     } finally {
@@ -275,13 +311,13 @@ describe("launchd install against recorded answers", () => {
     const home = mkdtempSync("/tmp/headroom-launchd-");
     try {
       const m = manifest({ workspaceDir: `${home}/.headroom` });
-      await launchdSupervisor(fast).install(context(m, { home, run: recordingRunner().run }));
+      await act(launchdKeepAlive(), "install", context(m, { home, run: recordingRunner().run }));
       const rr = recordingRunner([{ match: ["launchctl", "bootout"], code: 3 }]);
-      await launchdSupervisor(fast).uninstall(context(m, { home, run: rr.run }));
+      await act(launchdKeepAlive(), "uninstall", context(m, { home, run: rr.run }));
       expect(rr.argvs()).toEqual([["launchctl", "bootout", "gui/501/com.headroom.default"]]);
       expect(existsSync(`${home}/Library/LaunchAgents/com.headroom.default.plist`)).toBe(false);
       const denied = recordingRunner([{ match: ["launchctl", "bootout"], code: 1, stderr: "Boot-out failed: 1: Operation not permitted" }]);
-      const err = await launchdSupervisor(fast).uninstall(context(m, { home, run: denied.run })).catch((e) => e);
+      const err = await act(launchdKeepAlive(), "uninstall", context(m, { home, run: denied.run })).catch((e) => e);
       expect(err.message).toContain("Removing the launchd job was incomplete");
     } finally {
       rmSync(home, { recursive: true, force: true });

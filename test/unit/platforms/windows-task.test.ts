@@ -6,8 +6,13 @@ import { XMLParser } from "fast-xml-parser";
 import { windowsCommandLine } from "../../../src/host/windows-cmdline.ts";
 import { windowsDetachedSpawn } from "../../../src/host/windows-detach.ts";
 import { parseCsv, parseQueryCsv } from "../../../src/install/supervisors/windows-schtasks.ts";
-import { windows_taskSupervisor } from "../../../src/install/supervisors/windows-task.ts";
-import type { SupervisorContext } from "../../../src/install/supervisors/types.ts";
+import type { Manifest } from "../../../src/install/manifest.ts";
+import { commandsOf, writesOf } from "../../../src/install/steps.ts";
+import type { Supervisor, SupervisorContext } from "../../../src/install/supervisors/types.ts";
+import { type WindowsTaskOptions } from "../../../src/install/supervisors/windows-task.ts";
+import { windowsTaskService } from "../../../src/install/supervisors/windows-task-service.ts";
+import { windowsTaskWatchdog } from "../../../src/install/supervisors/windows-task-watchdog.ts";
+import { act } from "../../support/act.ts";
 import { recordingRunner } from "../../support/recording-runner.ts";
 import { commandLineToArgv } from "./commandline-to-argv.ts";
 import { context, manifest } from "./fixtures.ts";
@@ -29,13 +34,28 @@ const BIN = "C:\\Program Files\\Head Room\\headroom.exe";
 const WS = "C:\\Users\\Ada\\.headroom";
 const win = (over: Parameters<typeof manifest>[0] = {}) => manifest({ os: "windows", binPath: BIN, workspaceDir: WS, ...over });
 
-const quiet = { waitPortFree: async () => true, stopRuntime: async () => {}, otherProfiles: () => false };
+const quiet: WindowsTaskOptions = { otherProfiles: () => false };
+
+/** The adapter the table picks on Windows for the manifest's preset. */
+const adapterOf = (m: Manifest, opts: WindowsTaskOptions = quiet): Supervisor => (m.preset === "persistent-task" ? windowsTaskWatchdog(opts) : windowsTaskService(opts));
+
+/** What the old `render(ctx)` returned, read from the install plan: the files it writes and the commands it runs. */
+function rendered(ctx: SupervisorContext) {
+  const plan = adapterOf(ctx.manifest).install(ctx);
+  return { files: writesOf(plan), commands: commandsOf(plan) };
+}
+
+/** Asks the host facts (the pinned variable as it is) the way apply does before it plans, then installs. */
+async function install(sup: Supervisor, ctx: SupervisorContext) {
+  const facts = sup.hostFacts ? await sup.hostFacts(ctx) : {};
+  return act(sup, "install", { ...ctx, facts });
+}
 
 describe("task XML", () => {
   for (const scope of ["user", "system"] as const) {
     test(`persistent-service, ${scope} scope: one hidden task with restart on failure and a one-minute repetition, no time limit, running the exe directly`, () => {
       const m = win({ scope, workspaceDir: scope === "system" ? "C:\\ProgramData\\headroom" : WS });
-      const plan = windows_taskSupervisor().render(context(m, { isRoot: scope === "system" }));
+      const plan = rendered(context(m, { isRoot: scope === "system" }));
       expect(plan.files.map((f) => f.path)).toEqual([`${m.workspaceDir}\\deploy\\default\\headroom-default.xml`]);
       const { doc } = decodeTaskXml(plan.files[0]!.content);
       const t = doc.Task;
@@ -74,7 +94,7 @@ describe("task XML", () => {
 
     test(`persistent-task, ${scope} scope: a ${scope === "system" ? "startup" : "logon"} task and an every-N-minutes task running agent ensure`, () => {
       const m = win({ scope, preset: "persistent-task", supervisor: "task", interval: 7 });
-      const plan = windows_taskSupervisor().render(context(m, { isRoot: scope === "system" }));
+      const plan = rendered(context(m, { isRoot: scope === "system" }));
       expect(plan.files.map((f) => f.path.split("\\").pop())).toEqual(["headroom-default.xml", "headroom-default-watchdog.xml"]);
       const [start, every] = plan.files.map((f) => decodeTaskXml(f.content).doc.Task);
       expect(Object.keys(start.Triggers)).toEqual([scope === "system" ? "BootTrigger" : "LogonTrigger"]);
@@ -100,7 +120,7 @@ describe("task XML", () => {
   test("a binary path with spaces and a profile/workspace with XML's special characters come back exactly", () => {
     const bin = "D:\\Tools & <More>\\it's here\\headroom.exe";
     const m = win({ binPath: bin, profile: "a.b_c-d", workspaceDir: "D:\\Data & Co\\hr" });
-    const plan = windows_taskSupervisor().render(context(m));
+    const plan = rendered(context(m));
     const { text, doc } = decodeTaskXml(plan.files[0]!.content);
     expect(text).toContain("&amp;");
     expect(doc.Task.Actions.Exec.Command).toBe(bin);
@@ -111,12 +131,12 @@ describe("task XML", () => {
 
   test("the default workspace needs no pinned variable; render uses the given home, not the host's", () => {
     const m = win({ workspaceDir: "c:/users/ada/.headroom/" });
-    const plan = windows_taskSupervisor().render(context(m));
+    const plan = rendered(context(m));
     expect(plan.commands.some((c) => c[0] === "powershell.exe")).toBe(false);
-    const other = windows_taskSupervisor().render(context(win(), { home: "C:\\Users\\Bob", env: { USERNAME: "Bob", USERPROFILE: "C:\\Users\\Bob" } }));
+    const other = rendered(context(win(), { home: "C:\\Users\\Bob", env: { USERNAME: "Bob", USERPROFILE: "C:\\Users\\Bob" } }));
     expect(other.commands[0]![0]).toBe("powershell.exe");
     // HOME (e.g. from Git Bash) does not count: the task runs without it, from %USERPROFILE%
-    const gitBash = windows_taskSupervisor().render(context(win({ workspaceDir: "C:\\home\\ada\\.headroom" }), { home: "C:\\home\\ada" }));
+    const gitBash = rendered(context(win({ workspaceDir: "C:\\home\\ada\\.headroom" }), { home: "C:\\home\\ada" }));
     expect(gitBash.commands[0]!.at(-1)).toBe("[Environment]::SetEnvironmentVariable('HEADROOM_WORKSPACE_DIR', 'C:\\home\\ada\\.headroom', 'User')");
   });
 });
@@ -134,11 +154,12 @@ describe("schtasks lifecycle against recorded answers", () => {
   test("start enables and runs the task; stop disables and ends it; restart ends, waits for the port, runs", async () => {
     const rr = recordingRunner();
     const freed: number[] = [];
-    const sup = windows_taskSupervisor({ ...quiet, waitPortFree: async (p) => { freed.push(p); return true; } });
+    const sup = windowsTaskService(quiet);
+    const hooks = { portFree: async (p: number) => { freed.push(p); return true; } };
     const ctx = ctxWith(rr.run);
-    await sup.start(ctx);
-    await sup.stop(ctx);
-    await sup.restart(ctx);
+    await act(sup, "start", ctx, hooks);
+    await act(sup, "stop", ctx, hooks);
+    await act(sup, "restart", ctx, hooks);
     expect(rr.argvs()).toEqual([
       ["schtasks", "/Change", "/TN", "headroom-default", "/ENABLE"],
       ["schtasks", "/Run", "/TN", "headroom-default"],
@@ -154,13 +175,13 @@ describe("schtasks lifecycle against recorded answers", () => {
 
   test("stop of a task that is not running is already stopped", async () => {
     const rr = recordingRunner([{ match: ["schtasks", "/End"], code: 1, stderr: 'ERROR: The task "headroom-default" is not running.' }]);
-    await windows_taskSupervisor(quiet).stop(ctxWith(rr.run));
+    await act(windowsTaskService(quiet), "stop", ctxWith(rr.run));
   });
 
   test("access denied from schtasks becomes one clear sentence about administrator rights", async () => {
     for (const op of ["start", "stop", "restart"] as const) {
       const rr = recordingRunner([{ match: ["schtasks"], ...DENIED }]);
-      const err = await windows_taskSupervisor(quiet)[op](ctxWith(rr.run)).catch((e) => e);
+      const err = await act(windowsTaskService(quiet), op, ctxWith(rr.run)).catch((e) => e);
       expect(err).toBeInstanceOf(Error);
       expect(err.message).toBe('Task Scheduler denied access to the task "headroom-default", which needs administrator rights: run the command again from a terminal opened with "Run as administrator".');
       expect(err.message.split(/(?<=\.) /)).toHaveLength(1);
@@ -169,7 +190,7 @@ describe("schtasks lifecycle against recorded answers", () => {
 
   test("system scope without elevation is refused before anything runs", async () => {
     const rr = recordingRunner();
-    const err = await windows_taskSupervisor(quiet).preflight(context(win({ scope: "system" }), { run: rr.run, isRoot: false })).catch((e) => e);
+    const err = await windowsTaskService(quiet).preflight(context(win({ scope: "system" }), { run: rr.run, isRoot: false })).catch((e) => e);
     expect(err.message).toContain("needs administrator rights");
     expect(err.message).toContain("Run as administrator");
     expect(rr.calls).toEqual([]);
@@ -182,7 +203,7 @@ describe("schtasks lifecycle against recorded answers", () => {
       { match: ["schtasks", "/Delete", "/TN", "headroom-default-watchdog"], code: 1, stderr: "ERROR: The system cannot find the file specified." },
     ]);
     let stopped = 0;
-    await windows_taskSupervisor({ ...quiet, stopRuntime: async () => { stopped++; } }).uninstall(context(t, { run: rr.run }));
+    await act(windowsTaskWatchdog(quiet), "uninstall", context(t, { run: rr.run }), { stopRuntime: async () => { stopped++; } });
     expect(rr.argvs()).toEqual([
       ["schtasks", "/End", "/TN", "headroom-default"],
       ["schtasks", "/Delete", "/TN", "headroom-default", "/F"],
@@ -194,24 +215,26 @@ describe("schtasks lifecycle against recorded answers", () => {
 
   test("uninstall reports a delete that was denied, after trying everything", async () => {
     const rr = recordingRunner([{ match: ["schtasks", "/Delete"], ...DENIED }]);
-    const err = await windows_taskSupervisor(quiet).uninstall(ctxWith(rr.run)).catch((e) => e);
+    const err = await act(windowsTaskService(quiet), "uninstall", ctxWith(rr.run)).catch((e) => e);
     expect(err.message).toContain("needs administrator rights");
     expect(rr.argvs().map((a) => a[1])).toEqual(["/End", "/Delete"]);
   });
 
   test("uninstall puts the pinned workspace variable back", async () => {
-    const pinned = win({ workspaceDir: "D:\\hr", supervisorState: { workspacePin: { scope: "User", value: "D:\\hr", previous: null } } });
+    const pinned = win({ workspaceDir: "D:\\hr", supervisorState: { kind: "windows-task", workspacePin: { scope: "User", value: "D:\\hr", previous: null } } });
     const rr = recordingRunner();
-    await windows_taskSupervisor(quiet).uninstall(context(pinned, { run: rr.run }));
+    await act(windowsTaskService(quiet), "uninstall", context(pinned, { run: rr.run }));
     expect(rr.argvs().at(-1)!.at(-1)).toBe("[Environment]::SetEnvironmentVariable('HEADROOM_WORKSPACE_DIR', $null, 'User')");
   });
 
   test("task preset: stop --pause disables both tasks, start enables them again", async () => {
     const t = win({ preset: "persistent-task", supervisor: "task" });
     const rr = recordingRunner();
-    const sup = windows_taskSupervisor(quiet);
-    await sup.stop(context(t, { run: rr.run }), { pause: true });
-    await sup.start(context(t, { run: rr.run }));
+    const sup = windowsTaskWatchdog(quiet);
+    const paused = await act(sup, "pause", context(t, { run: rr.run }));
+    // What the manifest records after the pause is what start reads.
+    expect(paused.record).toEqual({ paused: true });
+    await act(sup, "start", context({ ...t, supervisorState: { kind: "windows-task", paused: true } }, { run: rr.run }));
     expect(rr.argvs()).toEqual([
       ["schtasks", "/Change", "/TN", "headroom-default", "/DISABLE"],
       ["schtasks", "/Change", "/TN", "headroom-default-watchdog", "/DISABLE"],
@@ -230,7 +253,7 @@ describe("install against recorded answers", () => {
       const m = win({ workspaceDir: dir });
       const file = `${dir}/deploy/default/headroom-default.xml`;
       const ok = recordingRunner([{ match: ["powershell.exe"], code: 0, stdout: '{"HEADROOM_WORKSPACE_DIR":null}', times: 1 }]);
-      const state = await windows_taskSupervisor(quiet).install(context(m, { run: ok.run }));
+      const { record: state } = await install(windowsTaskService(quiet), context(m, { run: ok.run }));
       expect(ok.argvs().map((a) => (a[0] === "schtasks" ? a.slice(0, 4).join(" ") : a.at(-1)!.slice(0, 40)))).toEqual([
         "$o = [ordered]@{}; foreach ($n in @('HEA",
         `[Environment]::SetEnvironmentVariable('H`,
@@ -246,7 +269,7 @@ describe("install against recorded answers", () => {
         { match: ["powershell.exe"], code: 0, stdout: '{"HEADROOM_WORKSPACE_DIR":null}', times: 1 },
         { match: ["schtasks", "/Run"], ...DENIED },
       ]);
-      const err = await windows_taskSupervisor(quiet).install(context(m, { run: bad.run })).catch((e) => e);
+      const err = await install(windowsTaskService(quiet), context(m, { run: bad.run })).catch((e) => e);
       expect(err.message).toContain("needs administrator rights");
       expect(existsSync(file)).toBe(false);
       expect(bad.argvs().slice(-2)).toEqual([
@@ -260,7 +283,7 @@ describe("install against recorded answers", () => {
 
   test("a workspace variable that points elsewhere is not taken over", async () => {
     const rr = recordingRunner([{ match: ["powershell.exe"], code: 0, stdout: '{"HEADROOM_WORKSPACE_DIR":"E:\\\\other"}' }]);
-    const err = await windows_taskSupervisor(quiet).install(context(win({ workspaceDir: "D:\\hr" }), { run: rr.run })).catch((e) => e);
+    const err = await install(windowsTaskService(quiet), context(win({ workspaceDir: "D:\\hr" }), { run: rr.run })).catch((e) => e);
     expect(err.message).toContain("already points at E:\\other");
     expect(rr.calls).toHaveLength(1);
   });
@@ -274,14 +297,14 @@ describe("status from schtasks /Query", () => {
       { match: ["schtasks", "/Query", "/TN", "headroom-default", "/V"], stdout: `${CSV_HEADER}\r\n${csvRow("Running", 267009)}\r\n` },
       { match: ["schtasks", "/Query", "/TN", "headroom-default", "/XML"], stdout: registeredXml(BIN.replace(/&/g, "&amp;"), args) },
     ]);
-    const s = await windows_taskSupervisor(quiet).status(context(m, { run: rr.run }));
+    const s = await windowsTaskService(quiet).status(context(m, { run: rr.run }));
     expect(s).toMatchObject({ kind: "windows-task", installed: true, running: true, state: "Running", problems: [] });
 
     const failed = recordingRunner([
       { match: ["schtasks", "/Query", "/TN", "headroom-default", "/V"], stdout: `${CSV_HEADER}\r\n${csvRow("Ready", 1)}\r\n` },
       { match: ["schtasks", "/Query", "/TN", "headroom-default", "/XML"], stdout: registeredXml("C:\\old\\headroom.exe", args) },
     ]);
-    const f = await windows_taskSupervisor(quiet).status(context(m, { run: failed.run }));
+    const f = await windowsTaskService(quiet).status(context(m, { run: failed.run }));
     expect(f.running).toBe(false);
     expect(f.problems.join("\n")).toContain("ended with 0x00000001");
     expect(f.problems.join("\n")).toContain("C:\\old\\headroom.exe");
@@ -292,14 +315,14 @@ describe("status from schtasks /Query", () => {
       { match: ["schtasks", "/Query", "/TN", "headroom-default", "/V"], stdout: wide(`${CSV_HEADER}\r\n${csvRow("Running", 267009)}\r\n`) },
       { match: ["schtasks", "/Query", "/TN", "headroom-default", "/XML"], stdout: wide(registeredXml("C:\\old\\headroom.exe", args)) },
     ]);
-    const u = await windows_taskSupervisor(quiet).status(context(m, { run: utf16.run }));
+    const u = await windowsTaskService(quiet).status(context(m, { run: utf16.run }));
     expect(u.running).toBe(true);
     expect(u.problems.join("\n")).toContain("C:\\old\\headroom.exe");
 
     const batch = recordingRunner([
       { match: ["schtasks", "/Query", "/TN", "headroom-default", "/V"], stdout: `${CSV_HEADER}\r\n${csvRow("Ready", -2147023511)}\r\n` },
     ]);
-    const b = await windows_taskSupervisor(quiet).status(context(m, { run: batch.run }));
+    const b = await windowsTaskService(quiet).status(context(m, { run: batch.run }));
     expect(b.problems).toEqual([expect.stringContaining('"Log on as a batch job" right')]);
   });
 
@@ -308,18 +331,18 @@ describe("status from schtasks /Query", () => {
       { match: ["schtasks", "/Query", "/TN", "headroom-default", "/V"], stdout: `${CSV_HEADER}\r\n${csvRow("Disabled", 267014)}\r\n` },
       { match: ["schtasks", "/Query", "/TN", "headroom-default", "/XML"], stdout: registeredXml(BIN.replace(/&/g, "&amp;"), "install agent run --profile default").replace("</IdleSettings><Enabled>true", "</IdleSettings><Enabled>false") },
     ]);
-    const s = await windows_taskSupervisor(quiet).status(context(win(), { run: rr.run }));
+    const s = await windowsTaskService(quiet).status(context(win(), { run: rr.run }));
     expect(s).toMatchObject({ installed: true, running: false, state: "disabled (stopped)" });
     expect(s.problems).toEqual(["The task headroom-default is disabled (stopped by `install stop`); `headroom install start` enables and runs it."]);
   });
 
   test("a task that is not registered, and access denied, each get a line", async () => {
     const missing = recordingRunner([{ match: ["schtasks", "/Query"], code: 1, stderr: "ERROR: The system cannot find the file specified." }]);
-    const s = await windows_taskSupervisor(quiet).status(context(win(), { run: missing.run }));
+    const s = await windowsTaskService(quiet).status(context(win(), { run: missing.run }));
     expect(s).toMatchObject({ installed: false, running: false, state: "not registered" });
     expect(s.problems).toEqual(["The scheduled task headroom-default is not registered."]);
     const denied = recordingRunner([{ match: ["schtasks", "/Query"], ...DENIED }]);
-    const d = await windows_taskSupervisor(quiet).status(context(win(), { run: denied.run }));
+    const d = await windowsTaskService(quiet).status(context(win(), { run: denied.run }));
     expect(d.problems[0]).toContain("administrator rights");
   });
 
