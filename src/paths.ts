@@ -4,7 +4,7 @@
 import { homedir, userInfo } from "node:os";
 import { join, posix, resolve, win32 } from "node:path";
 
-type Env = Record<string, string | undefined>;
+import type { Env } from "./host/env.ts";
 
 export const PROFILE_NAME = /^[A-Za-z0-9._-]+$/;
 /**

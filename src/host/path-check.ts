@@ -6,7 +6,7 @@ import { accessSync, constants, rmdirSync, statSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { HeadroomError } from "../errors.ts";
 
-type Env = Record<string, string | undefined>;
+import type { Env } from "./env.ts";
 
 const errnoOf = (err: unknown) => (err as NodeJS.ErrnoException)?.code;
 

@@ -13,7 +13,7 @@ import type { Manifest } from "./manifest.ts";
 import { clearPidFile, consoleToFile, ensurePrivateLog, readPidFile, spawnDetached, stdoutIsJournal, trimLog, writePidFile } from "./runtime-process.ts";
 import { loadManifest } from "./store.ts";
 
-type Env = Record<string, string | undefined>;
+import type { Env } from "../host/env.ts";
 
 /** The variables the runtime gets: the manifest's --env values and HEADROOM_DEPLOYMENT_*. */
 export function deploymentEnv(m: Manifest): Record<string, string> {

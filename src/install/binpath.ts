@@ -5,7 +5,7 @@ import { existsSync, realpathSync } from "node:fs";
 import { basename, isAbsolute, posix, resolve, win32 } from "node:path";
 import { HeadroomError } from "../errors.ts";
 
-type Env = Record<string, string | undefined>;
+import type { Env } from "../host/env.ts";
 
 function real(path: string): string | null {
   try {

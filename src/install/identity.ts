@@ -19,7 +19,7 @@ import { profileDir } from "../paths.ts";
 import { IDENTITY_ROUTE, identityKeyPath, identityMac, readIdentityKey } from "../proxy/identity.ts";
 import type { Manifest } from "./manifest.ts";
 
-type Env = Record<string, string | undefined>;
+import type { Env } from "../host/env.ts";
 export type Who = Pick<Manifest, "profile" | "port" | "workspaceDir">;
 
 const wsEnv = (m: Pick<Manifest, "workspaceDir">): Env => ({ HEADROOM_WORKSPACE_DIR: m.workspaceDir });

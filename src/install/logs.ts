@@ -14,7 +14,7 @@ import { runnerLogPath } from "../paths.ts";
 import type { Manifest } from "./manifest.ts";
 import { containerName } from "./docker-argv.ts";
 
-type Env = Record<string, string | undefined>;
+import type { Env } from "../host/env.ts";
 
 export type LogSource =
   | {

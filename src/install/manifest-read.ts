@@ -6,7 +6,7 @@ import { manifestPath } from "../paths.ts";
 import type { Manifest } from "./manifest.ts";
 import { checkProfileName, missingProfileError } from "./manifest-errors.ts";
 
-type Env = Record<string, string | undefined>;
+import type { Env } from "../host/env.ts";
 
 export async function readManifest(profile: string, env: Env = process.env): Promise<Manifest> {
   checkProfileName(profile);

@@ -7,7 +7,7 @@
 import { readFileSync } from "node:fs";
 import { manifestPath } from "../paths.ts";
 
-type Env = Record<string, string | undefined>;
+import type { Env } from "../host/env.ts";
 
 /** Set by the container's own command line: where it is and which deployment it serves. */
 const CONTAINER_FIXED = new Set([

@@ -11,7 +11,7 @@ import { proveIdentity } from "./identity.ts";
 import type { Manifest } from "./manifest.ts";
 import { isRunning } from "./pid.ts";
 
-type Env = Record<string, string | undefined>;
+import type { Env } from "../host/env.ts";
 
 export function pidFilePath(profile: string, env: Env = process.env): string {
   return join(profileDir(profile, env), "runtime.pid");

@@ -14,7 +14,7 @@ import { parseManifest } from "./manifest-parse.ts";
 export { CorruptManifestError, checkProfileName } from "./manifest-errors.ts";
 export { parseManifest } from "./manifest-parse.ts";
 
-type Env = Record<string, string | undefined>;
+import type { Env } from "../host/env.ts";
 
 /** The profile's manifest, or null when the profile does not exist. Throws on a corrupt file. */
 export function tryLoadManifest(profile: string, env: Env = process.env): Manifest | null {

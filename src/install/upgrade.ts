@@ -9,7 +9,7 @@ import { VERSION } from "../version.ts";
 import { proveIdentity } from "./identity.ts";
 import type { Manifest } from "./manifest.ts";
 
-type Env = Record<string, string | undefined>;
+import type { Env } from "../host/env.ts";
 
 export type UpgradeAction = "restarted" | "current" | "stopped" | "skipped" | "failed";
 

@@ -9,7 +9,7 @@ import { ensureDir, readIfExists, PRIVATE_FILE } from "../host/fs.ts";
 import { type ProcessIdentity, identify, isSameProcessAlive } from "./process-identity.ts";
 import type { ToolName } from "../tools/registry.ts";
 
-type Env = Record<string, string | undefined>;
+import type { Env } from "../host/env.ts";
 
 export type ProxySource = "persistent" | "reused" | "ephemeral" | "none";
 

@@ -11,7 +11,7 @@ import { logsDir } from "../paths.ts";
 import { type ProcessIdentity, identify, isSameProcessAlive } from "./process-identity.ts";
 import { selfCommand } from "./self.ts";
 
-type Env = Record<string, string | undefined>;
+import type { Env } from "../host/env.ts";
 
 export function proxyLogPath(env: Env = process.env): string {
   return join(logsDir(env), "proxy.log");

@@ -18,7 +18,7 @@ import type { PortProbe } from "../host/port-probe.ts";
 import { checkClaimedDeployment, probeWrapPort, usePersistentDeployment } from "./persistent.ts";
 import { identify, isSameProcessAlive } from "./process-identity.ts";
 
-type Env = Record<string, string | undefined>;
+import type { Env } from "../host/env.ts";
 
 export interface ProxyLease {
   port: number;

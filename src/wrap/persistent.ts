@@ -12,7 +12,7 @@ import { deployRoot } from "../paths.ts";
 import type { Manifest } from "../install/manifest.ts";
 import { type HeadroomHealth, type PortProbe, probePort } from "../host/port-probe.ts";
 
-type Env = Record<string, string | undefined>;
+import type { Env } from "../host/env.ts";
 
 /** What answers on a wrap's port (loopback; a slow proxy gets 1.5 s). */
 export function probeWrapPort(port: number, timeoutMs = 1500): Promise<PortProbe> {

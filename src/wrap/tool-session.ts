@@ -5,7 +5,7 @@
 // tools need one and loads that module only then, so other wraps never pay for it.
 import type { ToolName } from "../tools/registry.ts";
 
-type Env = Record<string, string | undefined>;
+import type { Env } from "../host/env.ts";
 
 export const SESSION_TOOLS: readonly ToolName[] = ["codex", "opencode", "openclaw"];
 

@@ -6,7 +6,7 @@ import type { ToolName } from "../tools/registry.ts";
 import { otherLiveClientsOfTool } from "./clients.ts";
 import { forceRevertSessionEdit, needsSessionEdit } from "./tool-session.ts";
 
-type Env = Record<string, string | undefined>;
+import type { Env } from "../host/env.ts";
 
 /** The files the pending session edit changed, as recorded by src/tools/session.ts (best effort). */
 async function editedFiles(tool: ToolName, env: Env): Promise<string[]> {

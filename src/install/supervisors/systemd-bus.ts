@@ -6,7 +6,7 @@
 import { join } from "node:path";
 import { type DbusValue, getProperties, type PropertyRequest } from "../../host/dbus.ts";
 
-type Env = Record<string, string | undefined>;
+import type { Env } from "../../host/env.ts";
 
 const UNIT = "org.freedesktop.systemd1.Unit";
 
