@@ -1,17 +1,11 @@
 // A property list (XML 1.0, Apple's plist DTD) from a plain value. Pure. Strings are
 // escaped (& < > " '); characters XML 1.0 cannot carry are refused rather than dropped.
-import { HeadroomError } from "../../errors.ts";
+import { escapeXmlText } from "./xml-text.ts";
 
 export type PlistValue = string | number | boolean | PlistValue[] | { [key: string]: PlistValue };
 
-// Tab, LF, CR and everything from U+0020 except the surrogates and U+FFFE/U+FFFF.
-const XML_CHAR = /^[\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]*$/u;
-
 export function xmlEscape(text: string): string {
-  if (!XML_CHAR.test(text)) {
-    throw new HeadroomError(`The value ${JSON.stringify(text)} holds a control character that a property list cannot carry.`, "Remove it from the --env value or path.");
-  }
-  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&apos;");
+  return escapeXmlText(text, "a property list", "Remove it from the --env value or path.");
 }
 
 function node(value: PlistValue, indent: string): string[] {

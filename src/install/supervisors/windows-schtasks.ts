@@ -2,6 +2,7 @@
 // `/Query /V /FO CSV` and `/Query /XML` answers. Pure, so the tests can feed it the
 // tools' real output.
 import { HeadroomError } from "../../errors.ts";
+import { unescapeXmlText } from "./xml-text.ts";
 import type { CommandResult } from "../../host/exec.ts";
 
 export const createArgv = (name: string, file: string) => ["schtasks", "/Create", "/TN", name, "/XML", file, "/F"];
@@ -104,16 +105,12 @@ export function isFailureResult(code: number | undefined): boolean {
 
 export const hex = (code: number) => `0x${(code >>> 0).toString(16).toUpperCase().padStart(8, "0")}`;
 
-function unescapeXml(s: string): string {
-  return s.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&quot;/g, '"').replace(/&apos;/g, "'").replace(/&amp;/g, "&");
-}
-
 /** The registered action from `/Query /XML` (command and arguments of the first Exec). */
 export function parseRegisteredAction(xml: string): { command?: string; arguments?: string; enabled?: boolean } {
   const exec = /<Exec>([\s\S]*?)<\/Exec>/.exec(xml)?.[1] ?? "";
   const pick = (tag: string, from: string) => {
     const v = new RegExp(`<${tag}>([\\s\\S]*?)</${tag}>`).exec(from)?.[1];
-    return v === undefined ? undefined : unescapeXml(v);
+    return v === undefined ? undefined : unescapeXmlText(v);
   };
   const settings = /<Settings>([\s\S]*?)<\/Settings>/.exec(xml)?.[1] ?? "";
   const enabled = pick("Enabled", settings.replace(/<IdleSettings>[\s\S]*?<\/IdleSettings>/, ""));

@@ -12,6 +12,7 @@
 // arguments are quoted for CommandLineToArgvW (src/host/windows-cmdline.ts).
 import { HeadroomError } from "../../errors.ts";
 import { windowsArguments } from "../../host/windows-cmdline.ts";
+import { escapeXmlText } from "./xml-text.ts";
 import { agentArgv } from "../runtime-command.ts";
 import type { SupervisorContext } from "./types.ts";
 
@@ -59,11 +60,8 @@ export function taskUserId(env: Record<string, string | undefined>): string {
   return env.USERDOMAIN ? `${env.USERDOMAIN}\\${user}` : user;
 }
 
-const XML_CHAR = /^[\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]*$/u;
-
 export function escapeXml(text: string): string {
-  if (!XML_CHAR.test(text)) throw new HeadroomError(`The value ${JSON.stringify(text)} holds a control character that a task definition cannot carry.`);
-  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&apos;");
+  return escapeXmlText(text, "a task definition");
 }
 
 function el(name: string, value: string | number | boolean, indent: string): string {
