@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { format } from "node:util";
 import { atomicWrite, readIfExists } from "../host/fs.ts";
 import { windowsDetachedSpawn } from "../host/windows-detach.ts";
-import { isPortOpen, waitFor } from "../host/net.ts";
+import { waitFor, waitPortFree } from "../host/net.ts";
 import { profileDir, runnerLogPath } from "../paths.ts";
 import { proveIdentity } from "./identity.ts";
 import type { Manifest } from "./manifest.ts";
@@ -92,7 +92,7 @@ export async function stopRuntimeProcess(m: Manifest, env: Env = process.env, ti
     }
   }
   clearPidFile(m.profile, env);
-  return (await waitFor(async () => !(await isPortOpen(m.port, "127.0.0.1", 300)), 5000, 25)) !== null;
+  return waitPortFree(m.port, 5000);
 }
 
 /**
