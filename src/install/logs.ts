@@ -14,6 +14,7 @@ import { runnerLogPath } from "../paths.ts";
 import type { Manifest } from "./manifest.ts";
 import { containerName } from "./docker-argv.ts";
 
+import { type AdapterName, recordedAdapterName } from "./table.ts";
 import type { Env } from "../host/env.ts";
 
 export type LogSource =
@@ -62,30 +63,27 @@ function unitAppendsToFile(m: Manifest): boolean {
   }
 }
 
-function supervisorKind(m: Manifest): string {
-  if (m.preset === "persistent-docker") return "docker";
-  if (m.supervisorState.kind) return m.supervisorState.kind;
-  return m.os === "darwin" ? "launchd" : m.os === "windows" ? "windows-task" : m.preset === "persistent-service" ? "systemd" : "cron";
-}
-
-const WRITERS: Record<string, string> = {
-  launchd: "launchd (StandardOutPath)",
-  "windows-task": "the Task Scheduler runtime",
+/** Who writes runner.log, for the adapters whose log is that file. */
+const WRITERS: Record<Exclude<AdapterName, "systemd-service" | "docker">, string> = {
+  "launchd-keepalive": "launchd (StandardOutPath)",
+  "launchd-interval": "launchd (StandardOutPath)",
+  "windows-task-service": "the Task Scheduler runtime",
+  "windows-task-watchdog": "the Task Scheduler runtime",
   cron: "cron's watchdog",
-  systemd: "the systemd watchdog",
+  "systemd-timer": "the systemd watchdog",
 };
 
 /** Where this deployment's supervisor keeps its log. */
 export function logSource(m: Manifest, env: Env = process.env, uid: number | undefined = process.getuid?.()): LogSource {
-  const kind = supervisorKind(m);
-  if (kind === "docker") return { kind: "docker", container: containerName(m.profile) };
+  const adapter = recordedAdapterName(m);
+  if (adapter === "docker") return { kind: "docker", container: containerName(m.profile) };
   const path = runnerLogPath(m.profile, { ...env, HEADROOM_WORKSPACE_DIR: m.workspaceDir });
-  if (kind === "systemd" && m.preset === "persistent-service") {
+  if (adapter === "systemd-service") {
     const unit = `headroom-${m.profile}.service`;
     if (unitAppendsToFile(m)) return { kind: "file", path, writer: `the unit ${unit}`, legacyUnit: unit };
     return { kind: "journal", identifier: `headroom-${m.profile}`, unit, scope: m.scope, ...(m.scope !== "system" && uid !== undefined ? { uid } : {}) };
   }
-  return { kind: "file", path, writer: WRITERS[kind] ?? kind };
+  return { kind: "file", path, writer: WRITERS[adapter] };
 }
 
 /**

@@ -84,6 +84,16 @@ export async function adapterNameFor(key: TableKey, env: Env, run: CommandRunner
   return row[kind === "cron" || kind === "systemd" ? kind : await linuxTaskBackend(key.scope, env, run)];
 }
 
+/**
+ * The adapter of an installed deployment, from the table and what it recorded, without
+ * asking the host (a Linux watchdog that recorded no backend is taken as cron's).
+ */
+export function recordedAdapterName(m: Pick<Manifest, "os" | "preset" | "supervisorState">): AdapterName {
+  const row = TABLE[m.os as OsName][m.preset];
+  if (typeof row === "string") return row;
+  return row[m.supervisorState.kind === "systemd" ? "systemd" : "cron"];
+}
+
 /** The adapter and runtime launcher for a manifest (or a draft of one). */
 export async function adapterFor(m: Pick<Manifest, "os" | "preset" | "scope" | "runtime" | "supervisorState">, env: Env, run: CommandRunner): Promise<{ adapter: Supervisor; runtime: RuntimeLauncher }> {
   const name = await adapterNameFor({ os: m.os as OsName, preset: m.preset, scope: m.scope, supervisorState: m.supervisorState }, env, run);
