@@ -103,11 +103,13 @@ export async function execute(plan: Plan, ctx: ExecContext, hooks: ExecHooks = {
   const files: FileChange[] = [];
   const done: Done[] = [];
   const failures: string[] = [...(plan.failed ?? [])];
+  let undone = false;
   const fail = async (err: unknown) => {
     if (plan.bestEffort) {
       failures.push(errorMessage(err).replace(/\.$/, ""));
       return;
     }
+    undone = true;
     await undo(done, plan, ctx, hooks);
     throw err;
   };
@@ -155,7 +157,8 @@ export async function execute(plan: Plan, ctx: ExecContext, hooks: ExecHooks = {
           break;
       }
     } catch (err) {
-      if (err instanceof HeadroomError && !plan.bestEffort) throw err;
+      // A step that failed was undone already; anything else that threw (a file that cannot be written, a hook) is a failure of this step.
+      if (undone) throw err;
       await fail(err instanceof HeadroomError ? err : new HeadroomError(step.do === "remove" ? `could not remove ${step.path}: ${errorMessage(err)}` : errorMessage(err)));
     }
   }
