@@ -10,7 +10,7 @@ import { which } from "../host/exec.ts";
 import { existsSync } from "node:fs";
 import type { OsName } from "../host/platform.ts";
 import type { Manifest, Preset, Runtime, Scope } from "./manifest.ts";
-import { dockerRuntime, nativeRuntime } from "./runtime-command.ts";
+import { dockerRuntime, nativeRuntime } from "./runtime-launchers.ts";
 import type { SupervisorState } from "./supervisors/state.ts";
 import type { RuntimeLauncher, Supervisor } from "./supervisors/types.ts";
 import { MANAGER_UP_STATES } from "./supervisors/manager-states.ts";

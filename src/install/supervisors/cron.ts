@@ -8,7 +8,7 @@ import { HeadroomError, errorMessage } from "../../errors.ts";
 import { which } from "../../host/exec.ts";
 import { runnerLogPath } from "../../paths.ts";
 import type { Manifest } from "../manifest.ts";
-import { agentArgv } from "../runtime-command.ts";
+import { agentArgv } from "../runtime-launchers.ts";
 import { type RunStep, type Step, run } from "../steps.ts";
 import { watchdogRuntime } from "./runtime-watch.ts";
 import { pausedOf } from "./state.ts";

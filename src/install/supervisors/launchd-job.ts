@@ -2,7 +2,7 @@
 // dictionary. Pure: everything comes from the manifest and the context, never the host.
 import { posix } from "node:path";
 import type { Manifest } from "../manifest.ts";
-import { agentArgv } from "../runtime-command.ts";
+import { agentArgv } from "../runtime-launchers.ts";
 import { type PlistValue, renderPlist } from "./launchd-plist.ts";
 import type { SupervisorContext } from "./types.ts";
 

@@ -3,7 +3,7 @@
 // is detached and named by its pid file.
 import { join } from "node:path";
 import { runnerLogPath } from "../../paths.ts";
-import { agentArgv } from "../runtime-command.ts";
+import { agentArgv } from "../runtime-launchers.ts";
 import { run } from "../steps.ts";
 import { watchdogRuntime } from "./runtime-watch.ts";
 import { pausedOf } from "./state.ts";

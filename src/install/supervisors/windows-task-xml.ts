@@ -13,7 +13,7 @@
 import { HeadroomError } from "../../errors.ts";
 import { windowsArguments } from "../../host/windows-cmdline.ts";
 import { escapeXmlText } from "./xml-text.ts";
-import { agentArgv } from "../runtime-command.ts";
+import { agentArgv } from "../runtime-launchers.ts";
 import type { SupervisorContext } from "./types.ts";
 
 export const TASK_NAMESPACE = "http://schemas.microsoft.com/windows/2004/02/mit/task";
