@@ -51,7 +51,7 @@ async function settled(pid: number): Promise<number> {
 
 try {
   spawnChild([process.execPath, resolve(import.meta.dir, "support/upstream-server.ts"), String(upPort)]);
-  await waitReady(`${upstream}/readyz`);
+  await waitReady(`${upstream}/v1/models`); // the stub answers only under /v1/
   const proxy = spawnChild([BIN, "proxy", "--port", String(hrPort), "--anthropic-api-url", upstream, "--openai-api-url", upstream, "--log-level", "warn", ...FLAGS], {
     HOME: home,
     HEADROOM_WORKSPACE_DIR: join(home, ".headroom"),

@@ -62,7 +62,7 @@ async function concurrent(target: Target, kind: Kind, count: number, workers: nu
 
 try {
   spawnChild([process.execPath, resolve(import.meta.dir, "support/upstream-server.ts"), String(upPort)]);
-  await waitReady(`${upstream}/readyz`);
+  await waitReady(`${upstream}/v1/models`); // the stub answers only under /v1/
   const bare = spawnChild([process.execPath, resolve(import.meta.dir, "support/bare-forwarder.ts"), String(barePort), upstream]);
   const headroom = spawnChild([BIN, "proxy", "--port", String(hrPort), "--no-optimize", "--anthropic-api-url", upstream, "--log-level", "warn"], {
     HOME: home,
