@@ -145,7 +145,10 @@ function lifecycle(name: LifecycleName, description: string, extra: Record<strin
       const deploy = await import("../install/deploy.ts");
       const m = loadManifest(profileOf(a));
       log.debug(`profile ${m.profile}: ${m.preset}, runtime ${m.runtime}, port ${m.port}`);
-      const pidNote = (pid?: number) => (m.runtime === "docker" ? "" : ` (pid ${pid ?? "?"})`);
+      // A container's pid is the engine's: only a runtime whose pid means something here gets one.
+      const { launcherFor } = await import("../install/table.ts");
+      const hostPid = launcherFor(m.runtime).hostPid;
+      const pidNote = (pid?: number) => (hostPid ? ` (pid ${pid ?? "?"})` : "");
       if (name === "start") {
         const h = await progress(a.json, `Starting profile "${m.profile}" and waiting until port ${m.port} is healthy`, () => deploy.startDeployment(m));
         if (a.json) return printJson({ profile: m.profile, port: m.port, pid: h.pid ?? null });
@@ -161,7 +164,7 @@ function lifecycle(name: LifecycleName, description: string, extra: Record<strin
       } else if (name === "restart") {
         const h = await progress(a.json, `Restarting profile "${m.profile}" and waiting until port ${m.port} is healthy`, () => deploy.restartDeployment(m));
         if (a.json) return printJson({ profile: m.profile, port: m.port, pid: h.pid ?? null });
-        log.success(`Restarted profile "${m.profile}"${m.runtime === "docker" ? "" : ` (new pid ${h.pid ?? "?"})`}.`);
+        log.success(`Restarted profile "${m.profile}"${hostPid ? ` (new pid ${h.pid ?? "?"})` : ""}.`);
       } else {
         const r = await progress(a.json, `Removing profile "${m.profile}"`, () => deploy.removeDeployment(m));
         if (!r.removed) {
