@@ -1,33 +1,15 @@
 // launchd-interval (macOS, persistent-task): the job runs the watchdog (`agent ensure`) at
 // load and every N minutes (StartInterval); the runtime it starts is detached.
-import { parseLaunchctlPrint } from "./launchd-print.ts";
 import { intervalJob, launchdRunnerLog, launchdTarget, plistPath } from "./launchd-job.ts";
-import { bootoutStep, bootstrapStep, installPlan, isLoaded, launchctlPrint, preflightLaunchd } from "./launchd.ts";
+import { bootoutStep, bootstrapStep, installPlan, isLoaded, jobStatus, preflightLaunchd } from "./launchd.ts";
 import { watchdogRuntime } from "./runtime-watch.ts";
 import { pausedOf } from "./state.ts";
 import type { Supervisor, SupervisorContext, SupervisorStatus } from "./types.ts";
 
-async function status(ctx: SupervisorContext): Promise<SupervisorStatus> {
+function status(ctx: SupervisorContext): Promise<SupervisorStatus> {
   const m = ctx.manifest;
-  const target = launchdTarget(m, ctx.uid);
-  const r = await launchctlPrint(ctx);
-  const problems: string[] = [];
-  if (r.code !== 0) {
-    problems.push(pausedOf(m.supervisorState) ? "The watchdog job is unloaded (`install stop --pause`); `install start` loads it again." : `The launchd job ${target} is not loaded, so the watchdog does not run.`);
-    return { kind: "launchd", installed: false, state: "not loaded", running: false, problems, details: { target, plist: plistPath(m, ctx.home) } };
-  }
-  const p = parseLaunchctlPrint(r.stdout);
-  if (p.lastExitCode) problems.push(`The last watchdog run exited with code ${p.lastExitCode}; see ${launchdRunnerLog(m)}.`);
-  return {
-    kind: "launchd",
-    installed: true,
-    state: p.state ?? "unknown",
-    running: true,
-    pid: p.pid,
-    restarts: p.runs !== undefined ? Math.max(0, p.runs - 1) : undefined,
-    problems,
-    details: { target, plist: plistPath(m, ctx.home), runs: p.runs, lastExitCode: p.lastExitCode, lastSignal: p.lastSignal },
-  };
+  const notLoaded = pausedOf(m.supervisorState) ? "The watchdog job is unloaded (`install stop --pause`); `install start` loads it again." : `The launchd job ${launchdTarget(m, ctx.uid)} is not loaded, so the watchdog does not run.`;
+  return jobStatus(ctx, notLoaded, (p) => ({ running: true, problems: p.lastExitCode ? [`The last watchdog run exited with code ${p.lastExitCode}; see ${launchdRunnerLog(m)}.`] : [] }));
 }
 
 export const launchdInterval = (): Supervisor => ({

@@ -1,35 +1,19 @@
 // launchd-keepalive (macOS, persistent-service): a job with RunAtLoad + KeepAlive that runs
 // the runtime; launchd starts it again after every exit, at most every ThrottleInterval.
-import { parseLaunchctlPrint } from "./launchd-print.ts";
 import { THROTTLE_INTERVAL, keepAliveJob, launchdRunnerLog, launchdTarget, plistPath } from "./launchd-job.ts";
-import { bootoutStep, installPlan, kickstartStep, launchctlPrint, preflightLaunchd } from "./launchd.ts";
+import { bootoutStep, installPlan, jobStatus, kickstartStep, preflightLaunchd } from "./launchd.ts";
 import { supervisedRuntime } from "./runtime-watch.ts";
 import type { Supervisor, SupervisorContext, SupervisorStatus } from "./types.ts";
 
-async function status(ctx: SupervisorContext): Promise<SupervisorStatus> {
+function status(ctx: SupervisorContext): Promise<SupervisorStatus> {
   const m = ctx.manifest;
-  const target = launchdTarget(m, ctx.uid);
-  const r = await launchctlPrint(ctx);
-  const problems: string[] = [];
-  if (r.code !== 0) {
-    problems.push(`The launchd job ${target} is not loaded (stopped or never installed); \`headroom install start\` loads it.`);
-    return { kind: "launchd", installed: false, state: "not loaded", running: false, problems, details: { target, plist: plistPath(m, ctx.home) } };
-  }
-  const p = parseLaunchctlPrint(r.stdout);
-  const state = p.state ?? "unknown";
   const log = launchdRunnerLog(m);
-  if (state !== "running" && p.lastExitCode) problems.push(`The launchd job is ${state} and last exited with code ${p.lastExitCode}; see ${log}.`);
-  if ((p.runs ?? 0) >= 3 && state !== "running") problems.push(`The launchd job is crash-looping (${p.runs} runs); launchd starts it again at most every ${THROTTLE_INTERVAL} s and never gives up; see ${log} for why. Once the cause is fixed it comes back by itself; \`headroom install restart --profile ${m.profile}\` retries now.`);
-  return {
-    kind: "launchd",
-    installed: true,
-    state,
-    running: state === "running",
-    pid: p.pid,
-    restarts: p.runs !== undefined ? Math.max(0, p.runs - 1) : undefined,
-    problems,
-    details: { target, plist: plistPath(m, ctx.home), runs: p.runs, lastExitCode: p.lastExitCode, lastSignal: p.lastSignal },
-  };
+  return jobStatus(ctx, `The launchd job ${launchdTarget(m, ctx.uid)} is not loaded (stopped or never installed); \`headroom install start\` loads it.`, (p, state) => {
+    const problems: string[] = [];
+    if (state !== "running" && p.lastExitCode) problems.push(`The launchd job is ${state} and last exited with code ${p.lastExitCode}; see ${log}.`);
+    if ((p.runs ?? 0) >= 3 && state !== "running") problems.push(`The launchd job is crash-looping (${p.runs} runs); launchd starts it again at most every ${THROTTLE_INTERVAL} s and never gives up; see ${log} for why. Once the cause is fixed it comes back by itself; \`headroom install restart --profile ${m.profile}\` retries now.`);
+    return { problems, running: state === "running" };
+  });
 }
 
 export const launchdKeepAlive = (): Supervisor => ({

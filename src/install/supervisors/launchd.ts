@@ -11,7 +11,8 @@ import type { Plan, RunStep } from "../steps.ts";
 import { run } from "../steps.ts";
 import { launchdDomain, launchdTarget, plistPath } from "./launchd-job.ts";
 import { type PlistValue, renderPlist } from "./launchd-plist.ts";
-import type { SupervisorContext } from "./types.ts";
+import { type LaunchdPrint, parseLaunchctlPrint } from "./launchd-print.ts";
+import type { SupervisorContext, SupervisorStatus } from "./types.ts";
 
 export const LAUNCHCTL_ESRCH = 3;
 export const LAUNCHCTL_EIO = 5;
@@ -95,5 +96,34 @@ export function installPlan(ctx: SupervisorContext, job: Record<string, PlistVal
   return {
     steps: [bootoutStep(ctx), { do: "write", path, content: renderPlist(job), mode: 0o644 }, enableStep(ctx), bootstrapStep(ctx)],
     record: { kind: "launchd", label: job.Label, domain: launchdDomain(m, ctx.uid), plist: path },
+  };
+}
+
+/**
+ * The job as `launchctl print` shows it. `notLoaded` is the sentence when it is not
+ * loaded; `judge` reads a loaded job's state into problems and whether it counts as running.
+ */
+export async function jobStatus(
+  ctx: SupervisorContext,
+  notLoaded: string,
+  judge: (p: LaunchdPrint, state: string) => { problems: string[]; running: boolean },
+): Promise<SupervisorStatus> {
+  const m = ctx.manifest;
+  const target = launchdTarget(m, ctx.uid);
+  const plist = plistPath(m, ctx.home);
+  const r = await launchctlPrint(ctx);
+  if (r.code !== 0) return { kind: "launchd", installed: false, state: "not loaded", running: false, problems: [notLoaded], details: { target, plist } };
+  const p = parseLaunchctlPrint(r.stdout);
+  const state = p.state ?? "unknown";
+  const { problems, running } = judge(p, state);
+  return {
+    kind: "launchd",
+    installed: true,
+    state,
+    running,
+    pid: p.pid,
+    restarts: p.runs !== undefined ? Math.max(0, p.runs - 1) : undefined,
+    problems,
+    details: { target, plist, runs: p.runs, lastExitCode: p.lastExitCode, lastSignal: p.lastSignal },
   };
 }
