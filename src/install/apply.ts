@@ -137,9 +137,10 @@ function checkWritePaths(m: Manifest, sup: Supervisor, ctx: SupervisorContext, w
  * the container's (nothing else can bind it meanwhile), so re-applying may replace it.
  */
 async function olderContainer(old: Manifest, env: Env): Promise<boolean> {
-  if (old.runtime !== "docker") return false;
   try {
     const b = await bind(old, env);
+    // Only a container's engine publishes the port; a host process answers the challenge or not.
+    if (b.ctx.runtime.hostPid) return false;
     const s = await b.sup.status(b.ctx);
     const ports = s.details?.ports;
     const bound = ports && typeof ports === "object" ? (ports as Record<string, unknown>)[`${old.port}/tcp`] : undefined;
