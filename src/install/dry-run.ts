@@ -90,7 +90,7 @@ export function dryRunText(input: DryRunPlan, warnings: string[], opts: ShowOpti
   for (const i of plan.inputs) {
     out.push(unifiedDiff(i.what, i.before, i.after)?.trimEnd() ?? `  ${i.what} (unchanged)`, "");
   }
-  out.push("Commands:");
+  out.push("Steps, in the order apply carries them out:");
   const wiring = plan.commands.slice(0, plan.commands.length - plan.steps.filter((s) => s.do === "run").length);
   if (wiring.length === 0 && plan.steps.length === 0) out.push("  (none)");
   for (const c of wiring) out.push(`  ${words(c)}`);
