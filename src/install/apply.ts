@@ -167,11 +167,11 @@ async function takeDown(b: Bound, keepLinger = true): Promise<void> {
 }
 
 /** Installs the supervisor for `m`, starts it and waits until healthy. Returns the saved manifest. */
-async function bringUp(m: Manifest, sup: Supervisor, ctx: SupervisorContext, env: Env, warnings: string[], timeoutMs: number, carry: SupervisorState = {}): Promise<{ manifest: Manifest; health: PortProbe }> {
-  // The host as it is now (taking the old deployment down may have changed it: a crontab
-  // without the old block), so the plan starts from what is there.
+async function bringUp(m: Manifest, sup: Supervisor, ctx: SupervisorContext, env: Env, warnings: string[], timeoutMs: number, carry: SupervisorState = {}, hostChanged = true): Promise<{ manifest: Manifest; health: PortProbe }> {
+  // When something was taken down since the host was asked (a crontab without the old
+  // block), it is asked again, so the plan starts from what is there.
   const here = { ...ctx, manifest: m };
-  const at = sup.hostFacts && ctx.os === hostOs() ? { ...here, facts: await sup.hostFacts(here) } : here;
+  const at = hostChanged && sup.hostFacts && ctx.os === hostOs() ? { ...here, facts: await sup.hostFacts(here) } : here;
   const failFast = await sup.failFast(at);
   // The runtime proves who it is with this secret; it exists before the runtime starts.
   ensureIdentityKey(m);
@@ -215,7 +215,8 @@ export async function executeApply(p: PreparedApply, timeoutMs = 30_000): Promis
     saveManifest(m, env);
     // 3. Supervisor, start, wait.
     const carry: SupervisorState = p.old && p.old.scope === m.scope ? p.old.supervisorState : {};
-    const up = await bringUp(m, p.sup, p.ctx, env, warnings, timeoutMs, carry);
+    // prepareApply asked the host; only taking an old deployment down changes what it said.
+    const up = await bringUp(m, p.sup, p.ctx, env, warnings, timeoutMs, carry, p.old !== null);
     return { manifest: up.manifest, health: up.health, warnings, replaced: p.old !== null };
   } catch (err) {
     const failure = err instanceof HeadroomError ? err : new HeadroomError(errorMessage(err));

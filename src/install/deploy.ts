@@ -16,15 +16,10 @@ import { isRunning } from "./pid.ts";
 import { stopRuntimeProcess } from "./runtime-process.ts";
 import type { Plan } from "./steps.ts";
 import { mergeState, pausedOf } from "./supervisors/state.ts";
-import type { FailFast } from "./supervisors/types.ts";
 import { deleteProfileDir, saveManifest } from "./store.ts";
 import { revertWiring } from "./wiring.ts";
 
 export { type Bound, bind };
-
-export async function isDeploymentHealthy(m: Manifest): Promise<boolean> {
-  return (await isProfileServing(m)) !== null;
-}
 
 /**
  * The pid the supervisor says is the runtime (a unit's main pid; a watchdog's live pid
@@ -34,11 +29,6 @@ export async function isDeploymentHealthy(m: Manifest): Promise<boolean> {
 export async function supervisorPid(m: Manifest, env: Env = process.env): Promise<number | undefined> {
   const b = await bind(m, env);
   return b.sup.runtimePid(b.ctx);
-}
-
-/** A wait that gives up early once the supervisor reports the runtime crash-looping since now. */
-export async function failFastFor(b: Pick<Bound, "sup" | "ctx">): Promise<FailFast> {
-  return b.sup.failFast(b.ctx);
 }
 
 /** The hooks the executor uses for this deployment: the watchdog's start waits up to `timeoutMs`. */

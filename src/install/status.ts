@@ -56,7 +56,7 @@ export async function deploymentStatus(m: Manifest, env: Env = process.env): Pro
   const probe = proof.probe;
   let supView: StatusReport["supervisorView"];
   let supRunning = false;
-  let supPid: number | undefined;
+  let expectedPid: number | undefined;
   let keepsRuntime = true;
   if ("error" in sup) {
     supView = sup;
@@ -66,11 +66,10 @@ export async function deploymentStatus(m: Manifest, env: Env = process.env): Pro
     supView = rest;
     problems.push(...p);
     supRunning = sup.running;
-    supPid = runtimePid;
+    expectedPid = runtimePid;
     keepsRuntime = keeps !== false;
   }
   const ours = proof.proven;
-  const expectedPid = supPid;
   const pidMatches = !expectedPid || !proof.pid || proof.pid === expectedPid;
   if (probe.open && !ours) problems.push(`Port ${m.port} is held by ${heldBy(proof, m)}.`);
   else if (ours && !pidMatches) problems.push(`The proxy on port ${m.port} (pid ${proof.pid}) is not the supervisor's process (pid ${expectedPid}).`);

@@ -97,7 +97,7 @@ async function readCrontab(ctx: SupervisorContext): Promise<string> {
 function crontabStep(ctx: SupervisorContext, current: string, next: string): RunStep[] {
   if (next === current) return [];
   const what = `crontab of ${ctx.env.USER ?? `uid ${ctx.uid}`}`;
-  if (next === "") return [run(["crontab", "-r"], { timeoutMs: 10_000, alsoOk: { when: "there is no crontab", test: (r) => /no crontab/i.test(r.stderr) }, stdin: undefined, error: (r) => new HeadroomError(`\`crontab -r\` failed: ${r.stderr.trim().split("\n")[0]}`) })];
+  if (next === "") return [run(["crontab", "-r"], { timeoutMs: 10_000, alsoOk: { when: "there is no crontab", test: (r) => /no crontab/i.test(r.stderr) }, error: (r) => new HeadroomError(`\`crontab -r\` failed: ${r.stderr.trim().split("\n")[0]}`) })];
   return [run(["crontab", "-"], { timeoutMs: 10_000, stdin: { text: next, replaces: current, what } })];
 }
 

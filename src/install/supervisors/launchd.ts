@@ -69,12 +69,12 @@ export function kickstartStep(ctx: SupervisorContext, kill: boolean): RunStep {
   });
 }
 
-export async function isLoaded(ctx: SupervisorContext): Promise<boolean> {
-  return (await ctx.run(["launchctl", "print", target(ctx)], { env: ctx.env, timeoutMs: 30_000 })).code === 0;
+function launchctlPrint(ctx: SupervisorContext): Promise<CommandResult> {
+  return ctx.run(["launchctl", "print", target(ctx)], { env: ctx.env, timeoutMs: 30_000 });
 }
 
-export async function launchctlPrint(ctx: SupervisorContext): Promise<CommandResult> {
-  return ctx.run(["launchctl", "print", target(ctx)], { env: ctx.env, timeoutMs: 30_000 });
+export async function isLoaded(ctx: SupervisorContext): Promise<boolean> {
+  return (await launchctlPrint(ctx)).code === 0;
 }
 
 export async function preflightLaunchd(ctx: SupervisorContext, render: (ctx: SupervisorContext) => unknown): Promise<void> {

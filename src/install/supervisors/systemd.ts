@@ -10,7 +10,7 @@ import { HeadroomError } from "../../errors.ts";
 import type { Env } from "../../host/env.ts";
 import { which } from "../../host/exec.ts";
 import type { Manifest } from "../manifest.ts";
-import { type RunStep, run } from "../steps.ts";
+import { type RunStep, type Step, run } from "../steps.ts";
 import { type Linger, lingerIsOurs, recordedFiles } from "./state.ts";
 import { MANAGER_UP_STATES } from "./manager-states.ts";
 import { statusProperties } from "./systemd-bus.ts";
@@ -297,7 +297,7 @@ export function enableSteps(ctx: SupervisorContext, units: string[], main: strin
 export const reloadAfterUndo = (ctx: SupervisorContext): RunStep[] => [run([...systemctl(ctx.manifest), "daemon-reload"])];
 
 /** Removal: disable and stop, the unit files (recorded and rendered), reload, forget failures, lingering headroom turned on. */
-export function removeUnitSteps(ctx: SupervisorContext, units: string[], rendered: string[]): { disable: RunStep; rest: import("../steps.ts").Step[] } {
+export function removeUnitSteps(ctx: SupervisorContext, units: string[], rendered: string[]): { disable: RunStep; rest: Step[] } {
   const m = ctx.manifest;
   const sc = systemctl(m);
   const state = m.supervisorState;
